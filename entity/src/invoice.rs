@@ -1,0 +1,31 @@
+//! An invoice of a company's project. `value` and `exchange_rate` are exact decimals.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invoices")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub company_id: i64,
+    pub project_id: i64,
+    pub status: String,
+    pub invoice_number: Option<String>,
+    pub purchase_order: Option<String>,
+    pub value: crate::ExactDecimal,
+    pub exchange_rate: Option<crate::ExactDecimal>,
+    pub issue_date: Date,
+    pub payment_date: Option<Date>,
+    pub notes: Option<String>,
+    pub budget_area_uid: Option<String>,
+    pub vat_rate_id: Option<i64>,
+    pub payment_term_id: Option<i64>,
+    pub created_by_user_id: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+//! Schema migrations of invoices-api, applied at start-up and by `invoices-api migrate`.
+//!
+//! Each migration freezes the table shapes it creates: it never imports the `entity` crate, so
+//! a later change to the model can't silently rewrite history.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_schema;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,209 @@
+//! JSON request bodies that report every failure at once, each naming its field.
+//!
+//! poem-openapi's `Json<T>` stops at the first problem and does not name missing or
+//! wrong-typed fields. Our extractor reads the body as a JSON value and hands it to a
+//! [`JsonObjectBody`] implementation that checks field by field, while the spec still shows the
+//! typed schema of the documented request object.
+
+use super::error::{ApiError, Failure};
+use super::types::json_type_name;
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use serde_json::{Map, Value};
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A request body type: its documented schema and its field-by-field parser.
+pub trait JsonObjectBody: Sized + Send {
+    /// The poem-openapi object that documents this body in the spec.
+    type Schema: poem_openapi::types::Type;
+
+    /// Parses the fields of a JSON object, recording every failure in `fields`.
+    fn parse(fields: &mut Fields) -> Option<Self>;
+}
+
+/// The outcome of reading a JSON body: the parsed value, or every failure found in it.
+/// A body that is not JSON at all (wrong `Content-Type`) or too large fails the request at once.
+pub struct JsonBody<T>(pub Result<T, Vec<Failure>>);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <T::Schema as poem_openapi::types::Type>::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: <T::Schema as poem_openapi::types::Type>::schema_ref(),
+            }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        if !request.content_type().is_some_and(is_json) {
+            return Err(ApiError::UnsupportedMediaType.into());
+        }
+        let bytes = body
+            .take()?
+            .into_bytes_limit(BODY_LIMIT)
+            .await
+            .map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => ApiError::PayloadTooLarge(BODY_LIMIT),
+                other => ApiError::invalid("body", format!("could not be read: {other}")),
+            })?;
+        let value: Value = match serde_json::from_slice(&bytes) {
+            Ok(value) => value,
+            Err(e) => {
+                return Ok(JsonBody(Err(vec![Failure::new(
+                    "body",
+                    format!("is not valid JSON: {e}"),
+                )])));
+            }
+        };
+        let Value::Object(map) = value else {
+            return Ok(JsonBody(Err(vec![Failure::new(
+                "body",
+                format!("must be a JSON object, not {}", json_type_name(&value)),
+            )])));
+        };
+        let mut fields = Fields::new(map);
+        let parsed = T::parse(&mut fields);
+        Ok(JsonBody(fields.finish(parsed)))
+    }
+}
+
+/// The fields of a JSON object being parsed, and the failures found so far.
+pub struct Fields {
+    map: Map<String, Value>,
+    failures: Vec<Failure>,
+}
+
+impl Fields {
+    pub fn new(map: Map<String, Value>) -> Self {
+        Fields {
+            map,
+            failures: Vec::new(),
+        }
+    }
+
+    /// A field that must be present and not null.
+    pub fn required<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.map.remove(name) {
+            None => self.fail(name, "is required"),
+            Some(Value::Null) => self.fail(name, "is required and must not be null"),
+            Some(value) => parse(value).map_err(|m| self.fail::<()>(name, m)).ok(),
+        }
+    }
+
+    /// A field that may be absent or null (both mean "none").
+    pub fn optional<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => None,
+            Some(value) => parse(value).map_err(|m| self.fail::<()>(name, m)).ok(),
+        }
+    }
+
+    fn fail<T>(&mut self, name: &str, message: impl Into<String>) -> Option<T> {
+        self.failures.push(Failure::new(name, message));
+        None
+    }
+
+    /// Every field not taken is unknown; the parse stands only if nothing failed.
+    fn finish<T>(mut self, parsed: Option<T>) -> Result<T, Vec<Failure>> {
+        let mut unknown: Vec<String> = self.map.keys().cloned().collect();
+        unknown.sort();
+        for name in unknown {
+            self.fail::<()>(&name, "is not a known field");
+        }
+        match parsed {
+            Some(value) if self.failures.is_empty() => Ok(value),
+            _ => Err(self.failures),
+        }
+    }
+}
+
+/// A JSON integer (`5`, not `"5"` nor `5.0`).
+pub fn integer(value: Value) -> Result<i64, String> {
+    match &value {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| "must be an integer between 1 and 9223372036854775807".to_owned()),
+        other => Err(format!("must be an integer, not {}", json_type_name(other))),
+    }
+}
+
+/// A JSON string.
+pub fn string(value: Value) -> Result<String, String> {
+    match value {
+        Value::String(s) => Ok(s),
+        other => Err(format!("must be a string, not {}", json_type_name(&other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/JSON"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn integers_are_strict() {
+        let parse = |s: &str| integer(serde_json::from_str(s).expect("json"));
+        assert_eq!(parse("5"), Ok(5));
+        assert!(parse("\"5\"").is_err());
+        assert!(parse("5.0").is_err());
+        assert!(parse("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_all_reported() {
+        let map = match serde_json::json!({"b": 1, "a": 2}) {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let mut fields = Fields::new(map);
+        let x = fields.required("x", integer);
+        let failures = fields.finish(x).expect_err("fails");
+        let names: Vec<_> = failures.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["x", "a", "b"]);
+    }
+}

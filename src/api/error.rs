@@ -1,0 +1,335 @@
+//! The contract's error model: one JSON shape per status, built in one place.
+
+use poem::http::{StatusCode, header};
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponses, Registry};
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Object, types::ToJSON};
+
+/// The `message` of every 400.
+pub const INVALID_DATA_MESSAGE: &str = "You provided invalid data. Check 'failures' for details.";
+
+/// One reason a request was refused.
+#[derive(Object, Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Name of the field causing the error
+    pub field: String,
+    /// Human-readable description of the error
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Validation failed: every failure of the request, each naming its field or header.
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct ValidationError {
+    /// Error unique key: always `invalid_data`
+    pub key: String,
+    /// Human-readable message describing the error
+    pub message: String,
+    /// List of validation errors
+    pub failures: Vec<Failure>,
+}
+
+impl Example for ValidationError {
+    fn example() -> Self {
+        ValidationError {
+            key: "invalid_data".into(),
+            message: INVALID_DATA_MESSAGE.into(),
+            failures: vec![Failure::new("value", "must have at most 2 decimal places")],
+        }
+    }
+}
+
+/// Declares the `{key, message}` error body of one status, with its example.
+macro_rules! error_body {
+    ($(#[$doc:meta])* $name:ident, $key:literal, $example:literal) => {
+        $(#[$doc])*
+        #[derive(Object, Clone, Debug)]
+        #[oai(example)]
+        pub struct $name {
+            #[doc = concat!("Error unique key: always `", $key, "`")]
+            pub key: String,
+            /// Human-readable message describing the error
+            pub message: String,
+        }
+
+        impl $name {
+            pub const KEY: &'static str = $key;
+        }
+
+        impl Example for $name {
+            fn example() -> Self {
+                $name { key: $key.into(), message: $example.into() }
+            }
+        }
+    };
+}
+
+error_body!(
+    /// No valid bearer token: missing, malformed, unknown, revoked or expired.
+    UnauthorizedError, "unauthorized", "A valid bearer token is required."
+);
+error_body!(
+    /// The user is not a member of the company, or lacks the permission named in the message.
+    ForbiddenError, "forbidden", "Missing permission: invoices.create_other."
+);
+error_body!(
+    /// The request is well formed and allowed, but the company's data does not allow it.
+    PreconditionError, "precondition_failure", "The project is archived."
+);
+error_body!(
+    /// No such route or resource in this company.
+    NotFoundError, "not_found", "No such route."
+);
+error_body!(
+    /// The request body is larger than the server accepts.
+    PayloadTooLargeError, "payload_too_large", "The request body is larger than 65536 bytes."
+);
+error_body!(
+    /// The body is not `application/json`.
+    UnsupportedMediaTypeError, "unsupported_media_type", "Send the body as application/json."
+);
+error_body!(
+    /// Something went wrong on our side; the log has the cause under the request id.
+    InternalError, "internal_error", "Internal server error. The request id identifies it in the log."
+);
+error_body!(
+    /// The service can't reach its database right now; retry later.
+    UnavailableError, "unavailable", "The service is temporarily unavailable. Retry later."
+);
+
+/// Documents the error responses of every operation. Never built: the responses themselves are
+/// made by [`ApiError`], whose spec entry this is.
+#[derive(ApiResponse)]
+#[allow(dead_code)]
+enum ErrorResponses {
+    /// Validation failed
+    #[oai(status = 400)]
+    InvalidData(Json<ValidationError>),
+    /// Unauthorized
+    #[oai(status = 401)]
+    Unauthorized(
+        Json<UnauthorizedError>,
+        /// Always `Bearer`
+        #[oai(header = "WWW-Authenticate")]
+        String,
+    ),
+    /// Forbidden
+    #[oai(status = 403)]
+    Forbidden(Json<ForbiddenError>),
+    /// Not found
+    #[oai(status = 404)]
+    NotFound(Json<NotFoundError>),
+    /// Precondition failed
+    #[oai(status = 412)]
+    PreconditionFailed(Json<PreconditionError>),
+    /// Payload too large
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<PayloadTooLargeError>),
+    /// Unsupported media type
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<UnsupportedMediaTypeError>),
+    /// Internal server error
+    #[oai(status = 500)]
+    Internal(Json<InternalError>),
+    /// Service unavailable
+    #[oai(status = 503)]
+    Unavailable(Json<UnavailableError>),
+}
+
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        ErrorResponses::meta()
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorResponses::register(registry);
+    }
+}
+
+/// Every way a request can fail, each variant mapping to one status and key of the contract.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `invalid_data`.
+    #[error("invalid data")]
+    InvalidData(Vec<Failure>),
+    /// 401 `unauthorized`.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 403 `forbidden`, with the reason shown to the client.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 412 `precondition_failure`, naming the precondition.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// 404 `not_found`.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405, for a known route called with a method it doesn't have.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 413 `payload_too_large`.
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    /// 415 `unsupported_media_type`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 503 `unavailable`: the database can't be reached. The cause is logged, never shown.
+    #[error("database unavailable")]
+    Unavailable(#[source] sea_orm::DbErr),
+    /// 500 `internal_error`. The cause is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::InvalidData(vec![Failure::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidData(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The client-facing `key` and `message`.
+    pub fn key_and_message(&self) -> (&'static str, String) {
+        match self {
+            ApiError::InvalidData(_) => ("invalid_data", INVALID_DATA_MESSAGE.into()),
+            ApiError::Unauthorized => (
+                UnauthorizedError::KEY,
+                "A valid bearer token is required: send 'Authorization: Bearer <token>'.".into(),
+            ),
+            ApiError::Forbidden(m) => (ForbiddenError::KEY, m.clone()),
+            ApiError::PreconditionFailed(m) => (PreconditionError::KEY, m.clone()),
+            ApiError::NotFound(m) => (NotFoundError::KEY, m.clone()),
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "This route does not support this method.".into(),
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                PayloadTooLargeError::KEY,
+                format!("The request body is larger than {limit} bytes."),
+            ),
+            ApiError::UnsupportedMediaType => (
+                UnsupportedMediaTypeError::KEY,
+                "Send the body as JSON with 'Content-Type: application/json'.".into(),
+            ),
+            ApiError::Unavailable(_) => (
+                UnavailableError::KEY,
+                "The service is temporarily unavailable. Retry later.".into(),
+            ),
+            ApiError::Internal(_) => (
+                InternalError::KEY,
+                "Internal server error. The x-request-id header identifies it in the log.".into(),
+            ),
+        }
+    }
+
+    /// Logs what the client must not see. Called once, where the response is made.
+    pub fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+            ApiError::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+    }
+
+    /// The body as JSON, in the shape of the matching spec schema.
+    pub fn body(&self) -> serde_json::Value {
+        let (key, message) = self.key_and_message();
+        match self {
+            ApiError::InvalidData(failures) => ValidationError {
+                key: key.into(),
+                message,
+                failures: failures.clone(),
+            }
+            .to_json(),
+            _ => Some(serde_json::json!({ "key": key, "message": message })),
+        }
+        .unwrap_or_default()
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::Unavailable(err),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        ApiError::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        self.log();
+        let mut response = poem::web::Json(self.body())
+            .with_status(self.status())
+            .into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Turns any error of poem or poem-openapi into the contract's shape. Errors raised by our own
+/// code are `ApiError`s already; the rest are classified by their type or status.
+pub fn from_poem_error(err: poem::Error) -> ApiError {
+    use poem_openapi::error::{
+        AuthorizationError, ContentTypeError, ParseParamError, ParseRequestPayloadError,
+    };
+    if err.is::<ApiError>() {
+        return match err.downcast::<ApiError>() {
+            Ok(api) => api,
+            Err(other) => ApiError::Internal(anyhow::anyhow!("{other}")),
+        };
+    }
+    if err.is::<AuthorizationError>() {
+        return ApiError::Unauthorized;
+    }
+    if err.is::<ContentTypeError>() {
+        return ApiError::UnsupportedMediaType;
+    }
+    if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        return ApiError::invalid(e.name, e.reason.clone());
+    }
+    if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        return ApiError::invalid("body", e.reason.clone());
+    }
+    match err.status() {
+        StatusCode::NOT_FOUND => ApiError::NotFound("No such route.".into()),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::api::body::BODY_LIMIT),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        StatusCode::BAD_REQUEST => ApiError::invalid("request", err.to_string()),
+        _ => ApiError::Internal(anyhow::anyhow!("{err}")),
+    }
+}

@@ -1,0 +1,73 @@
+//! What wraps every request: its id and log span, JSON errors, and panics.
+
+use super::error::{ApiError, from_poem_error};
+use poem::http::HeaderValue;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A client's request id is kept when it is 1–128 visible ASCII characters.
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| text.to_owned())
+}
+
+fn new_request_id() -> String {
+    use rand::RngExt;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Gives every request an id (the client's, if acceptable), a log span carrying it, and a log
+/// line when it ends; sends the id back in `x-request-id`.
+pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(new_request_id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path()
+    );
+    let started = Instant::now();
+    let mut response = async move {
+        match next.call(req).await {
+            Ok(response) => response.into_response(),
+            Err(err) => json_error(err),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        )
+    });
+    Ok(response)
+}
+
+/// Any error that reached the top, in the contract's JSON shape.
+pub fn json_error(err: poem::Error) -> Response {
+    poem::error::ResponseError::as_response(&from_poem_error(err))
+}
+
+/// A panic becomes a logged 500 `internal_error`, never a dropped connection.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    poem::error::ResponseError::as_response(&ApiError::Internal(anyhow::anyhow!("panic: {what}")))
+}

@@ -1,0 +1,113 @@
+//! `invoices-api demo`: a small company to try the API with, made idempotently.
+
+use crate::domain::permission::Permission;
+use crate::store::admin::{self, AdminError, NewProject};
+use entity::{budget_area, payment_term, project, vat_rate};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+const COMPANY: &str = "demo";
+const PM: &str = "ann@demo.test";
+const ACCOUNT: &str = "bob@demo.test";
+const TOKEN_NAME: &str = "demo";
+
+/// Runs an `add`, treating "already exists" as done.
+fn existing_is_fine<T>(result: Result<T, AdminError>) -> Result<(), AdminError> {
+    match result {
+        Ok(_) | Err(AdminError::Conflict(_)) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+async fn ensure_project(
+    db: &DatabaseConnection,
+    company_id: i64,
+    name: &str,
+    job_order: Option<&str>,
+    archived: bool,
+) -> Result<i64, AdminError> {
+    let found = project::Entity::find()
+        .filter(project::Column::CompanyId.eq(company_id))
+        .filter(project::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    match found {
+        Some(p) => Ok(p.id),
+        None => {
+            admin::add_project(
+                db,
+                NewProject {
+                    company_slug: COMPANY,
+                    name,
+                    job_order,
+                    pm_email: PM,
+                    account_email: ACCOUNT,
+                    archived,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// Creates the demo company, its people, projects and reference data when missing, issues a
+/// fresh token for Ann (revoking the previous demo token), and prints how to use it.
+pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
+    existing_is_fine(admin::add_company(db, COMPANY, "Demo Company").await)?;
+    existing_is_fine(admin::add_user(db, PM, "Ann Demo").await)?;
+    existing_is_fine(admin::add_user(db, ACCOUNT, "Bob Demo").await)?;
+    existing_is_fine(
+        admin::add_member(
+            db,
+            COMPANY,
+            PM,
+            &[Permission::InvoicesCreate, Permission::InvoicesCreateOther],
+        )
+        .await,
+    )?;
+    existing_is_fine(admin::add_member(db, COMPANY, ACCOUNT, &[Permission::InvoicesCreate]).await)?;
+    let company = admin::company_by_slug(db, COMPANY).await?;
+
+    let project_id = ensure_project(db, company.id, "Website redesign", Some("JO-2026-001"), false).await?;
+    let archived_id = ensure_project(db, company.id, "Old intranet", Some("JO-2019-007"), true).await?;
+    let area_exists = budget_area::Entity::find()
+        .filter(budget_area::Column::Uid.eq("demo-design"))
+        .one(db)
+        .await?
+        .is_some();
+    if !area_exists {
+        admin::add_budget_area(db, project_id, "demo-design", "Design", true).await?;
+    }
+    let has_vat = vat_rate::Entity::find()
+        .filter(vat_rate::Column::CompanyId.eq(company.id))
+        .one(db)
+        .await?
+        .is_some();
+    if !has_vat {
+        admin::add_vat_rate(db, COMPANY, "Standard", Decimal::from(22), false).await?;
+    }
+    let has_term = payment_term::Entity::find()
+        .filter(payment_term::Column::CompanyId.eq(company.id))
+        .one(db)
+        .await?
+        .is_some();
+    if !has_term {
+        admin::add_payment_term(db, COMPANY, "30 days", 30, false).await?;
+    }
+
+    match admin::revoke_token(db, PM, TOKEN_NAME).await {
+        Ok(_) | Err(AdminError::NotFound(_)) => {}
+        Err(err) => return Err(err.into()),
+    }
+    let token = admin::add_token(db, PM, TOKEN_NAME, Some(30)).await?;
+
+    println!("Demo company '{COMPANY}' is ready: project {project_id} (open), project {archived_id} (archived).");
+    println!("Token for {PM} (valid 30 days): {token}");
+    println!(
+        "curl -i -X POST http://127.0.0.1:8080/api/invoices -H 'Authorization: Bearer {token}' \
+         -H 'Wethod-Company: {COMPANY}' -H 'Wethod-Version: 2024-06-15' \
+         -H 'Content-Type: application/json' \
+         -d '{{\"project_id\": {project_id}, \"value\": 1250.5, \"issue_date\": \"2026-11-25\"}}'"
+    );
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! An invoice as a client asks to create it, with the rule of each field.
+
+use super::money::{ExchangeRate, Money};
+use chrono::NaiveDate;
+
+/// The lifecycle state of an invoice. A new invoice is always a draft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    Draft,
+    Sent,
+    Paid,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Sent => "sent",
+            InvoiceStatus::Paid => "paid",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        [InvoiceStatus::Draft, InvoiceStatus::Sent, InvoiceStatus::Paid]
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+    }
+}
+
+/// Longest `invoice_number`, `purchase_order` and `budget_area_uid`, in characters.
+pub const SHORT_TEXT_MAX: usize = 255;
+/// Longest `notes`, in characters.
+pub const NOTES_MAX: usize = 10_000;
+
+/// Text of at most `max` characters (Unicode scalar values, not bytes).
+pub fn bounded_text(raw: String, max: usize) -> Result<String, String> {
+    if raw.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(raw)
+    }
+}
+
+/// An invoice number: 1–255 characters, not only whitespace; unique within a company.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceNumber(String);
+
+impl InvoiceNumber {
+    pub fn parse(raw: String) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            return Err("must not be blank".into());
+        }
+        bounded_text(raw, SHORT_TEXT_MAX).map(InvoiceNumber)
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A calendar date written exactly `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let shaped = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| "must be a real calendar date written YYYY-MM-DD".into())
+}
+
+/// A positive database id, as clients send for every reference.
+pub fn positive_id(raw: i64) -> Result<i64, String> {
+    if raw >= 1 {
+        Ok(raw)
+    } else {
+        Err("must be an integer greater than or equal to 1".into())
+    }
+}
+
+/// A valid request to create an invoice; every field already meets its rule.
+#[derive(Clone, Debug)]
+pub struct NewInvoice {
+    pub project_id: i64,
+    pub value: Money,
+    pub issue_date: NaiveDate,
+    pub invoice_number: Option<InvoiceNumber>,
+    pub purchase_order: Option<String>,
+    pub exchange_rate: Option<ExchangeRate>,
+    pub notes: Option<String>,
+    pub budget_area_uid: Option<String>,
+    pub vat_rate_id: Option<i64>,
+    pub payment_term_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_be_real_and_exact() {
+        assert!(parse_date("2024-02-29").is_ok());
+        assert!(parse_date("2023-02-29").is_err());
+        assert!(parse_date("2024-2-9").is_err());
+        assert!(parse_date("2024-02-290").is_err());
+        assert!(parse_date("+024-02-29").is_err());
+    }
+
+    #[test]
+    fn invoice_numbers() {
+        assert!(InvoiceNumber::parse("INV-1".into()).is_ok());
+        assert!(InvoiceNumber::parse("  ".into()).is_err());
+        assert!(InvoiceNumber::parse("é".repeat(255)).is_ok());
+        assert!(InvoiceNumber::parse("é".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in [InvoiceStatus::Draft, InvoiceStatus::Sent, InvoiceStatus::Paid] {
+            assert_eq!(InvoiceStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Rules and value types of the invoices domain: no HTTP, no SQL.
+//!
+//! Each type is built once from raw input and can't hold a bad value.
+
+pub mod company;
+pub mod invoice;
+pub mod money;
+pub mod permission;
+pub mod token;

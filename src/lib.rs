@@ -1,0 +1,10 @@
+//! invoices-api: a self-hostable implementation of the invoices API of a project-management SaaS.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

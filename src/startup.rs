@@ -1,0 +1,97 @@
+//! Building the application: the same code serves production and the tests.
+
+use crate::api::{self, AppState, middleware};
+use crate::config::Settings;
+use crate::store::database;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, Route, Server};
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Every route of the service, wrapped in the middleware every request goes through.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let service = api::service();
+    let docs = service.swagger_ui();
+    let spec_json = service.spec_endpoint();
+    let spec_yaml = service.spec_endpoint_yaml();
+    Route::new()
+        .nest("/", service)
+        .nest("/docs", docs)
+        .at("/openapi.json", spec_json)
+        .at("/openapi.yaml", spec_yaml)
+        .data(state)
+        .with(CatchPanic::new().with_handler(middleware::panic_response))
+        .around(|next, req| middleware::request_id(next, req))
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Opens and migrates the database, then binds the address.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = database::open(&settings.database_url).await?;
+        Self::with_database(db, &settings.bind).await
+    }
+
+    /// Binds the address for an already opened database.
+    pub async fn with_database(db: DatabaseConnection, bind: &str) -> anyhow::Result<Self> {
+        let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .ok_or_else(|| anyhow::anyhow!("could not read the bound port of {bind}"))?;
+        Ok(Application { acceptor, port, db })
+    }
+
+    /// The port actually bound (useful when asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool
+    /// (so SQLite checkpoints its WAL).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = routes(AppState {
+            db: self.db.clone(),
+        });
+        tracing::info!(port = self.port, "listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
+            .await?;
+        tracing::info!("stopped accepting; closing the database");
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; `ctrl_c` alone does not see SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

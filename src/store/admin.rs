@@ -1,0 +1,347 @@
+//! The operator's writes: companies, users, memberships, tokens and reference data.
+//!
+//! Each function checks what it refers to and writes in one transaction, so a mistake
+//! changes nothing.
+
+use crate::domain::company::CompanySlug;
+use crate::domain::permission::Permission;
+use crate::domain::token;
+use chrono::{Duration, Utc};
+use entity::{
+    ExactDecimal, api_token, budget_area, company, membership, membership_permission,
+    payment_term, project, user, vat_rate,
+};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+
+/// A refused operator command; the message is printed as is.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+fn name(raw: &str, what: &str) -> Result<String, AdminError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 255 {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be 1 to 255 characters, not blank"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Maps a unique violation to a conflict with this message.
+fn conflict(err: DbErr, message: impl FnOnce() -> String) -> AdminError {
+    if super::is_unique_violation(&err) {
+        AdminError::Conflict(message())
+    } else {
+        AdminError::Db(err)
+    }
+}
+
+pub async fn company_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<company::Model, AdminError> {
+    company::Entity::find()
+        .filter(company::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no company with slug {slug:?}")))
+}
+
+pub async fn user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<user::Model, AdminError> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no user with email {email:?}")))
+}
+
+async fn membership_of(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    user_id: i64,
+) -> Result<Option<membership::Model>, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::CompanyId.eq(company_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+pub async fn add_company(db: &DatabaseConnection, slug: &str, name_: &str) -> Result<i64, AdminError> {
+    let slug = CompanySlug::parse(slug).map_err(|m| AdminError::Invalid(format!("slug {m}")))?;
+    let row = company::ActiveModel {
+        id: NotSet,
+        slug: Set(slug.as_str().to_owned()),
+        name: Set(name(name_, "name")?),
+        created_at: Set(Utc::now()),
+    };
+    let model = row
+        .insert(db)
+        .await
+        .map_err(|e| conflict(e, || format!("a company with slug {:?} already exists", slug.as_str())))?;
+    Ok(model.id)
+}
+
+pub async fn add_user(db: &DatabaseConnection, email: &str, name_: &str) -> Result<i64, AdminError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 320
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if !valid {
+        return Err(AdminError::Invalid(format!("{email:?} is not an email address")));
+    }
+    let row = user::ActiveModel {
+        id: NotSet,
+        email: Set(email.clone()),
+        name: Set(name(name_, "name")?),
+        created_at: Set(Utc::now()),
+    };
+    let model = row
+        .insert(db)
+        .await
+        .map_err(|e| conflict(e, || format!("a user with email {email:?} already exists")))?;
+    Ok(model.id)
+}
+
+/// Makes a user a member of a company with these permissions; returns the membership id.
+pub async fn add_member(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    user_email: &str,
+    permissions: &[Permission],
+) -> Result<i64, AdminError> {
+    let txn = db.begin().await?;
+    let company = company_by_slug(&txn, company_slug).await?;
+    let user = user_by_email(&txn, user_email).await?;
+    if membership_of(&txn, company.id, user.id).await?.is_some() {
+        return Err(AdminError::Conflict(format!(
+            "{} is already a member of {}",
+            user.email, company.slug
+        )));
+    }
+    let member = membership::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        user_id: Set(user.id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let mut granted: Vec<Permission> = Vec::new();
+    for p in permissions {
+        if !granted.contains(p) {
+            granted.push(*p);
+        }
+    }
+    for p in granted {
+        membership_permission::ActiveModel {
+            id: NotSet,
+            membership_id: Set(member.id),
+            permission: Set(p.as_str().to_owned()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(member.id)
+}
+
+/// Issues a token for a user; returns the token itself, which is stored only as a hash.
+pub async fn add_token(
+    db: &DatabaseConnection,
+    user_email: &str,
+    token_name: &str,
+    expires_in_days: Option<u32>,
+) -> Result<String, AdminError> {
+    let token_name = name(token_name, "token name")?;
+    let txn = db.begin().await?;
+    let user = user_by_email(&txn, user_email).await?;
+    let active = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user.id))
+        .filter(api_token::Column::Name.eq(token_name.as_str()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(&txn)
+        .await?;
+    if active.is_some() {
+        return Err(AdminError::Conflict(format!(
+            "{} already has an active token named {token_name:?}",
+            user.email
+        )));
+    }
+    let now = Utc::now();
+    let secret = token::generate();
+    api_token::ActiveModel {
+        id: NotSet,
+        user_id: Set(user.id),
+        name: Set(token_name),
+        token_hash: Set(token::hash(&secret)),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        expires_at: Set(expires_in_days.map(|d| now + Duration::days(i64::from(d)))),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(secret)
+}
+
+/// Revokes a user's active tokens of this name; returns how many.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    user_email: &str,
+    token_name: &str,
+) -> Result<u64, AdminError> {
+    let user = user_by_email(db, user_email).await?;
+    let result = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::UserId.eq(user.id))
+        .filter(api_token::Column::Name.eq(token_name.trim()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AdminError::NotFound(format!(
+            "{} has no active token named {:?}",
+            user.email,
+            token_name.trim()
+        )));
+    }
+    Ok(result.rows_affected)
+}
+
+/// What `project add` needs.
+pub struct NewProject<'a> {
+    pub company_slug: &'a str,
+    pub name: &'a str,
+    pub job_order: Option<&'a str>,
+    pub pm_email: &'a str,
+    pub account_email: &'a str,
+    pub archived: bool,
+}
+
+pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result<i64, AdminError> {
+    let txn = db.begin().await?;
+    let company = company_by_slug(&txn, new.company_slug).await?;
+    let mut role_ids = Vec::with_capacity(2);
+    for (role, email) in [("PM", new.pm_email), ("Account", new.account_email)] {
+        let user = user_by_email(&txn, email).await?;
+        if membership_of(&txn, company.id, user.id).await?.is_none() {
+            return Err(AdminError::Invalid(format!(
+                "{role} {} is not a member of {}",
+                user.email, company.slug
+            )));
+        }
+        role_ids.push(user.id);
+    }
+    let job_order = new
+        .job_order
+        .map(str::trim)
+        .filter(|j| !j.is_empty())
+        .map(|j| name(j, "job order"))
+        .transpose()?;
+    let model = project::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        name: Set(name(new.name, "name")?),
+        job_order: Set(job_order),
+        pm_user_id: Set(role_ids[0]),
+        account_user_id: Set(role_ids[1]),
+        archived: Set(new.archived),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model.id)
+}
+
+pub async fn add_budget_area(
+    db: &DatabaseConnection,
+    project_id: i64,
+    uid: &str,
+    name_: &str,
+    enabled: bool,
+) -> Result<i64, AdminError> {
+    if project::Entity::find_by_id(project_id).one(db).await?.is_none() {
+        return Err(AdminError::NotFound(format!("no project with id {project_id}")));
+    }
+    let uid = name(uid, "uid")?;
+    let model = budget_area::ActiveModel {
+        id: NotSet,
+        project_id: Set(project_id),
+        uid: Set(uid.clone()),
+        name: Set(name(name_, "name")?),
+        enabled: Set(enabled),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| conflict(e, || format!("a budget area with uid {uid:?} already exists")))?;
+    Ok(model.id)
+}
+
+pub async fn add_vat_rate(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    name_: &str,
+    rate: Decimal,
+    archived: bool,
+) -> Result<i64, AdminError> {
+    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.normalize().scale() > 4 {
+        return Err(AdminError::Invalid(
+            "rate must be a percentage from 0 to 100 with at most 4 decimal places".into(),
+        ));
+    }
+    let company = company_by_slug(db, company_slug).await?;
+    let model = vat_rate::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        name: Set(name(name_, "name")?),
+        rate: Set(ExactDecimal(rate.normalize())),
+        archived: Set(archived),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
+
+pub async fn add_payment_term(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    name_: &str,
+    days: u16,
+    archived: bool,
+) -> Result<i64, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let model = payment_term::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        name: Set(name(name_, "name")?),
+        days: Set(i32::from(days)),
+        archived: Set(archived),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
