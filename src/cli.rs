@@ -219,12 +219,18 @@ pub fn main() -> ExitCode {
         }
         Err(err) => {
             let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("error: invalid arguments");
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
             eprintln!("{first}");
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: could not start the async runtime: {err}");
@@ -242,11 +248,11 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Serve(ServeArgs {
+    let command = cli.command.unwrap_or_else(|| {
+        Command::Serve(ServeArgs {
             bind: std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
-        }));
+        })
+    });
     let filter = match command {
         Command::Serve(_) => telemetry::SERVER_FILTER,
         _ => telemetry::COMMAND_FILTER,

@@ -68,8 +68,16 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     existing_is_fine(admin::add_member(db, COMPANY, ACCOUNT, &[Permission::InvoicesCreate]).await)?;
     let company = admin::company_by_slug(db, COMPANY).await?;
 
-    let project_id = ensure_project(db, company.id, "Website redesign", Some("JO-2026-001"), false).await?;
-    let archived_id = ensure_project(db, company.id, "Old intranet", Some("JO-2019-007"), true).await?;
+    let project_id = ensure_project(
+        db,
+        company.id,
+        "Website redesign",
+        Some("JO-2026-001"),
+        false,
+    )
+    .await?;
+    let archived_id =
+        ensure_project(db, company.id, "Old intranet", Some("JO-2019-007"), true).await?;
     let area_exists = budget_area::Entity::find()
         .filter(budget_area::Column::Uid.eq("demo-design"))
         .one(db)
@@ -101,7 +109,9 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     }
     let token = admin::add_token(db, PM, TOKEN_NAME, Some(30)).await?;
 
-    println!("Demo company '{COMPANY}' is ready: project {project_id} (open), project {archived_id} (archived).");
+    println!(
+        "Demo company '{COMPANY}' is ready: project {project_id} (open), project {archived_id} (archived)."
+    );
     println!("Token for {PM} (valid 30 days): {token}");
     println!(
         "curl -i -X POST http://127.0.0.1:8080/api/invoices -H 'Authorization: Bearer {token}' \

@@ -3,9 +3,11 @@
 use crate::api::{self, AppState, middleware};
 use crate::config::Settings;
 use crate::store::database;
+use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::CatchPanic;
-use poem::{Endpoint, EndpointExt, Route, Server};
+use poem::web::Html;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 
@@ -14,18 +16,30 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Every route of the service, wrapped in the middleware every request goes through.
 pub fn routes(state: AppState) -> impl Endpoint {
-    let service = api::service();
-    let docs = service.swagger_ui();
-    let spec_json = service.spec_endpoint();
-    let spec_yaml = service.spec_endpoint_yaml();
+    let spec = api::spec();
+    let docs = Html(spec.swagger_ui_html);
+    let json = spec.json;
+    let yaml = api::spec_yaml();
     Route::new()
-        .nest("/", service)
-        .nest("/docs", docs)
-        .at("/openapi.json", spec_json)
-        .at("/openapi.yaml", spec_yaml)
+        .nest("/", api::service())
+        .at("/docs", get(make_sync(move |_| docs.clone())))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| {
+                json.clone()
+                    .with_content_type("application/json; charset=utf-8")
+            })),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| {
+                yaml.clone()
+                    .with_content_type("application/yaml; charset=utf-8")
+            })),
+        )
         .data(state)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
-        .around(|next, req| middleware::request_id(next, req))
+        .around(middleware::request_id)
 }
 
 /// A bound, ready-to-run server.

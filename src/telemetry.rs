@@ -5,7 +5,8 @@ use tracing_subscriber::EnvFilter;
 
 /// What the server logs unless `RUST_LOG` says otherwise. PostgreSQL's "already exists,
 /// skipping" notices from start-up migrations are not worth a line.
-pub const SERVER_FILTER: &str = "info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn,sea_orm_migration=warn";
+pub const SERVER_FILTER: &str =
+    "info,sqlx=warn,sqlx::postgres::notice=warn,sea_orm=warn,sea_orm_migration=warn";
 
 /// What operator commands log: only problems, so stdout and stderr stay readable.
 pub const COMMAND_FILTER: &str = "warn,sqlx::postgres::notice=error";

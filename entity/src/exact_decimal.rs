@@ -52,11 +52,13 @@ impl TryGetable for ExactDecimal {
         // SQLite: the TEXT column decodes as a string. PostgreSQL: a NUMERIC column refuses to
         // decode as a string, and decodes exactly as a Decimal.
         match String::try_get_by(res, index) {
-            Ok(text) => Decimal::from_str_exact(&text).map(ExactDecimal).map_err(|e| {
-                TryGetError::DbErr(sea_orm::DbErr::Type(format!(
-                    "stored decimal {text:?} does not parse: {e}"
-                )))
-            }),
+            Ok(text) => Decimal::from_str_exact(&text)
+                .map(ExactDecimal)
+                .map_err(|e| {
+                    TryGetError::DbErr(sea_orm::DbErr::Type(format!(
+                        "stored decimal {text:?} does not parse: {e}"
+                    )))
+                }),
             Err(TryGetError::Null(column)) => Err(TryGetError::Null(column)),
             Err(TryGetError::DbErr(_)) => Decimal::try_get_by(res, index).map(ExactDecimal),
         }

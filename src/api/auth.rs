@@ -22,9 +22,9 @@ pub struct TokenAuth(pub AuthenticatedUser);
 /// Finds the live token; anything else is a 401. A database failure is not an auth failure,
 /// so it keeps its own status.
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<AuthenticatedUser> {
-    let state = req
-        .data::<AppState>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not attached to the route")))?;
+    let state = req.data::<AppState>().ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("AppState is not attached to the route"))
+    })?;
     match access::user_for_token(&state.db, &token::hash(&bearer.token), chrono::Utc::now()).await {
         Ok(Some(user_id)) => Ok(AuthenticatedUser { user_id }),
         Ok(None) => Err(ApiError::Unauthorized.into()),

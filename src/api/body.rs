@@ -35,7 +35,8 @@ fn is_json(content_type: &str) -> bool {
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
@@ -71,7 +72,9 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
             .into_bytes_limit(BODY_LIMIT)
             .await
             .map_err(|e| match e {
-                poem::error::ReadBodyError::PayloadTooLarge => ApiError::PayloadTooLarge(BODY_LIMIT),
+                poem::error::ReadBodyError::PayloadTooLarge => {
+                    ApiError::PayloadTooLarge(BODY_LIMIT)
+                }
                 other => ApiError::invalid("body", format!("could not be read: {other}")),
             })?;
         let value: Value = match serde_json::from_slice(&bytes) {

@@ -32,7 +32,7 @@ impl Failure {
 #[derive(Object, Clone, Debug)]
 #[oai(example)]
 pub struct ValidationError {
-    /// Error unique key: always `invalid_data`
+    /// Error unique key
     pub key: String,
     /// Human-readable message describing the error
     pub message: String,
@@ -57,7 +57,7 @@ macro_rules! error_body {
         #[derive(Object, Clone, Debug)]
         #[oai(example)]
         pub struct $name {
-            #[doc = concat!("Error unique key: always `", $key, "`")]
+            /// Error unique key
             pub key: String,
             /// Human-readable message describing the error
             pub message: String,
@@ -114,10 +114,10 @@ error_body!(
 #[allow(dead_code)]
 enum ErrorResponses {
     /// Validation failed
-    #[oai(status = 400)]
+    #[oai(status = 400, content_type = "application/json")]
     InvalidData(Json<ValidationError>),
     /// Unauthorized
-    #[oai(status = 401)]
+    #[oai(status = 401, content_type = "application/json")]
     Unauthorized(
         Json<UnauthorizedError>,
         /// Always `Bearer`
@@ -125,25 +125,25 @@ enum ErrorResponses {
         String,
     ),
     /// Forbidden
-    #[oai(status = 403)]
+    #[oai(status = 403, content_type = "application/json")]
     Forbidden(Json<ForbiddenError>),
     /// Not found
-    #[oai(status = 404)]
+    #[oai(status = 404, content_type = "application/json")]
     NotFound(Json<NotFoundError>),
     /// Precondition failed
-    #[oai(status = 412)]
+    #[oai(status = 412, content_type = "application/json")]
     PreconditionFailed(Json<PreconditionError>),
     /// Payload too large
-    #[oai(status = 413)]
+    #[oai(status = 413, content_type = "application/json")]
     PayloadTooLarge(Json<PayloadTooLargeError>),
     /// Unsupported media type
-    #[oai(status = 415)]
+    #[oai(status = 415, content_type = "application/json")]
     UnsupportedMediaType(Json<UnsupportedMediaTypeError>),
     /// Internal server error
-    #[oai(status = 500)]
+    #[oai(status = 500, content_type = "application/json")]
     Internal(Json<InternalError>),
     /// Service unavailable
-    #[oai(status = 503)]
+    #[oai(status = 503, content_type = "application/json")]
     Unavailable(Json<UnavailableError>),
 }
 
@@ -249,7 +249,9 @@ impl ApiError {
     /// Logs what the client must not see. Called once, where the response is made.
     pub fn log(&self) {
         match self {
-            ApiError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "internal error"),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error")
+            }
             ApiError::Unavailable(cause) => tracing::error!(error = %cause, "database unavailable"),
             _ => {}
         }
@@ -292,9 +294,10 @@ impl poem::error::ResponseError for ApiError {
             .with_status(self.status())
             .into_response();
         if matches!(self, ApiError::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }

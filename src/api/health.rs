@@ -1,7 +1,7 @@
 //! Liveness of the service and its database.
 
-use super::{AppState, ApiTags};
 use super::error::{ApiError, UnavailableError};
+use super::{ApiTags, AppState};
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -19,10 +19,10 @@ pub struct Health {
 #[derive(ApiResponse)]
 pub enum HealthResponse {
     /// The service is up and its database answers.
-    #[oai(status = 200)]
+    #[oai(status = 200, content_type = "application/json")]
     Ok(Json<Health>),
     /// The database can't be reached.
-    #[oai(status = 503)]
+    #[oai(status = 503, content_type = "application/json")]
     Unavailable(Json<UnavailableError>),
 }
 

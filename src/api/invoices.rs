@@ -4,14 +4,11 @@ use super::auth::TokenAuth;
 use super::body::{Fields, JsonBody, JsonObjectBody, integer, string};
 use super::error::{ApiError, Failure};
 use super::headers::{ApiVersion, RequiredHeader};
-use super::types::{
-    Date, Timestamp, date_from_json, exchange_rate_from_json, money_from_json,
-};
+use super::types::{Date, Timestamp, date_from_json, exchange_rate_from_json, money_from_json};
 use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
 use crate::domain::invoice::{
-    InvoiceNumber, InvoiceStatus, NOTES_MAX, NewInvoice, SHORT_TEXT_MAX, bounded_text,
-    positive_id,
+    InvoiceNumber, InvoiceStatus, NOTES_MAX, NewInvoice, SHORT_TEXT_MAX, bounded_text, positive_id,
 };
 use crate::domain::money::{ExchangeRate, Money};
 use crate::domain::permission::{CreateRight, Permission, Permissions};
@@ -119,7 +116,12 @@ impl TryFrom<entity::invoice::Model> for Invoice {
     type Error = ApiError;
 
     fn try_from(row: entity::invoice::Model) -> Result<Self, ApiError> {
-        let corrupt = |what: &str| ApiError::Internal(anyhow::anyhow!("invoice {}: stored {what} is invalid", row.id));
+        let corrupt = |what: &str| {
+            ApiError::Internal(anyhow::anyhow!(
+                "invoice {}: stored {what} is invalid",
+                row.id
+            ))
+        };
         let status = InvoiceStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
         let value = Money::new(row.value.0).map_err(|_| corrupt("value"))?;
         let exchange_rate = row
@@ -206,8 +208,9 @@ impl JsonObjectBody for NewInvoice {
     fn parse(f: &mut Fields) -> Option<Self> {
         let id = |v| integer(v).and_then(positive_id);
         let text = |max| move |v| string(v).and_then(|s| bounded_text(s, max));
-        let invoice_number =
-            f.optional("invoice_number", |v| string(v).and_then(InvoiceNumber::parse));
+        let invoice_number = f.optional("invoice_number", |v| {
+            string(v).and_then(InvoiceNumber::parse)
+        });
         let purchase_order = f.optional("purchase_order", text(SHORT_TEXT_MAX));
         let value = f.required("value", |v| money_from_json(&v));
         let exchange_rate = f.optional("exchange_rate", |v| exchange_rate_from_json(&v));
@@ -235,7 +238,7 @@ impl JsonObjectBody for NewInvoice {
 #[derive(ApiResponse)]
 pub enum CreateInvoiceResponse {
     /// Returns the invoice created.
-    #[oai(status = 201)]
+    #[oai(status = 201, content_type = "application/json")]
     Created(
         Json<Invoice>,
         /// The path of the new invoice: `/api/invoices/{id}`
@@ -277,7 +280,11 @@ impl InvoicesApi {
     /// `budget_area_uid`, when given, names an enabled budget area of the project;
     /// `vat_rate_id` and `payment_term_id`, when given, exist in this company and are not
     /// archived. A duplicate `invoice_number` within the company is a 400, checked last.
-    #[oai(path = "/api/invoices", method = "post", operation_id = "create_invoice")]
+    #[oai(
+        path = "/api/invoices",
+        method = "post",
+        operation_id = "create_invoice"
+    )]
     async fn create_invoice(
         &self,
         state: Data<&AppState>,
@@ -296,9 +303,7 @@ impl InvoicesApi {
 
         let membership = access::membership(db, user_id, company.as_str())
             .await?
-            .ok_or_else(|| {
-                ApiError::Forbidden("You are not a member of this company.".into())
-            })?;
+            .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
         let right = CreateRight::of(&Permissions::from_names(&membership.permissions));
         if right == CreateRight::None {
             return Err(ApiError::Forbidden(format!(
@@ -321,29 +326,33 @@ impl InvoicesApi {
         if project.archived {
             return Err(precondition("The project is archived."));
         }
-        if project.job_order.as_deref().is_none_or(|j| j.trim().is_empty()) {
+        if project
+            .job_order
+            .as_deref()
+            .is_none_or(|j| j.trim().is_empty())
+        {
             return Err(precondition("The project has no job order."));
         }
-        if let Some(uid) = &new.budget_area_uid {
-            if !store::enabled_budget_area_exists(db, project.id, uid).await? {
-                return Err(precondition(
-                    "The budget area does not exist in this project or is disabled.",
-                ));
-            }
+        if let Some(uid) = &new.budget_area_uid
+            && !store::enabled_budget_area_exists(db, project.id, uid).await?
+        {
+            return Err(precondition(
+                "The budget area does not exist in this project or is disabled.",
+            ));
         }
-        if let Some(id) = new.vat_rate_id {
-            if !store::usable_vat_rate_exists(db, membership.company_id, id).await? {
-                return Err(precondition(
-                    "The VAT rate does not exist in this company or is archived.",
-                ));
-            }
+        if let Some(id) = new.vat_rate_id
+            && !store::usable_vat_rate_exists(db, membership.company_id, id).await?
+        {
+            return Err(precondition(
+                "The VAT rate does not exist in this company or is archived.",
+            ));
         }
-        if let Some(id) = new.payment_term_id {
-            if !store::usable_payment_term_exists(db, membership.company_id, id).await? {
-                return Err(precondition(
-                    "The payment term does not exist in this company or is archived.",
-                ));
-            }
+        if let Some(id) = new.payment_term_id
+            && !store::usable_payment_term_exists(db, membership.company_id, id).await?
+        {
+            return Err(precondition(
+                "The payment term does not exist in this company or is archived.",
+            ));
         }
 
         // Timestamps are kept to the millisecond, so what is stored is what is returned.

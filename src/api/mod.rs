@@ -56,7 +56,50 @@ pub fn service() -> OpenApiService<(invoices::InvoicesApi, health::HealthApi), (
     .description(DESCRIPTION)
 }
 
-/// The spec as YAML: what `invoices-api openapi` prints and `openapi.yaml` holds.
+/// Request objects that refuse unknown fields. poem-openapi's `deny_unknown_fields` does not
+/// reach the spec, so `additionalProperties: false` is written here; a test checks every body
+/// schema is listed.
+pub const CLOSED_SCHEMAS: &[&str] = &["CreateInvoiceRequest"];
+
+/// The finished spec, in every form it is served.
+pub struct Spec {
+    /// Pretty-printed JSON.
+    pub json: String,
+    /// The Swagger UI page, with the finished spec embedded.
+    pub swagger_ui_html: String,
+}
+
+/// Builds the spec once: poem-openapi's document, plus what it can't express.
+pub fn spec() -> Spec {
+    let service = service();
+    let generated = service.spec();
+    let json = match serde_json::from_str::<serde_json::Value>(&generated) {
+        Ok(mut document) => {
+            for name in CLOSED_SCHEMAS {
+                if let Some(schema) = document
+                    .pointer_mut(&format!("/components/schemas/{name}"))
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    schema.insert("additionalProperties".into(), false.into());
+                }
+            }
+            serde_json::to_string_pretty(&document).unwrap_or(generated.clone())
+        }
+        Err(_) => generated.clone(),
+    };
+    // The UI page embeds the spec as a JavaScript literal; swap in the finished one.
+    let swagger_ui_html = service.swagger_ui_html().replacen(&generated, &json, 1);
+    Spec {
+        json,
+        swagger_ui_html,
+    }
+}
+
+/// What `invoices-api openapi` prints and `openapi.yaml` holds: the spec as JSON, which is
+/// also YAML. A YAML emitter would leave strings such as `2024-06-15` unquoted, and YAML 1.1
+/// parsers (PyYAML, used by many OpenAPI tools) read those as dates, not strings.
 pub fn spec_yaml() -> String {
-    service().spec_yaml()
+    let mut text = spec().json;
+    text.push('\n');
+    text
 }

@@ -203,7 +203,10 @@ mod tests {
     #[test]
     fn decimals_arrive_exact_and_never_as_strings() {
         let v: Value = serde_json::from_str("0.1").expect("json");
-        assert_eq!(decimal_from_json(&v).map(|d| d.to_string()), Ok("0.1".into()));
+        assert_eq!(
+            decimal_from_json(&v).map(|d| d.to_string()),
+            Ok("0.1".into())
+        );
         assert!(decimal_from_json(&Value::String("1".into())).is_err());
     }
 }

@@ -21,9 +21,13 @@ impl InvoiceStatus {
     }
 
     pub fn parse(stored: &str) -> Option<Self> {
-        [InvoiceStatus::Draft, InvoiceStatus::Sent, InvoiceStatus::Paid]
-            .into_iter()
-            .find(|s| s.as_str() == stored)
+        [
+            InvoiceStatus::Draft,
+            InvoiceStatus::Sent,
+            InvoiceStatus::Paid,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == stored)
     }
 }
 
@@ -118,7 +122,11 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [InvoiceStatus::Draft, InvoiceStatus::Sent, InvoiceStatus::Paid] {
+        for s in [
+            InvoiceStatus::Draft,
+            InvoiceStatus::Sent,
+            InvoiceStatus::Paid,
+        ] {
             assert_eq!(InvoiceStatus::parse(s.as_str()), Some(s));
         }
     }

@@ -99,7 +99,10 @@ mod tests {
             money("999999999999.99").map(|m| m.amount().to_string()),
             Ok("999999999999.99".to_string())
         );
-        assert_eq!(money("0.1").map(|m| m.amount().to_string()), Ok("0.1".into()));
+        assert_eq!(
+            money("0.1").map(|m| m.amount().to_string()),
+            Ok("0.1".into())
+        );
     }
 
     #[test]

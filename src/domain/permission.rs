@@ -72,7 +72,12 @@ pub struct Permissions(Vec<Permission>);
 impl Permissions {
     /// Builds the set from stored names; names this version doesn't know grant nothing.
     pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
-        Permissions(names.into_iter().filter_map(|n| n.as_ref().parse().ok()).collect())
+        Permissions(
+            names
+                .into_iter()
+                .filter_map(|n| n.as_ref().parse().ok())
+                .collect(),
+        )
     }
 
     pub fn has(&self, permission: Permission) -> bool {

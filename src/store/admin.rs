@@ -8,8 +8,8 @@ use crate::domain::permission::Permission;
 use crate::domain::token;
 use chrono::{Duration, Utc};
 use entity::{
-    ExactDecimal, api_token, budget_area, company, membership, membership_permission,
-    payment_term, project, user, vat_rate,
+    ExactDecimal, api_token, budget_area, company, membership, membership_permission, payment_term,
+    project, user, vat_rate,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -84,7 +84,11 @@ async fn membership_of(
         .await
 }
 
-pub async fn add_company(db: &DatabaseConnection, slug: &str, name_: &str) -> Result<i64, AdminError> {
+pub async fn add_company(
+    db: &DatabaseConnection,
+    slug: &str,
+    name_: &str,
+) -> Result<i64, AdminError> {
     let slug = CompanySlug::parse(slug).map_err(|m| AdminError::Invalid(format!("slug {m}")))?;
     let row = company::ActiveModel {
         id: NotSet,
@@ -92,21 +96,28 @@ pub async fn add_company(db: &DatabaseConnection, slug: &str, name_: &str) -> Re
         name: Set(name(name_, "name")?),
         created_at: Set(Utc::now()),
     };
-    let model = row
-        .insert(db)
-        .await
-        .map_err(|e| conflict(e, || format!("a company with slug {:?} already exists", slug.as_str())))?;
+    let model = row.insert(db).await.map_err(|e| {
+        conflict(e, || {
+            format!("a company with slug {:?} already exists", slug.as_str())
+        })
+    })?;
     Ok(model.id)
 }
 
-pub async fn add_user(db: &DatabaseConnection, email: &str, name_: &str) -> Result<i64, AdminError> {
+pub async fn add_user(
+    db: &DatabaseConnection,
+    email: &str,
+    name_: &str,
+) -> Result<i64, AdminError> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 320
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
     if !valid {
-        return Err(AdminError::Invalid(format!("{email:?} is not an email address")));
+        return Err(AdminError::Invalid(format!(
+            "{email:?} is not an email address"
+        )));
     }
     let row = user::ActiveModel {
         id: NotSet,
@@ -281,8 +292,14 @@ pub async fn add_budget_area(
     name_: &str,
     enabled: bool,
 ) -> Result<i64, AdminError> {
-    if project::Entity::find_by_id(project_id).one(db).await?.is_none() {
-        return Err(AdminError::NotFound(format!("no project with id {project_id}")));
+    if project::Entity::find_by_id(project_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(AdminError::NotFound(format!(
+            "no project with id {project_id}"
+        )));
     }
     let uid = name(uid, "uid")?;
     let model = budget_area::ActiveModel {
@@ -295,7 +312,11 @@ pub async fn add_budget_area(
     }
     .insert(db)
     .await
-    .map_err(|e| conflict(e, || format!("a budget area with uid {uid:?} already exists")))?;
+    .map_err(|e| {
+        conflict(e, || {
+            format!("a budget area with uid {uid:?} already exists")
+        })
+    })?;
     Ok(model.id)
 }
 

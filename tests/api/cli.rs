@@ -1,0 +1,620 @@
+//! The operator's command line, run as the real binary.
+
+use crate::helpers::{ACME, VERSION};
+use serde_json::json;
+use std::process::{Command, Output};
+
+struct Cli {
+    _dir: tempfile::TempDir,
+    database_url: String,
+}
+
+impl Cli {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("cli.db").display());
+        Cli {
+            _dir: dir,
+            database_url,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_invoices-api"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("binary runs")
+    }
+
+    /// Runs a command that must succeed and print exactly one line; returns it.
+    #[track_caller]
+    fn one_line(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?} printed {stdout:?}");
+        lines[0].to_owned()
+    }
+
+    /// Runs a command that must fail with a one-line message on stderr.
+    #[track_caller]
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?} stderr: {stderr:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+        stderr
+    }
+
+    fn seed(&self) {
+        self.one_line(&["admin", "company", "add", "--slug", ACME, "--name", "Acme"]);
+        self.one_line(&[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "ann@acme.test",
+            "--name",
+            "Ann",
+        ]);
+        self.one_line(&[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "bob@acme.test",
+            "--name",
+            "Bob",
+        ]);
+        self.one_line(&[
+            "admin",
+            "member",
+            "add",
+            "--company",
+            ACME,
+            "--user",
+            "ann@acme.test",
+            "--permission",
+            "invoices.create",
+            "--permission",
+            "invoices.create_other",
+        ]);
+        self.one_line(&[
+            "admin",
+            "member",
+            "add",
+            "--company",
+            ACME,
+            "--user",
+            "bob@acme.test",
+            "--permission",
+            "invoices.create",
+        ]);
+    }
+}
+
+#[test]
+fn each_add_prints_the_new_id_on_one_line() {
+    let cli = Cli::new();
+    assert_eq!(
+        cli.one_line(&["admin", "company", "add", "--slug", ACME, "--name", "Acme"]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "ann@acme.test",
+            "--name",
+            "Ann"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "bob@acme.test",
+            "--name",
+            "Bob"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "member",
+            "add",
+            "--company",
+            ACME,
+            "--user",
+            "ann@acme.test",
+            "--permission",
+            "invoices.create"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "member",
+            "add",
+            "--company",
+            ACME,
+            "--user",
+            "bob@acme.test"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "project",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "Site",
+            "--job-order",
+            "JO-1",
+            "--pm",
+            "ann@acme.test",
+            "--account",
+            "bob@acme.test"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "project",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "Old",
+            "--pm",
+            "ann@acme.test",
+            "--account",
+            "bob@acme.test",
+            "--archived"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "budget-area",
+            "add",
+            "--project",
+            "1",
+            "--uid",
+            "area-1",
+            "--name",
+            "Design"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "budget-area",
+            "add",
+            "--project",
+            "1",
+            "--uid",
+            "area-2",
+            "--name",
+            "Build",
+            "--disabled"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "vat-rate",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "Standard",
+            "--rate",
+            "22"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "vat-rate",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "Old",
+            "--rate",
+            "5.5",
+            "--archived"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "payment-term",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "30 days",
+            "--days",
+            "30"
+        ]),
+        "1"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "payment-term",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "Old",
+            "--days",
+            "60",
+            "--archived"
+        ]),
+        "2"
+    );
+    let token = cli.one_line(&[
+        "admin",
+        "token",
+        "add",
+        "--user",
+        "ann@acme.test",
+        "--name",
+        "ci",
+        "--expires-in-days",
+        "30",
+    ]);
+    assert!(token.starts_with("wi_") && token.len() > 40, "{token}");
+}
+
+#[test]
+fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
+    let cli = Cli::new();
+    cli.seed();
+    cli.fails(&["admin", "company", "add", "--slug", ACME, "--name", "Again"]);
+    cli.fails(&[
+        "admin", "company", "add", "--slug", "Bad Slug", "--name", "X",
+    ]);
+    cli.fails(&[
+        "admin",
+        "user",
+        "add",
+        "--email",
+        "ann@acme.test",
+        "--name",
+        "Twin",
+    ]);
+    cli.fails(&[
+        "admin",
+        "user",
+        "add",
+        "--email",
+        "not-an-email",
+        "--name",
+        "X",
+    ]);
+    cli.fails(&[
+        "admin",
+        "member",
+        "add",
+        "--company",
+        "nope",
+        "--user",
+        "ann@acme.test",
+    ]);
+    cli.fails(&[
+        "admin",
+        "member",
+        "add",
+        "--company",
+        ACME,
+        "--user",
+        "ann@acme.test",
+    ]);
+    cli.fails(&[
+        "admin",
+        "member",
+        "add",
+        "--company",
+        ACME,
+        "--user",
+        "bob@acme.test",
+        "--permission",
+        "invoices.fly",
+    ]);
+    cli.fails(&[
+        "admin",
+        "token",
+        "add",
+        "--user",
+        "nobody@acme.test",
+        "--name",
+        "x",
+    ]);
+    cli.fails(&[
+        "admin",
+        "token",
+        "revoke",
+        "--user",
+        "ann@acme.test",
+        "--name",
+        "never-issued",
+    ]);
+    cli.fails(&[
+        "admin",
+        "budget-area",
+        "add",
+        "--project",
+        "99",
+        "--uid",
+        "x",
+        "--name",
+        "X",
+    ]);
+    cli.fails(&[
+        "admin",
+        "vat-rate",
+        "add",
+        "--company",
+        ACME,
+        "--name",
+        "X",
+        "--rate",
+        "abc",
+    ]);
+    cli.fails(&["admin", "company", "add", "--slug", "x"]);
+    cli.fails(&[
+        "admin", "company", "add", "--slug", "x", "--name", "X", "--bogus",
+    ]);
+    cli.fails(&["frobnicate"]);
+    // Nothing above was written: the next ids continue from the seed.
+    assert_eq!(
+        cli.one_line(&[
+            "admin", "company", "add", "--slug", "globex", "--name", "Globex"
+        ]),
+        "2"
+    );
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "cy@acme.test",
+            "--name",
+            "Cy"
+        ]),
+        "3"
+    );
+}
+
+#[test]
+fn project_add_refuses_a_pm_or_account_who_is_not_a_member() {
+    let cli = Cli::new();
+    cli.seed();
+    cli.one_line(&[
+        "admin",
+        "user",
+        "add",
+        "--email",
+        "stranger@x.test",
+        "--name",
+        "S",
+    ]);
+    let message = cli.fails(&[
+        "admin",
+        "project",
+        "add",
+        "--company",
+        ACME,
+        "--name",
+        "P",
+        "--pm",
+        "stranger@x.test",
+        "--account",
+        "bob@acme.test",
+    ]);
+    assert!(message.contains("not a member"), "{message}");
+    cli.fails(&[
+        "admin",
+        "project",
+        "add",
+        "--company",
+        ACME,
+        "--name",
+        "P",
+        "--pm",
+        "ann@acme.test",
+        "--account",
+        "stranger@x.test",
+    ]);
+    assert_eq!(
+        cli.one_line(&[
+            "admin",
+            "project",
+            "add",
+            "--company",
+            ACME,
+            "--name",
+            "P",
+            "--job-order",
+            "J",
+            "--pm",
+            "ann@acme.test",
+            "--account",
+            "bob@acme.test"
+        ]),
+        "1"
+    );
+}
+
+#[test]
+fn openapi_prints_the_committed_spec() {
+    let out = Cli::new().run(&["openapi"]);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+        .expect("committed");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+}
+
+#[test]
+fn migrate_applies_the_schema_and_can_run_twice() {
+    let cli = Cli::new();
+    for _ in 0..2 {
+        let out = cli.run(&["migrate"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_issued_by_the_cli_works_against_the_api_and_revoking_it_stops_it() {
+    let cli = Cli::new();
+    cli.seed();
+    let project = cli.one_line(&[
+        "admin",
+        "project",
+        "add",
+        "--company",
+        ACME,
+        "--name",
+        "Site",
+        "--job-order",
+        "JO-1",
+        "--pm",
+        "ann@acme.test",
+        "--account",
+        "bob@acme.test",
+    ]);
+    let token = cli.one_line(&[
+        "admin",
+        "token",
+        "add",
+        "--user",
+        "bob@acme.test",
+        "--name",
+        "ci",
+    ]);
+    let db = invoices_api::store::database::open(&cli.database_url)
+        .await
+        .expect("db");
+    let app = invoices_api::startup::Application::with_database(db, "127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let post = || {
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(&token)
+            .header("Wethod-Company", ACME)
+            .header("Wethod-Version", VERSION)
+            .json(&json!({ "project_id": project.parse::<i64>().expect("id"), "value": 10, "issue_date": "2024-01-31" }))
+            .send()
+    };
+    assert_eq!(post().await.expect("sent").status().as_u16(), 201);
+    cli.one_line(&[
+        "admin",
+        "token",
+        "revoke",
+        "--user",
+        "bob@acme.test",
+        "--name",
+        "ci",
+    ]);
+    assert_eq!(post().await.expect("sent").status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
+    let cli = Cli::new();
+    let first = cli.run(&["demo"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = cli.run(&["demo"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&second.stdout).to_string();
+    let curl = stdout
+        .lines()
+        .find(|l| l.starts_with("curl "))
+        .expect("a curl line");
+    let token = curl
+        .split("Bearer ")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("token in the curl line");
+    let body = curl
+        .split("-d '")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix('\''))
+        .expect("body");
+
+    let db = invoices_api::store::database::open(&cli.database_url)
+        .await
+        .expect("db");
+    let companies = entity::company::Entity::find()
+        .all(&db)
+        .await
+        .expect("companies");
+    assert_eq!(companies.len(), 1, "demo twice must not duplicate data");
+    let app = invoices_api::startup::Application::with_database(db, "127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .header("Wethod-Company", "demo")
+        .header("Wethod-Version", VERSION)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 201);
+    assert!(curl.contains("Wethod-Company: demo") && curl.contains("Wethod-Version: 2024-06-15"));
+}
+
+use sea_orm::EntityTrait;

@@ -1,0 +1,329 @@
+//! Spawning the app and seeding the data each test needs.
+
+use entity::invoice;
+use invoices_api::domain::permission::Permission;
+use invoices_api::startup::Application;
+use invoices_api::store::admin::{self, NewProject};
+use invoices_api::store::database;
+use reqwest::header::HeaderMap;
+use rust_decimal::Decimal;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+pub const VERSION: &str = "2024-06-15";
+
+/// A running server and a handle on its database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the server on a random port over a fresh SQLite file.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = database::open(&database_url).await.expect("database opens");
+    let app = Application::with_database(db.clone(), "127.0.0.1:0")
+        .await
+        .expect("server binds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        _dir: dir,
+    }
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body reads");
+        Reply {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the contract's error shape for a status and key; returns the body.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, key: &str) -> Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
+            "error is not JSON: {:?}",
+            self.header("content-type")
+        );
+        let body = self.json();
+        assert_eq!(body["key"], key, "body: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message missing: {body}"
+        );
+        body
+    }
+
+    /// Asserts a 400 `invalid_data`; returns the fields named by its failures, in order.
+    #[track_caller]
+    pub fn failed_fields(&self) -> Vec<String> {
+        let body = self.assert_error(400, "invalid_data");
+        assert_eq!(
+            body["message"],
+            "You provided invalid data. Check 'failures' for details."
+        );
+        body["failures"]
+            .as_array()
+            .expect("failures is an array")
+            .iter()
+            .map(|f| {
+                assert!(f["message"].as_str().is_some_and(|m| !m.is_empty()), "{f}");
+                f["field"].as_str().expect("field is a string").to_owned()
+            })
+            .collect()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// `POST /api/invoices` as a client of the original API sends it.
+    pub async fn create_invoice(&self, token: &str, company: &str, body: &Value) -> Reply {
+        let response = self
+            .client
+            .post(self.url("/api/invoices"))
+            .bearer_auth(token)
+            .header("Wethod-Company", company)
+            .header("Wethod-Version", VERSION)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
+    }
+
+    /// `POST /api/invoices` with exactly these headers and this raw body.
+    pub async fn post_invoice_raw(
+        &self,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let mut request = self.client.post(self.url("/api/invoices")).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::from(
+            self.client
+                .get(self.url(path))
+                .send()
+                .await
+                .expect("request sent"),
+        )
+        .await
+    }
+
+    pub async fn invoice_count(&self) -> u64 {
+        invoice::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("count invoices")
+    }
+
+    pub async fn stored_invoice(&self, id: i64) -> invoice::Model {
+        invoice::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("invoice stored")
+    }
+
+    pub async fn add_company(&self, slug: &str) {
+        admin::add_company(&self.db, slug, &format!("{slug} Inc"))
+            .await
+            .expect("company added");
+    }
+
+    /// A member of `company` with these permissions and a token; returns the token.
+    pub async fn add_member(
+        &self,
+        company: &str,
+        email: &str,
+        permissions: &[Permission],
+    ) -> String {
+        admin::add_user(&self.db, email, email)
+            .await
+            .expect("user added");
+        admin::add_member(&self.db, company, email, permissions)
+            .await
+            .expect("member added");
+        admin::add_token(&self.db, email, "test", None)
+            .await
+            .expect("token added")
+    }
+
+    pub async fn add_project(
+        &self,
+        company: &str,
+        pm: &str,
+        account: &str,
+        job_order: Option<&str>,
+        archived: bool,
+    ) -> i64 {
+        admin::add_project(
+            &self.db,
+            NewProject {
+                company_slug: company,
+                name: "Project",
+                job_order,
+                pm_email: pm,
+                account_email: account,
+                archived,
+            },
+        )
+        .await
+        .expect("project added")
+    }
+
+    pub async fn add_budget_area(&self, project: i64, uid: &str, enabled: bool) -> i64 {
+        admin::add_budget_area(&self.db, project, uid, "Area", enabled)
+            .await
+            .expect("budget area added")
+    }
+
+    pub async fn add_vat_rate(&self, company: &str, archived: bool) -> i64 {
+        admin::add_vat_rate(&self.db, company, "Standard", Decimal::from(22), archived)
+            .await
+            .expect("vat rate added")
+    }
+
+    pub async fn add_payment_term(&self, company: &str, archived: bool) -> i64 {
+        admin::add_payment_term(&self.db, company, "30 days", 30, archived)
+            .await
+            .expect("payment term added")
+    }
+}
+
+/// Two companies with people in every role the rules tell apart.
+///
+/// In `acme`: `pm` and `account` (each with `invoices.create`) run `project`; `outsider` has
+/// `invoices.create` but no role on it; `boss` has only `invoices.create_other`; `viewer` has
+/// neither. `globex` has its own member, project and reference data.
+pub struct World {
+    pub app: TestApp,
+    pub pm: String,
+    pub account: String,
+    pub outsider: String,
+    pub boss: String,
+    pub viewer: String,
+    pub project: i64,
+    pub globex_member: String,
+    pub globex_project: i64,
+    pub globex_vat_rate: i64,
+    pub globex_payment_term: i64,
+}
+
+pub const ACME: &str = "acme";
+pub const GLOBEX: &str = "globex";
+
+impl World {
+    pub async fn new() -> Self {
+        let app = spawn_app().await;
+        app.add_company(ACME).await;
+        app.add_company(GLOBEX).await;
+        let create = [Permission::InvoicesCreate];
+        let pm = app.add_member(ACME, "pm@acme.test", &create).await;
+        let account = app.add_member(ACME, "account@acme.test", &create).await;
+        let outsider = app.add_member(ACME, "outsider@acme.test", &create).await;
+        let boss = app
+            .add_member(ACME, "boss@acme.test", &[Permission::InvoicesCreateOther])
+            .await;
+        let viewer = app
+            .add_member(ACME, "viewer@acme.test", &[Permission::InvoicesView])
+            .await;
+        let project = app
+            .add_project(
+                ACME,
+                "pm@acme.test",
+                "account@acme.test",
+                Some("JO-1"),
+                false,
+            )
+            .await;
+        let globex_member = app
+            .add_member(
+                GLOBEX,
+                "g@globex.test",
+                &[Permission::InvoicesCreate, Permission::InvoicesCreateOther],
+            )
+            .await;
+        let globex_project = app
+            .add_project(GLOBEX, "g@globex.test", "g@globex.test", Some("G-1"), false)
+            .await;
+        let globex_vat_rate = app.add_vat_rate(GLOBEX, false).await;
+        let globex_payment_term = app.add_payment_term(GLOBEX, false).await;
+        World {
+            app,
+            pm,
+            account,
+            outsider,
+            boss,
+            viewer,
+            project,
+            globex_member,
+            globex_project,
+            globex_vat_rate,
+            globex_payment_term,
+        }
+    }
+
+    /// The smallest valid body for `project`.
+    pub fn minimal_body(&self) -> Value {
+        json!({ "project_id": self.project, "value": 100, "issue_date": "2024-06-15" })
+    }
+
+    /// `minimal_body` with some fields replaced or added.
+    pub fn body_with(&self, changes: Value) -> Value {
+        let mut body = self.minimal_body();
+        if let (Some(target), Some(extra)) = (body.as_object_mut(), changes.as_object()) {
+            for (k, v) in extra {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+        body
+    }
+
+    pub async fn create_as(&self, token: &str, body: &Value) -> Reply {
+        self.app.create_invoice(token, ACME, body).await
+    }
+}

@@ -1,0 +1,13 @@
+//! Black-box tests: each test starts the real server on a random port with a fresh database
+//! and talks to it over HTTP.
+
+mod auth;
+mod cli;
+mod create_invoice;
+mod errors;
+mod helpers;
+mod money;
+mod openapi_spec;
+mod permissions;
+mod preconditions;
+mod validation;

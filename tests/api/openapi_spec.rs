@@ -1,0 +1,205 @@
+//! The spec is an artifact: generated from the code, committed, served, and faithful to the
+//! seed page.
+
+use crate::helpers::spawn_app;
+use serde_json::Value;
+
+#[test]
+fn the_committed_openapi_yaml_is_what_the_code_generates() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
+    let committed = std::fs::read_to_string(path).expect("openapi.yaml is committed");
+    let generated = invoices_api::api::spec_yaml();
+    assert!(
+        committed == generated,
+        "openapi.yaml is stale: run `cargo run -- openapi > openapi.yaml` and commit it"
+    );
+}
+
+async fn served_spec() -> Value {
+    let app = spawn_app().await;
+    let reply = app.get("/openapi.json").await;
+    assert_eq!(reply.status, 200);
+    reply.json()
+}
+
+#[tokio::test]
+async fn the_spec_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let yaml = app.get("/openapi.yaml").await;
+    assert_eq!(yaml.status, 200);
+    assert!(yaml.text.contains("create_invoice"));
+    let docs = app.get("/docs").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "Swagger UI page expected");
+    let json = app.get("/openapi.json").await;
+    assert!(
+        docs.text.contains(&json.text),
+        "Swagger UI must show the same spec as /openapi.json"
+    );
+    assert_eq!(yaml.text, invoices_api::api::spec_yaml());
+}
+
+#[tokio::test]
+async fn every_operation_has_an_operation_id() {
+    let spec = served_spec().await;
+    let paths = spec["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/api/invoices"));
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            assert!(
+                op["operationId"].as_str().is_some_and(|id| !id.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(
+        spec["paths"]["/api/invoices"]["post"]["operationId"],
+        "create_invoice"
+    );
+}
+
+#[tokio::test]
+async fn create_invoice_documents_its_headers_security_and_responses() {
+    let spec = served_spec().await;
+    let op = &spec["paths"]["/api/invoices"]["post"];
+    let params = op["parameters"].as_array().expect("parameters");
+    let find = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} documented"))
+            .clone()
+    };
+    let company = find("Wethod-Company");
+    assert_eq!(company["in"], "header");
+    assert_eq!(company["required"], true);
+    assert_eq!(
+        company["description"],
+        "The company you want to interact with"
+    );
+    let version = find("Wethod-Version");
+    assert_eq!(version["required"], true);
+    assert_eq!(version["description"], "The API version you want to use");
+    let version_schema = resolve(&spec, &version["schema"]);
+    assert_eq!(version_schema["enum"], serde_json::json!(["2024-06-15"]));
+
+    assert_eq!(op["security"], serde_json::json!([{ "BearerAuth": [] }]));
+    let scheme = &spec["components"]["securitySchemes"]["BearerAuth"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+
+    for status in [
+        "201", "400", "401", "403", "412", "404", "413", "415", "500",
+    ] {
+        let content = &op["responses"][status]["content"]["application/json"];
+        let schema = resolve(&spec, &content["schema"]);
+        assert!(schema["example"].is_object(), "{status} has an example");
+    }
+    // Header names are case-insensitive; poem-openapi writes them in capitals.
+    let headers = op["responses"]["201"]["headers"]
+        .as_object()
+        .expect("201 headers");
+    assert!(
+        headers.keys().any(|h| h.eq_ignore_ascii_case("location")),
+        "{headers:?}"
+    );
+}
+
+/// Follows a `$ref`, directly or as the first member of an `allOf`.
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    if let Some(first) = schema["allOf"].get(0) {
+        return resolve(spec, first);
+    }
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &spec["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn the_invoice_schemas_match_the_seed_page() {
+    let spec = served_spec().await;
+    let request = resolve(
+        &spec,
+        &spec["paths"]["/api/invoices"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+    );
+    let mut required: Vec<&str> = request["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["issue_date", "project_id", "value"]);
+    assert_eq!(request["additionalProperties"], false);
+    let closed: Vec<String> = invoices_api::api::CLOSED_SCHEMAS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let body_schema = spec["paths"]["/api/invoices"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .expect("a $ref")
+        .trim_start_matches("#/components/schemas/")
+        .to_owned();
+    assert!(
+        closed.contains(&body_schema),
+        "{body_schema} refuses unknown fields, so the spec must say so"
+    );
+    let props = &request["properties"];
+    assert_eq!(props["invoice_number"]["maxLength"], 255);
+    assert_eq!(props["invoice_number"]["nullable"], true);
+    assert_eq!(
+        props["invoice_number"]["description"],
+        "The invoice number; unique within the company, not blank"
+    );
+    assert_eq!(props["value"]["type"], "number");
+    assert_eq!(props["exchange_rate"]["type"], "number");
+    assert_eq!(props["issue_date"]["format"], "date");
+    assert_eq!(props["project_id"]["minimum"], 1.0);
+    assert_eq!(
+        props["project_id"]["description"],
+        "The ID of the project to associate with this invoice"
+    );
+    assert_eq!(props["notes"]["maxLength"], 10000);
+
+    let created = resolve(
+        &spec,
+        &spec["paths"]["/api/invoices"]["post"]["responses"]["201"]["content"]["application/json"]
+            ["schema"],
+    );
+    let fields: Vec<&str> = created["properties"]
+        .as_object()
+        .expect("props")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "id",
+            "created_at",
+            "updated_at",
+            "status",
+            "invoice_number",
+            "purchase_order",
+            "value",
+            "exchange_rate",
+            "issue_date",
+            "payment_date",
+            "notes",
+            "project_id",
+            "budget_area_uid",
+            "vat_rate_id",
+            "payment_term_id"
+        ]
+    );
+    let status = resolve(&spec, &created["properties"]["status"]);
+    assert_eq!(status["enum"], serde_json::json!(["draft", "sent", "paid"]));
+    assert_eq!(created["properties"]["id"]["minimum"], 1.0);
+    assert_eq!(created["properties"]["created_at"]["format"], "date-time");
+    assert_eq!(created["properties"]["payment_date"]["nullable"], true);
+    assert_eq!(created["example"]["invoice_number"], "INV-2024-001");
+}
