@@ -1,6 +1,7 @@
 //! Structured logs with tracing-subscriber, to stderr.
 
 use crate::config::LogFormat;
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// What the server logs unless `RUST_LOG` says otherwise. PostgreSQL's "already exists,
@@ -17,6 +18,7 @@ pub fn init(format: LogFormat, default_filter: &str) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _already_set = match format {
         LogFormat::Text => builder.try_init(),

@@ -71,3 +71,39 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .unwrap_or_else(|| "unknown panic".to_owned());
     poem::error::ResponseError::as_response(&ApiError::Internal(anyhow::anyhow!("panic: {what}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_json_500_that_leaks_nothing() {
+        let response = panic_response(Box::new("secret detail"));
+        assert_eq!(
+            response.status(),
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let body = body_text(response);
+        assert!(body.contains("\"key\":\"internal_error\""), "{body}");
+        assert!(!body.contains("secret detail"), "{body}");
+    }
+
+    fn body_text(response: Response) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(response.into_body().into_string())
+            .expect("body")
+    }
+
+    #[test]
+    fn client_request_ids_are_kept_only_when_printable_and_short() {
+        let ok = HeaderValue::from_static("abc-123");
+        assert_eq!(acceptable_request_id(&ok).as_deref(), Some("abc-123"));
+        let spaced = HeaderValue::from_static("a b");
+        assert_eq!(acceptable_request_id(&spaced), None);
+        let long = HeaderValue::from_str(&"x".repeat(129)).expect("header");
+        assert_eq!(acceptable_request_id(&long), None);
+    }
+}
