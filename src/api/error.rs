@@ -275,10 +275,10 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ApiError::Unavailable(err),
-            other => ApiError::Internal(other.into()),
+        if crate::store::is_unavailable(&err) {
+            ApiError::Unavailable(err)
+        } else {
+            ApiError::Internal(err.into())
         }
     }
 }

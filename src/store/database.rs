@@ -1,8 +1,9 @@
 //! Opening the database and bringing its schema up to date.
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
 use std::time::Duration;
 
 /// The embedded default: a SQLite file in the working directory, created on first use.
@@ -35,9 +36,36 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Key of the PostgreSQL advisory lock that serialises migrations across nodes.
+const MIGRATION_LOCK_KEY: i64 = 0x696e_766f_6963_6573; // "invoices"
+
+/// Applies every pending migration. On PostgreSQL, nodes starting together take turns: each
+/// holds a session-level advisory lock on a connection of its own while it migrates, and the
+/// lock goes away with that session even if the node dies.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let mut lock_session = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *lock_session)
+        .await
+        .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into())))?;
+    let migrated = Migrator::up(db, None).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *lock_session)
+        .await;
+    if unlocked.is_err() {
+        // Dropping the session releases the lock server-side; don't return it to the pool.
+        lock_session.detach();
+    }
+    migrated
 }
 
 /// Opens the database and migrates it: what every command does first.

@@ -17,14 +17,52 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    pub database: FreshDatabase,
+}
+
+/// A database of its own for one test, and what must live as long as it.
+pub struct FreshDatabase {
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
-/// Starts the server on a random port over a fresh SQLite file.
-pub async fn spawn_app() -> TestApp {
+/// A new, empty database: a SQLite file in a temporary directory, or, when
+/// `TEST_DATABASE_URL` names a PostgreSQL server (see `tests/with-postgres.sh`), a new
+/// database created on it.
+pub async fn fresh_database() -> FreshDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let db = database::open(&database_url).await.expect("database opens");
+    let url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            use sea_orm::ConnectionTrait;
+            let name = format!(
+                "test_{}",
+                invoices_api::domain::token::generate()
+                    .trim_start_matches(invoices_api::domain::token::PREFIX)
+                    .get(..24)
+                    .expect("long enough")
+            );
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("admin connects");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.expect("admin closes");
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("url with a database name");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.path().join("test.db").display()),
+    };
+    FreshDatabase { url, _dir: dir }
+}
+
+/// Starts the server on a random port over a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let fresh = fresh_database().await;
+    let db = database::open(&fresh.url).await.expect("database opens");
     let app = Application::with_database(db.clone(), "127.0.0.1:0")
         .await
         .expect("server binds");
@@ -34,7 +72,7 @@ pub async fn spawn_app() -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
-        _dir: dir,
+        database: fresh,
     }
 }
 
