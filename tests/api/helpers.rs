@@ -17,7 +17,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    pub database: FreshDatabase,
+    _database: FreshDatabase,
 }
 
 /// A database of its own for one test, and what must live as long as it.
@@ -72,7 +72,7 @@ pub async fn spawn_app() -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
-        database: fresh,
+        _database: fresh,
     }
 }
 
