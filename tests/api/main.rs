@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod concurrency;
 mod create_invoice;
 mod errors;
 mod helpers;
