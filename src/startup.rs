@@ -78,10 +78,12 @@ impl Application {
         let app = routes(AppState {
             db: self.db.clone(),
         });
+        let purger = tokio::spawn(purge_expired_idempotency_keys(self.db.clone()));
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await?;
+        purger.abort();
         tracing::info!("stopped accepting; closing the database");
         self.db.close().await?;
         Ok(())
@@ -107,5 +109,18 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// Deletes expired idempotency keys once an hour, so the table holds about a day of keys.
+async fn purge_expired_idempotency_keys(db: DatabaseConnection) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match crate::store::idempotency::purge_expired(&db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "purged expired idempotency keys"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),
+        }
     }
 }

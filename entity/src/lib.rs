@@ -8,6 +8,7 @@ pub mod exact_decimal;
 pub mod api_token;
 pub mod budget_area;
 pub mod company;
+pub mod idempotency_key;
 pub mod invoice;
 pub mod membership;
 pub mod membership_permission;

@@ -26,7 +26,21 @@ pub trait JsonObjectBody: Sized + Send {
 
 /// The outcome of reading a JSON body: the parsed value, or every failure found in it.
 /// A body that is not JSON at all (wrong `Content-Type`) or too large fails the request at once.
-pub struct JsonBody<T>(pub Result<T, Vec<Failure>>);
+pub struct JsonBody<T> {
+    pub parsed: Result<T, Vec<Failure>>,
+    /// SHA-256 (hex) of the JSON value as re-serialized (insignificant whitespace ignored);
+    /// it tells a retry from a different request under the same idempotency key.
+    pub digest: String,
+}
+
+impl<T> JsonBody<T> {
+    fn refused(failure: Failure) -> Self {
+        JsonBody {
+            parsed: Err(vec![failure]),
+            digest: String::new(),
+        }
+    }
+}
 
 fn is_json(content_type: &str) -> bool {
     let essence = content_type
@@ -80,21 +94,27 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
         let value: Value = match serde_json::from_slice(&bytes) {
             Ok(value) => value,
             Err(e) => {
-                return Ok(JsonBody(Err(vec![Failure::new(
+                return Ok(JsonBody::refused(Failure::new(
                     "body",
                     format!("is not valid JSON: {e}"),
-                )])));
+                )));
             }
         };
         let Value::Object(map) = value else {
-            return Ok(JsonBody(Err(vec![Failure::new(
+            return Ok(JsonBody::refused(Failure::new(
                 "body",
                 format!("must be a JSON object, not {}", json_type_name(&value)),
-            )])));
+            )));
         };
+        let digest = crate::domain::token::sha256_hex(
+            &serde_json::to_vec(&map).map_err(|e| ApiError::Internal(e.into()))?,
+        );
         let mut fields = Fields::new(map);
         let parsed = T::parse(&mut fields);
-        Ok(JsonBody(fields.finish(parsed)))
+        Ok(JsonBody {
+            parsed: fields.finish(parsed),
+            digest,
+        })
     }
 }
 

@@ -1,15 +1,17 @@
-//! The company and version headers every call sends.
+//! The headers an operation reads: company, version, idempotency key.
 //!
-//! poem-openapi's `Header<T>` fails the request at the first bad header. [`RequiredHeader`]
-//! documents the header as required all the same, but hands its outcome to the operation, which
-//! reports every header failure (and the body's) in one 400.
+//! poem-openapi's `Header<T>` fails the request at the first bad header. [`HeaderParam`]
+//! documents the header all the same (required unless `T` is an `Option`), but hands its
+//! outcome to the operation, which reports every header failure (and the body's) in one 400.
 
 use super::error::Failure;
 use crate::domain::company::CompanySlug;
+use crate::domain::idempotency::IdempotencyKey;
 use poem::{Request, RequestBody};
-use poem_openapi::registry::{MetaParamIn, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseFromParameter, Type};
+use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, Enum, ExtractParamOptions};
+use std::borrow::Cow;
 
 /// The API versions this server speaks.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,13 +20,13 @@ pub enum ApiVersion {
     V2024_06_15,
 }
 
-/// A header the operation requires; its value, or why it was refused.
-pub struct RequiredHeader<T> {
+/// A header parameter: its value, or why it was refused.
+pub struct HeaderParam<T> {
     name: &'static str,
     value: Result<T, String>,
 }
 
-impl<T> RequiredHeader<T> {
+impl<T> HeaderParam<T> {
     /// The parsed value, or the failure to report, naming the header.
     pub fn into_result(self) -> Result<T, Failure> {
         let name = self.name;
@@ -32,9 +34,9 @@ impl<T> RequiredHeader<T> {
     }
 }
 
-impl<'a, T: ParseFromParameter + Send> ApiExtractor<'a> for RequiredHeader<T> {
+impl<'a, T: ParseFromParameter + Send> ApiExtractor<'a> for HeaderParam<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
-    const PARAM_IS_REQUIRED: bool = true;
+    const PARAM_IS_REQUIRED: bool = T::IS_REQUIRED;
     type ParamType = T;
     type ParamRawType = T::RawValueType;
 
@@ -62,48 +64,68 @@ impl<'a, T: ParseFromParameter + Send> ApiExtractor<'a> for RequiredHeader<T> {
             .map(|v| v.to_str().unwrap_or("\u{fffd}"))
             .collect();
         let value = match values.as_slice() {
-            [] => Err("is required".to_owned()),
-            [one] => T::parse_from_parameter(one).map_err(|e| e.into_message()),
-            _ => Err("must be sent once".to_owned()),
+            [] if T::IS_REQUIRED => Err("is required".to_owned()),
+            [_, _, ..] => Err("must be sent once".to_owned()),
+            _ => T::parse_from_parameters(values).map_err(|e| e.into_message()),
         };
-        Ok(RequiredHeader {
+        Ok(HeaderParam {
             name: param_opts.name,
             value,
         })
     }
 }
 
-impl ParseFromParameter for CompanySlug {
-    fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
-        CompanySlug::parse(value).map_err(poem_openapi::types::ParseError::custom)
-    }
+/// Implements poem-openapi's parameter traits for a string newtype with a `parse` function.
+macro_rules! string_header_type {
+    ($ty:ty, $name:literal, $pattern:literal, $max:literal, $example:literal) => {
+        impl ParseFromParameter for $ty {
+            fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+                <$ty>::parse(value).map_err(ParseError::custom)
+            }
+        }
+
+        impl Type for $ty {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Self;
+            type RawElementValueType = Self;
+
+            fn name() -> Cow<'static, str> {
+                $name.into()
+            }
+
+            fn schema_ref() -> MetaSchemaRef {
+                let mut schema = MetaSchema::new("string");
+                schema.pattern = Some($pattern.into());
+                schema.min_length = Some(1);
+                schema.max_length = Some($max);
+                schema.example = Some(serde_json::Value::String($example.into()));
+                MetaSchemaRef::Inline(Box::new(schema))
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(self)
+            }
+
+            fn raw_element_iter<'b>(
+                &'b self,
+            ) -> Box<dyn Iterator<Item = &'b Self::RawElementValueType> + 'b> {
+                Box::new(self.as_raw_value().into_iter())
+            }
+        }
+    };
 }
 
-impl Type for CompanySlug {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> std::borrow::Cow<'static, str> {
-        "company_slug".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        let mut schema = poem_openapi::registry::MetaSchema::new("string");
-        schema.pattern = Some("^[a-z0-9-]{1,100}$".into());
-        schema.min_length = Some(1);
-        schema.max_length = Some(100);
-        schema.example = Some(serde_json::Value::String("acme".into()));
-        MetaSchemaRef::Inline(Box::new(schema))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'b>(
-        &'b self,
-    ) -> Box<dyn Iterator<Item = &'b Self::RawElementValueType> + 'b> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
+string_header_type!(
+    CompanySlug,
+    "company_slug",
+    "^[a-z0-9-]{1,100}$",
+    100,
+    "acme"
+);
+string_header_type!(
+    IdempotencyKey,
+    "idempotency_key",
+    "^[\\x21-\\x7E]{1,255}$",
+    255,
+    "3f1c2b7e-0a4d-4c1e-9a57-1d2e3f4a5b6c"
+);

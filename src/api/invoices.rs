@@ -3,20 +3,21 @@
 use super::auth::TokenAuth;
 use super::body::{Fields, JsonBody, JsonObjectBody, integer, string};
 use super::error::{ApiError, Failure};
-use super::headers::{ApiVersion, RequiredHeader};
+use super::headers::{ApiVersion, HeaderParam};
 use super::types::{Date, Timestamp, date_from_json, exchange_rate_from_json, money_from_json};
 use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
+use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{
     InvoiceNumber, InvoiceStatus, NOTES_MAX, NewInvoice, SHORT_TEXT_MAX, bounded_text, positive_id,
 };
 use crate::domain::money::{ExchangeRate, Money};
 use crate::domain::permission::{CreateRight, Permission, Permissions};
-use crate::store::{access, invoices as store};
+use crate::store::{access, idempotency, invoices as store};
 use chrono::{SubsecRound, Utc};
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
+use poem_openapi::types::{Example, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 pub struct InvoicesApi;
@@ -244,24 +245,77 @@ pub enum CreateInvoiceResponse {
         /// The path of the new invoice: `/api/invoices/{id}`
         #[oai(header = "Location")]
         String,
+        /// `true` when this is the replay of an earlier response to the same
+        /// `Idempotency-Key`; absent otherwise
+        #[oai(header = "Idempotent-Replayed")]
+        Option<bool>,
     ),
 }
 
-/// Collects every header and body failure into one 400.
+impl CreateInvoiceResponse {
+    fn created(invoice: Invoice, replayed: bool) -> Self {
+        let location = format!("/api/invoices/{}", invoice.id);
+        CreateInvoiceResponse::Created(Json(invoice), location, replayed.then_some(true))
+    }
+}
+
+/// A create request whose headers and body are well formed.
+struct CreateRequest {
+    company: CompanySlug,
+    invoice: NewInvoice,
+    idempotency_key: Option<IdempotencyKey>,
+    body_digest: String,
+}
+
+/// Collects every header and body failure into one 400, headers first.
 fn request_shape(
-    company: RequiredHeader<CompanySlug>,
-    version: RequiredHeader<ApiVersion>,
+    company: HeaderParam<CompanySlug>,
+    version: HeaderParam<ApiVersion>,
+    idempotency_key: HeaderParam<Option<IdempotencyKey>>,
     body: JsonBody<NewInvoice>,
-) -> Result<(CompanySlug, NewInvoice), ApiError> {
+) -> Result<CreateRequest, ApiError> {
     let mut failures: Vec<Failure> = Vec::new();
     let company = company.into_result().map_err(|f| failures.push(f)).ok();
     let _version = version.into_result().map_err(|f| failures.push(f)).ok();
-    let body = body.0.map_err(|f| failures.extend(f)).ok();
-    match (company, body) {
-        (Some(company), Some(body)) if failures.is_empty() => Ok((company, body)),
+    let idempotency_key = idempotency_key
+        .into_result()
+        .map_err(|f| failures.push(f))
+        .ok();
+    let invoice = body.parsed.map_err(|f| failures.extend(f)).ok();
+    match (company, idempotency_key, invoice) {
+        (Some(company), Some(idempotency_key), Some(invoice)) if failures.is_empty() => {
+            Ok(CreateRequest {
+                company,
+                invoice,
+                idempotency_key,
+                body_digest: body.digest,
+            })
+        }
         _ => Err(ApiError::InvalidData(failures)),
     }
 }
+
+/// The answer to a request whose key was already used: the first response when the body is
+/// the same, a 400 on the header when it is not.
+fn replay(
+    stored: entity::idempotency_key::Model,
+    body_digest: &str,
+) -> Result<CreateInvoiceResponse, ApiError> {
+    if stored.request_hash != body_digest {
+        return Err(ApiError::invalid(
+            IDEMPOTENCY_KEY_HEADER,
+            "was already used with a different body; use a new key for a new request",
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&stored.response_body).map_err(|e| ApiError::Internal(e.into()))?;
+    let invoice = <Invoice as ParseFromJSON>::parse_from_json(Some(value)).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!("stored response: {}", e.into_message()))
+    })?;
+    Ok(CreateInvoiceResponse::created(invoice, true))
+}
+
+const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
 fn precondition(message: &str) -> ApiError {
     ApiError::PreconditionFailed(message.to_owned())
@@ -291,19 +345,40 @@ impl InvoicesApi {
         auth: TokenAuth,
         /// The company you want to interact with
         #[oai(name = "Wethod-Company")]
-        company: RequiredHeader<CompanySlug>,
+        company: HeaderParam<CompanySlug>,
         /// The API version you want to use
         #[oai(name = "Wethod-Version")]
-        version: RequiredHeader<ApiVersion>,
+        version: HeaderParam<ApiVersion>,
+        /// A key of your choosing (1–255 visible ASCII characters, a UUID for instance) that
+        /// makes retrying safe: a request repeating the key and the body of an earlier
+        /// successful create, within 24 hours, gets that create's 201 again (with
+        /// `Idempotent-Replayed: true`) and creates nothing. The same key with another body is
+        /// a 400 on this header. Keys belong to one user in one company; failed requests don't
+        /// use them up.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: HeaderParam<Option<IdempotencyKey>>,
         body: JsonBody<NewInvoice>,
     ) -> Result<CreateInvoiceResponse, ApiError> {
         let db = &state.db;
         let user_id = auth.0.user_id;
-        let (company, new) = request_shape(company, version, body)?;
+        let CreateRequest {
+            company,
+            invoice: new,
+            idempotency_key,
+            body_digest,
+        } = request_shape(company, version, idempotency_key, body)?;
 
         let membership = access::membership(db, user_id, company.as_str())
             .await?
             .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
+        // Timestamps are kept to the millisecond, so what is stored is what is returned.
+        let now = Utc::now().trunc_subsecs(3);
+        if let Some(key) = &idempotency_key
+            && let Some(stored) =
+                idempotency::find_live(db, membership.company_id, user_id, key, now).await?
+        {
+            return replay(stored, &body_digest);
+        }
         let right = CreateRight::of(&Permissions::from_names(&membership.permissions));
         if right == CreateRight::None {
             return Err(ApiError::Forbidden(format!(
@@ -355,19 +430,44 @@ impl InvoicesApi {
             ));
         }
 
-        // Timestamps are kept to the millisecond, so what is stored is what is returned.
-        let now = Utc::now().trunc_subsecs(3);
-        let row = store::insert_draft(db, membership.company_id, user_id, new, now)
-            .await
-            .map_err(|err| match err {
-                store::InsertInvoiceError::DuplicateNumber => ApiError::invalid(
-                    "invoice_number",
-                    "is already used by another invoice of this company",
-                ),
-                store::InsertInvoiceError::Db(db) => db.into(),
-            })?;
-        let invoice = Invoice::try_from(row)?;
-        let location = format!("/api/invoices/{}", invoice.id);
-        Ok(CreateInvoiceResponse::Created(Json(invoice), location))
+        let remember = idempotency_key.as_ref().map(|key| store::Remember {
+            key,
+            request_hash: &body_digest,
+            render: |row: &entity::invoice::Model| -> anyhow::Result<String> {
+                let invoice = Invoice::try_from(row.clone())?;
+                Ok(invoice.to_json_string())
+            },
+        });
+        let inserted =
+            store::insert_draft(db, membership.company_id, user_id, new, now, remember).await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(
+                conflict @ (store::InsertInvoiceError::DuplicateNumber
+                | store::InsertInvoiceError::KeyTaken),
+            ) => {
+                // A concurrent request with the same key may have just committed (its invoice
+                // number or its key then collides with ours): answer as a retry of it.
+                if let Some(key) = &idempotency_key
+                    && let Some(stored) =
+                        idempotency::find_live(db, membership.company_id, user_id, key, now).await?
+                {
+                    return replay(stored, &body_digest);
+                }
+                return Err(match conflict {
+                    store::InsertInvoiceError::DuplicateNumber => ApiError::invalid(
+                        "invoice_number",
+                        "is already used by another invoice of this company",
+                    ),
+                    other => ApiError::Internal(other.into()),
+                });
+            }
+            Err(store::InsertInvoiceError::Render(err)) => return Err(ApiError::Internal(err)),
+            Err(store::InsertInvoiceError::Db(err)) => return Err(err.into()),
+        };
+        Ok(CreateInvoiceResponse::created(
+            Invoice::try_from(row)?,
+            false,
+        ))
     }
 }

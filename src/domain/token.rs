@@ -18,7 +18,12 @@ pub fn generate() -> String {
 /// The stored form of a token: SHA-256 in lowercase hex. Tokens are looked up by this hash, so
 /// the secret itself is never compared byte by byte nor kept.
 pub fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 of some bytes, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,8 +1,11 @@
 //! Invoices and the company data their creation depends on.
 
+use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoiceStatus, NewInvoice};
 use chrono::{DateTime, Utc};
-use entity::{ExactDecimal, budget_area, invoice, payment_term, project, vat_rate};
+use entity::{
+    ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -77,20 +80,38 @@ pub async fn usable_payment_term_exists(
 pub enum InsertInvoiceError {
     #[error("the company already has an invoice with this number")]
     DuplicateNumber,
+    /// A concurrent request with the same idempotency key committed first.
+    #[error("the idempotency key was taken by a concurrent request")]
+    KeyTaken,
+    #[error("could not render the response to remember: {0}")]
+    Render(anyhow::Error),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
 
-/// Inserts a draft invoice. The write runs in its own transaction: on SQLite an
-/// `INSERT … RETURNING` outside one leaves its statement unfinished, and the WAL then never
-/// checkpoints (see STACK-NOTES).
-pub async fn insert_draft(
+/// What to remember about a create sent with an `Idempotency-Key`: the key, the hash of the
+/// request, and how to render the response from the new row.
+pub struct Remember<'a, F> {
+    pub key: &'a IdempotencyKey,
+    pub request_hash: &'a str,
+    pub render: F,
+}
+
+/// Inserts a draft invoice and, with an idempotency key, the response to replay, in one
+/// transaction: both are written or neither. (The transaction also matters on SQLite, where an
+/// `INSERT … RETURNING` outside one leaves its statement unfinished and the WAL then never
+/// checkpoints; see STACK-NOTES.)
+pub async fn insert_draft<F>(
     db: &(impl ConnectionTrait + TransactionTrait),
     company_id: i64,
     created_by_user_id: i64,
     new: NewInvoice,
     now: DateTime<Utc>,
-) -> Result<invoice::Model, InsertInvoiceError> {
+    remember: Option<Remember<'_, F>>,
+) -> Result<invoice::Model, InsertInvoiceError>
+where
+    F: FnOnce(&invoice::Model) -> anyhow::Result<String>,
+{
     let row = invoice::ActiveModel {
         id: NotSet,
         company_id: Set(company_id),
@@ -118,6 +139,34 @@ pub async fn insert_draft(
         }
         Err(err) => return Err(err.into()),
     };
+    if let Some(remember) = remember {
+        super::idempotency::forget_if_expired(
+            &txn,
+            company_id,
+            created_by_user_id,
+            remember.key,
+            now,
+        )
+        .await?;
+        let response_body = (remember.render)(&inserted).map_err(InsertInvoiceError::Render)?;
+        let record = idempotency_key::ActiveModel {
+            id: NotSet,
+            company_id: Set(company_id),
+            user_id: Set(created_by_user_id),
+            key: Set(remember.key.as_str().to_owned()),
+            request_hash: Set(remember.request_hash.to_owned()),
+            invoice_id: Set(inserted.id),
+            response_body: Set(response_body),
+            created_at: Set(now),
+        };
+        match record.insert(&txn).await {
+            Ok(_) => {}
+            Err(err) if super::is_unique_violation(&err) => {
+                return Err(InsertInvoiceError::KeyTaken);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
     txn.commit().await?;
     Ok(inserted)
 }

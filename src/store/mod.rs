@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod database;
+pub mod idempotency;
 pub mod invoices;
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr};

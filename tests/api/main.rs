@@ -7,6 +7,7 @@ mod concurrency;
 mod create_invoice;
 mod errors;
 mod helpers;
+mod idempotency;
 mod money;
 mod openapi_spec;
 mod permissions;
