@@ -1,6 +1,6 @@
 //! The operator's command line.
 
-use crate::config::{LogFormat, Settings};
+use crate::config::{Limits, LogFormat, Settings};
 use crate::domain::permission::Permission;
 use crate::startup::Application;
 use crate::store::admin::{self, NewProject};
@@ -38,11 +38,30 @@ pub enum Command {
     Admin(Admin),
 }
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// Largest request body accepted, in bytes (413 above).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 65536)]
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds (503 after).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
+    /// Requests per minute per token (429 above); 0 means no limit.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    pub rate_limit_per_minute: u32,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
+            rate_limit_per_minute: std::num::NonZeroU32::new(self.rate_limit_per_minute),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -210,7 +229,16 @@ fn parse_decimal(raw: &str) -> Result<Decimal, String> {
 
 /// Runs the command line; errors print one line on stderr and exit non-zero.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = Cli::try_parse_from(&args).and_then(|cli| match cli.command {
+        Some(_) => Ok(cli),
+        // No command means `serve`, with the flags and variables `serve` reads.
+        None => {
+            args.push("serve".into());
+            Cli::try_parse_from(&args)
+        }
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
             // --help and --version
@@ -248,11 +276,9 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or_else(|| {
-        Command::Serve(ServeArgs {
-            bind: std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
-        })
-    });
+    let Some(command) = cli.command else {
+        anyhow::bail!("no command given");
+    };
     let filter = match command {
         Command::Serve(_) => telemetry::SERVER_FILTER,
         _ => telemetry::COMMAND_FILTER,
@@ -264,7 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = || database::open(&database_url);
     match command {
         Command::Serve(args) => {
-            let settings = Settings::new(Some(database_url.clone()), args.bind);
+            let settings = Settings::new(Some(database_url.clone()), &args.bind, args.limits());
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await
         }

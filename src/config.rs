@@ -1,6 +1,8 @@
 //! Settings shared by every command, from flags or the environment.
 
 use crate::store::database::DEFAULT_DATABASE_URL;
+use std::num::NonZeroU32;
+use std::time::Duration;
 
 /// How log lines are written (to stderr).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -19,13 +21,36 @@ pub struct Settings {
     pub database_url: String,
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
+    pub limits: Limits,
 }
 
 impl Settings {
-    pub fn new(database_url: Option<String>, bind: impl Into<String>) -> Self {
+    pub fn new(database_url: Option<String>, bind: impl Into<String>, limits: Limits) -> Self {
         Settings {
             database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: bind.into(),
+            limits,
+        }
+    }
+}
+
+/// What protects the service from oversized, slow or too many requests.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Longest a request may take, reading its body included (503 after).
+    pub request_timeout: Duration,
+    /// Requests per minute per token (429 above); `None` is no limit.
+    pub rate_limit_per_minute: Option<NonZeroU32>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            rate_limit_per_minute: None,
         }
     }
 }

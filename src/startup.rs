@@ -1,7 +1,7 @@
 //! Building the application: the same code serves production and the tests.
 
 use crate::api::{self, AppState, middleware};
-use crate::config::Settings;
+use crate::config::{Limits, Settings};
 use crate::store::database;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -37,9 +37,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
                     .with_content_type("application/yaml; charset=utf-8")
             })),
         )
-        .data(state)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
         .around(middleware::request_id)
+        // Outermost, so that every layer above can read the state (limits, database).
+        .data(state)
 }
 
 /// A bound, ready-to-run server.
@@ -47,24 +48,34 @@ pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
     db: DatabaseConnection,
+    limits: Limits,
 }
 
 impl Application {
     /// Opens and migrates the database, then binds the address.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = database::open(&settings.database_url).await?;
-        Self::with_database(db, &settings.bind).await
+        Self::with_database(db, &settings.bind, settings.limits).await
     }
 
     /// Binds the address for an already opened database.
-    pub async fn with_database(db: DatabaseConnection, bind: &str) -> anyhow::Result<Self> {
+    pub async fn with_database(
+        db: DatabaseConnection,
+        bind: &str,
+        limits: Limits,
+    ) -> anyhow::Result<Self> {
         let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
         let port = acceptor
             .local_addr()
             .first()
             .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
             .ok_or_else(|| anyhow::anyhow!("could not read the bound port of {bind}"))?;
-        Ok(Application { acceptor, port, db })
+        Ok(Application {
+            acceptor,
+            port,
+            db,
+            limits,
+        })
     }
 
     /// The port actually bound (useful when asked for port 0).
@@ -75,15 +86,15 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool
     /// (so SQLite checkpoints its WAL).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = routes(AppState {
-            db: self.db.clone(),
-        });
-        let purger = tokio::spawn(purge_expired_idempotency_keys(self.db.clone()));
+        let state = AppState::new(self.db.clone(), self.limits);
+        let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        let app = routes(state);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(self.limits.request_timeout)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await?;
-        purger.abort();
+        housekeeping.abort();
         tracing::info!("stopped accepting; closing the database");
         self.db.close().await?;
         Ok(())
@@ -112,12 +123,16 @@ async fn shutdown_signal() {
     }
 }
 
-/// Deletes expired idempotency keys once an hour, so the table holds about a day of keys.
-async fn purge_expired_idempotency_keys(db: DatabaseConnection) {
+/// Once an hour: deletes expired idempotency keys, so the table holds about a day of keys, and
+/// lets the rate limiter forget idle tokens.
+async fn housekeeping(state: AppState) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        match crate::store::idempotency::purge_expired(&db, chrono::Utc::now()).await {
+        if let Some(limiter) = &state.rate_limiter {
+            limiter.forget_idle();
+        }
+        match crate::store::idempotency::purge_expired(&state.db, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "purged expired idempotency keys"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),

@@ -19,15 +19,24 @@ pub struct AuthenticatedUser {
 #[oai(rename = "BearerAuth", ty = "bearer", checker = "authenticate")]
 pub struct TokenAuth(pub AuthenticatedUser);
 
-/// Finds the live token; anything else is a 401. A database failure is not an auth failure,
-/// so it keeps its own status.
+/// Finds the live token (anything else is a 401) and takes one request from its rate-limit
+/// budget (429 when spent). A database failure is not an auth failure: it keeps its own status.
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<AuthenticatedUser> {
     let state = req.data::<AppState>().ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("AppState is not attached to the route"))
     })?;
-    match access::user_for_token(&state.db, &token::hash(&bearer.token), chrono::Utc::now()).await {
-        Ok(Some(user_id)) => Ok(AuthenticatedUser { user_id }),
-        Ok(None) => Err(ApiError::Unauthorized.into()),
-        Err(err) => Err(ApiError::from(err).into()),
+    let owner = access::token_owner(&state.db, &token::hash(&bearer.token), chrono::Utc::now())
+        .await
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::Unauthorized)?;
+    if let Some(limiter) = &state.rate_limiter {
+        limiter
+            .check(owner.token_id)
+            .map_err(|wait| ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            })?;
     }
+    Ok(AuthenticatedUser {
+        user_id: owner.user_id,
+    })
 }

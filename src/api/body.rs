@@ -5,15 +5,14 @@
 //! [`JsonObjectBody`] implementation that checks field by field, while the spec still shows the
 //! typed schema of the documented request object.
 
+use super::AppState;
 use super::error::{ApiError, Failure};
 use super::types::json_type_name;
+use crate::config::Limits;
 use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::{Map, Value};
-
-/// Largest request body accepted, in bytes.
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A request body type: its documented schema and its field-by-field parser.
 pub trait JsonObjectBody: Sized + Send {
@@ -81,13 +80,17 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
         if !request.content_type().is_some_and(is_json) {
             return Err(ApiError::UnsupportedMediaType.into());
         }
+        let limit = request
+            .data::<AppState>()
+            .map(|state| state.limits.max_body_bytes)
+            .unwrap_or_else(|| Limits::default().max_body_bytes);
         let bytes = body
             .take()?
-            .into_bytes_limit(BODY_LIMIT)
+            .into_bytes_limit(limit)
             .await
             .map_err(|e| match e {
                 poem::error::ReadBodyError::PayloadTooLarge => {
-                    ApiError::PayloadTooLarge(BODY_LIMIT)
+                    ApiError::PayloadTooLarge(Some(limit))
                 }
                 other => ApiError::invalid("body", format!("could not be read: {other}")),
             })?;

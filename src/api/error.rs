@@ -7,6 +7,9 @@ use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, types::ToJSON};
 
+/// Seconds to wait after a 429.
+pub const RETRY_AFTER_HEADER: &str = "x-ratelimit-retry-after";
+
 /// The `message` of every 400.
 pub const INVALID_DATA_MESSAGE: &str = "You provided invalid data. Check 'failures' for details.";
 
@@ -100,6 +103,10 @@ error_body!(
     UnsupportedMediaTypeError, "unsupported_media_type", "Send the body as application/json."
 );
 error_body!(
+    /// The token sent too many requests; `x-ratelimit-retry-after` says how many seconds to wait.
+    TooManyRequestsError, "too_many_requests", "Too many requests for this token. Retry in 12 s."
+);
+error_body!(
     /// Something went wrong on our side; the log has the cause under the request id.
     InternalError, "internal_error", "Internal server error. The request id identifies it in the log."
 );
@@ -139,6 +146,14 @@ enum ErrorResponses {
     /// Unsupported media type
     #[oai(status = 415, content_type = "application/json")]
     UnsupportedMediaType(Json<UnsupportedMediaTypeError>),
+    /// Too many requests
+    #[oai(status = 429, content_type = "application/json")]
+    TooManyRequests(
+        Json<TooManyRequestsError>,
+        /// Seconds to wait before the next request
+        #[oai(header = "x-ratelimit-retry-after")]
+        u64,
+    ),
     /// Internal server error
     #[oai(status = 500, content_type = "application/json")]
     Internal(Json<InternalError>),
@@ -180,13 +195,19 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 413 `payload_too_large`.
     #[error("payload too large")]
-    PayloadTooLarge(usize),
+    PayloadTooLarge(Option<usize>),
     /// 415 `unsupported_media_type`.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 429 `too_many_requests`: the token's budget is spent; retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// 503 `unavailable`: the database can't be reached. The cause is logged, never shown.
     #[error("database unavailable")]
     Unavailable(#[source] sea_orm::DbErr),
+    /// 503 `unavailable`: the request did not finish in time.
+    #[error("request timed out")]
+    TimedOut(std::time::Duration),
     /// 500 `internal_error`. The cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -207,7 +228,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) | ApiError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -229,15 +251,29 @@ impl ApiError {
             ),
             ApiError::PayloadTooLarge(limit) => (
                 PayloadTooLargeError::KEY,
-                format!("The request body is larger than {limit} bytes."),
+                match limit {
+                    Some(limit) => format!("The request body is larger than {limit} bytes."),
+                    None => "The request body is too large.".into(),
+                },
             ),
             ApiError::UnsupportedMediaType => (
                 UnsupportedMediaTypeError::KEY,
                 "Send the body as JSON with 'Content-Type: application/json'.".into(),
             ),
+            ApiError::TooManyRequests { retry_after_secs } => (
+                TooManyRequestsError::KEY,
+                format!("Too many requests for this token. Retry in {retry_after_secs} s."),
+            ),
             ApiError::Unavailable(_) => (
                 UnavailableError::KEY,
                 "The service is temporarily unavailable. Retry later.".into(),
+            ),
+            ApiError::TimedOut(limit) => (
+                UnavailableError::KEY,
+                format!(
+                    "The request did not complete within {} s. Retry later.",
+                    limit.as_secs()
+                ),
             ),
             ApiError::Internal(_) => (
                 InternalError::KEY,
@@ -293,11 +329,20 @@ impl poem::error::ResponseError for ApiError {
         let mut response = poem::web::Json(self.body())
             .with_status(self.status())
             .into_response();
-        if matches!(self, ApiError::Unauthorized) {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+        match self {
+            ApiError::Unauthorized => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.headers_mut().insert(
+                    RETRY_AFTER_HEADER,
+                    header::HeaderValue::from(*retry_after_secs),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -330,7 +375,7 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
     match err.status() {
         StatusCode::NOT_FOUND => ApiError::NotFound("No such route.".into()),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::api::body::BODY_LIMIT),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(None),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
         StatusCode::BAD_REQUEST => ApiError::invalid("request", err.to_string()),
         _ => ApiError::Internal(anyhow::anyhow!("{err}")),

@@ -1,6 +1,8 @@
 //! What wraps every request: its id and log span, JSON errors, and panics.
 
+use super::AppState;
 use super::error::{ApiError, from_poem_error};
+use crate::config::Limits;
 use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::time::Instant;
@@ -21,8 +23,9 @@ fn new_request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Gives every request an id (the client's, if acceptable), a log span carrying it, and a log
-/// line when it ends; sends the id back in `x-request-id`.
+/// Gives every request an id (the client's, if acceptable), a log span carrying it, a deadline
+/// (503 when it passes: a slow client or a stuck database can't hold a worker forever), and a
+/// log line when it ends; sends the id back in `x-request-id`.
 pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -36,10 +39,15 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         path = %req.uri().path()
     );
     let started = Instant::now();
+    let timeout = req
+        .data::<AppState>()
+        .map(|state| state.limits.request_timeout)
+        .unwrap_or_else(|| Limits::default().request_timeout);
     let mut response = async move {
-        match next.call(req).await {
-            Ok(response) => response.into_response(),
-            Err(err) => json_error(err),
+        match tokio::time::timeout(timeout, next.call(req)).await {
+            Ok(Ok(response)) => response.into_response(),
+            Ok(Err(err)) => json_error(err),
+            Err(_elapsed) => poem::error::ResponseError::as_response(&ApiError::TimedOut(timeout)),
         }
     }
     .instrument(span.clone())

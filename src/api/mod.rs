@@ -7,15 +7,34 @@ pub mod headers;
 pub mod health;
 pub mod invoices;
 pub mod middleware;
+pub mod rate_limit;
 pub mod types;
 
+use crate::config::Limits;
 use poem_openapi::{OpenApiService, Tags};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub limits: Limits,
+    /// Present when a per-token rate limit is configured.
+    pub rate_limiter: Option<Arc<rate_limit::TokenRateLimiter>>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, limits: Limits) -> Self {
+        let rate_limiter = limits
+            .rate_limit_per_minute
+            .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n)));
+        AppState {
+            db,
+            limits,
+            rate_limiter,
+        }
+    }
 }
 
 /// Groups of operations in the spec and in Swagger UI.

@@ -8,12 +8,19 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 /// `last_used_at` is refreshed at most this often, so reads don't all become writes.
 const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
-/// The user behind a token, if the token exists, is not revoked and has not expired.
-pub async fn user_for_token(
+/// A live token and the user it belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub user_id: i64,
+}
+
+/// The owner of a token, if the token exists, is not revoked and has not expired.
+pub async fn token_owner(
     db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, DbErr> {
+) -> Result<Option<TokenOwner>, DbErr> {
     let Some(token) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash))
         .one(db)
@@ -35,7 +42,10 @@ pub async fn user_for_token(
             .exec(db)
             .await?;
     }
-    Ok(Some(token.user_id))
+    Ok(Some(TokenOwner {
+        token_id: token.id,
+        user_id: token.user_id,
+    }))
 }
 
 /// A user's membership in a company, with the permission names it grants.

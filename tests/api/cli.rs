@@ -565,9 +565,10 @@ async fn a_token_issued_by_the_cli_works_against_the_api_and_revoking_it_stops_i
     let db = invoices_api::store::database::open(&cli.database_url)
         .await
         .expect("db");
-    let app = invoices_api::startup::Application::with_database(db, "127.0.0.1:0")
-        .await
-        .expect("binds");
+    let app =
+        invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
+            .await
+            .expect("binds");
     let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
     tokio::spawn(app.run_until_stopped());
     let post = || {
@@ -631,9 +632,10 @@ async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
         .await
         .expect("companies");
     assert_eq!(companies.len(), 1, "demo twice must not duplicate data");
-    let app = invoices_api::startup::Application::with_database(db, "127.0.0.1:0")
-        .await
-        .expect("binds");
+    let app =
+        invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
+            .await
+            .expect("binds");
     let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
     tokio::spawn(app.run_until_stopped());
     let response = reqwest::Client::new()

@@ -1,6 +1,7 @@
 //! Spawning the app and seeding the data each test needs.
 
 use entity::invoice;
+use invoices_api::config::Limits;
 use invoices_api::domain::permission::Permission;
 use invoices_api::startup::Application;
 use invoices_api::store::admin::{self, NewProject};
@@ -61,9 +62,14 @@ pub async fn fresh_database() -> FreshDatabase {
 
 /// Starts the server on a random port over a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Limits::default()).await
+}
+
+/// Like [`spawn_app`], with other limits.
+pub async fn spawn_app_with(limits: Limits) -> TestApp {
     let fresh = fresh_database().await;
     let db = database::open(&fresh.url).await.expect("database opens");
-    let app = Application::with_database(db.clone(), "127.0.0.1:0")
+    let app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
         .await
         .expect("server binds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -296,7 +302,11 @@ pub const GLOBEX: &str = "globex";
 
 impl World {
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::with_limits(Limits::default()).await
+    }
+
+    pub async fn with_limits(limits: Limits) -> Self {
+        let app = spawn_app_with(limits).await;
         app.add_company(ACME).await;
         app.add_company(GLOBEX).await;
         let create = [Permission::InvoicesCreate];

@@ -8,6 +8,7 @@ mod create_invoice;
 mod errors;
 mod helpers;
 mod idempotency;
+mod limits;
 mod money;
 mod openapi_spec;
 mod permissions;
