@@ -8,7 +8,13 @@
 # the `postgres` user, since initdb refuses to run as root.
 set -euo pipefail
 
-bindir=$(pg_config --bindir 2>/dev/null || dirname "$(readlink -f "$(command -v initdb)")")
+# Where initdb and pg_ctl live: beside an initdb on the PATH, else Debian's newest cluster bin.
+if command -v initdb >/dev/null 2>&1; then
+  bindir=$(dirname "$(readlink -f "$(command -v initdb)")")
+else
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ] || { echo "initdb/pg_ctl not found" >&2; exit 1; }
 dir=$(mktemp -d /tmp/invoices-pg.XXXXXX)
 as_owner=()
 if [ "$(id -u)" = 0 ]; then
