@@ -2,8 +2,9 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// The embedded default: a SQLite file in the working directory, created on first use.
@@ -68,9 +69,39 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrated
 }
 
+/// SQLite has no advisory lock: processes opening one file together take turns on an
+/// exclusive lock of a file beside it (`<database>.migrate-lock`), held from before the first
+/// connection (switching a new file to WAL needs the database to itself) until migrations are
+/// done, and released when dropped. `None` for anything but a SQLite file.
+async fn sqlite_startup_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> {
+    let Ok(options) = SqliteConnectOptions::from_str(url) else {
+        return Ok(None);
+    };
+    let path = options.get_filename().to_string_lossy().into_owned();
+    if !url.starts_with("sqlite:") || path.is_empty() || path == ":memory:" {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.migrate-lock");
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("startup lock task failed: {e}")))?
+    .map(Some)
+    .map_err(|e| DbErr::Custom(format!("could not take the startup lock: {e}")))
+}
+
 /// Opens the database and migrates it: what every command does first.
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let startup_lock = sqlite_startup_lock(url).await?;
     let db = connect(url).await?;
     migrate(&db).await?;
+    drop(startup_lock);
     Ok(db)
 }

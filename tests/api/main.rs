@@ -13,4 +13,5 @@ mod money;
 mod openapi_spec;
 mod permissions;
 mod preconditions;
+mod startup;
 mod validation;
