@@ -46,6 +46,9 @@ def cli(url, *args):
     return out.stdout.strip()
 
 
+TOKENS = []
+
+
 def seed(url):
     """A company, a PM with a token, and a project; returns (token, project_id)."""
     cli(url, "admin", "company", "add", "--slug", "acme", "--name", "Acme")
@@ -55,6 +58,7 @@ def seed(url):
     project = cli(url, "admin", "project", "add", "--company", "acme", "--name", "Site",
                   "--job-order", "JO-1", "--pm", "pm@acme.test", "--account", "pm@acme.test")
     token = cli(url, "admin", "token", "add", "--user", "pm@acme.test", "--name", "faults")
+    TOKENS.append(token)
     return token, int(project)
 
 
@@ -71,9 +75,11 @@ class Server:
         self.proc = None
 
     def start(self):
+        # Debug logs, so the check that no token is ever logged has the most to look at.
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--bind", f"127.0.0.1:{self.port}"],
-            env={**os.environ, "DATABASE_URL": self.url}, stdout=self.log, stderr=self.log)
+            env={**os.environ, "DATABASE_URL": self.url, "RUST_LOG": "debug"},
+            stdout=self.log, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -225,6 +231,13 @@ def main():
     kill_9_under_load_loses_no_acknowledged_invoice()
     if ON_POSTGRES:
         postgres_outage_is_a_503_and_recovers_by_itself()
+    logs = ""
+    for name in os.listdir(WORKDIR):
+        if name.startswith("server-"):
+            with open(os.path.join(WORKDIR, name), errors="replace") as f:
+                logs += f.read()
+    check(f"no token appears in {len(logs)} bytes of debug server logs",
+          len(logs) > 0 and not any(t in logs or t[3:] in logs for t in TOKENS))
     passed, failed = RESULTS.count(True), RESULTS.count(False)
     print(f"faults: {passed} passed, {failed} failed", flush=True)
     sys.exit(1 if failed else 0)
