@@ -5,13 +5,13 @@
 //! outcome to the operation, which reports every header failure (and the body's) in one 400.
 
 use super::error::Failure;
+use super::types::inline_type;
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
 use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult, Type};
+use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult};
 use poem_openapi::{ApiExtractor, ApiExtractorType, Enum, ExtractParamOptions};
-use std::borrow::Cow;
 
 /// The API versions this server speaks.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,34 +84,14 @@ macro_rules! string_header_type {
             }
         }
 
-        impl Type for $ty {
-            const IS_REQUIRED: bool = true;
-            type RawValueType = Self;
-            type RawElementValueType = Self;
-
-            fn name() -> Cow<'static, str> {
-                $name.into()
-            }
-
-            fn schema_ref() -> MetaSchemaRef {
-                let mut schema = MetaSchema::new("string");
-                schema.pattern = Some($pattern.into());
-                schema.min_length = Some(1);
-                schema.max_length = Some($max);
-                schema.example = Some(serde_json::Value::String($example.into()));
-                MetaSchemaRef::Inline(Box::new(schema))
-            }
-
-            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-                Some(self)
-            }
-
-            fn raw_element_iter<'b>(
-                &'b self,
-            ) -> Box<dyn Iterator<Item = &'b Self::RawElementValueType> + 'b> {
-                Box::new(self.as_raw_value().into_iter())
-            }
-        }
+        inline_type!($ty, $name, {
+            let mut schema = MetaSchema::new("string");
+            schema.pattern = Some($pattern.into());
+            schema.min_length = Some(1);
+            schema.max_length = Some($max);
+            schema.example = Some(serde_json::Value::String($example.into()));
+            MetaSchemaRef::Inline(Box::new(schema))
+        });
     };
 }
 

@@ -8,10 +8,9 @@
 use crate::domain::money::{self, ExchangeRate, Money};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON};
 use rust_decimal::Decimal;
 use serde_json::{Number, Value};
-use std::borrow::Cow;
 use std::str::FromStr;
 
 /// Writes a decimal as a JSON number with exactly its digits (serde_json keeps the text of a
@@ -79,19 +78,19 @@ fn decimal_schema(
     MetaSchemaRef::Inline(Box::new(schema))
 }
 
-/// Implements poem-openapi's traits for a type that is a plain inline schema.
-macro_rules! wire_type {
-    ($ty:ty, $name:literal, $schema:expr, $to_json:expr, $from_json:expr) => {
-        impl Type for $ty {
+/// Implements poem-openapi's `Type` for a type documented by an inline schema.
+macro_rules! inline_type {
+    ($ty:ty, $name:literal, $schema:expr) => {
+        impl poem_openapi::types::Type for $ty {
             const IS_REQUIRED: bool = true;
             type RawValueType = Self;
             type RawElementValueType = Self;
 
-            fn name() -> Cow<'static, str> {
+            fn name() -> std::borrow::Cow<'static, str> {
                 $name.into()
             }
 
-            fn schema_ref() -> MetaSchemaRef {
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
                 $schema
             }
 
@@ -105,6 +104,14 @@ macro_rules! wire_type {
                 Box::new(self.as_raw_value().into_iter())
             }
         }
+    };
+}
+pub(crate) use inline_type;
+
+/// Implements poem-openapi's JSON traits for a type that is a plain inline schema.
+macro_rules! wire_type {
+    ($ty:ty, $name:literal, $schema:expr, $to_json:expr, $from_json:expr) => {
+        inline_type!($ty, $name, $schema);
 
         impl ToJSON for $ty {
             fn to_json(&self) -> Option<Value> {

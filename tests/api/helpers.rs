@@ -13,6 +13,25 @@ use serde_json::{Value, json};
 
 pub const VERSION: &str = "2024-06-15";
 
+/// The invoice's fields, in the order of the seed page's schema.
+pub const SEED_INVOICE_FIELDS: [&str; 15] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "status",
+    "invoice_number",
+    "purchase_order",
+    "value",
+    "exchange_rate",
+    "issue_date",
+    "payment_date",
+    "notes",
+    "project_id",
+    "budget_area_uid",
+    "vat_rate_id",
+    "payment_term_id",
+];
+
 /// A running server and a handle on its database.
 pub struct TestApp {
     pub address: String,
