@@ -37,6 +37,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
                     .with_content_type("application/yaml; charset=utf-8")
             })),
         )
+        .around(middleware::custom_methods)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
         .around(middleware::request_id)
         // Outermost, so that every layer above can read the state (limits, database).

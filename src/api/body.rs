@@ -19,6 +19,10 @@ pub trait JsonObjectBody: Sized + Send {
     /// The poem-openapi object that documents this body in the spec.
     type Schema: poem_openapi::types::Type;
 
+    /// Whether a request must send a body; an optional body may be left out entirely (no
+    /// body, or an empty one), which reads as `{}`.
+    const REQUIRED: bool = true;
+
     /// Parses the fields of a JSON object, recording every failure in `fields`.
     fn parse(fields: &mut Fields) -> Option<Self>;
 }
@@ -30,6 +34,20 @@ pub struct JsonBody<T> {
     /// SHA-256 (hex) of the JSON value as re-serialized (insignificant whitespace ignored);
     /// it tells a retry from a different request under the same idempotency key.
     pub digest: String,
+}
+
+impl<T: JsonObjectBody> JsonBody<T> {
+    fn from_map(map: Map<String, Value>) -> Self {
+        let digest = serde_json::to_vec(&map)
+            .map(|bytes| crate::domain::token::sha256_hex(&bytes))
+            .unwrap_or_default();
+        let mut fields = Fields::new(map);
+        let parsed = T::parse(&mut fields);
+        JsonBody {
+            parsed: fields.finish(parsed),
+            digest,
+        }
+    }
 }
 
 impl<T> JsonBody<T> {
@@ -68,7 +86,7 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
                 content_type: "application/json",
                 schema: <T::Schema as poem_openapi::types::Type>::schema_ref(),
             }],
-            required: true,
+            required: T::REQUIRED,
         })
     }
 
@@ -77,6 +95,12 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
+        let declared_empty = request
+            .header(poem::http::header::CONTENT_LENGTH)
+            .is_none_or(|length| length.trim() == "0");
+        if !T::REQUIRED && request.content_type().is_none() && declared_empty {
+            return Ok(JsonBody::from_map(Map::new()));
+        }
         if !request.content_type().is_some_and(is_json) {
             return Err(ApiError::UnsupportedMediaType.into());
         }
@@ -94,6 +118,9 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
                 }
                 other => ApiError::invalid("body", format!("could not be read: {other}")),
             })?;
+        if !T::REQUIRED && bytes.is_empty() {
+            return Ok(JsonBody::from_map(Map::new()));
+        }
         let value: Value = match serde_json::from_slice(&bytes) {
             Ok(value) => value,
             Err(e) => {
@@ -109,15 +136,7 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
                 format!("must be a JSON object, not {}", json_type_name(&value)),
             )));
         };
-        let digest = crate::domain::token::sha256_hex(
-            &serde_json::to_vec(&map).map_err(|e| ApiError::Internal(e.into()))?,
-        );
-        let mut fields = Fields::new(map);
-        let parsed = T::parse(&mut fields);
-        Ok(JsonBody {
-            parsed: fields.finish(parsed),
-            digest,
-        })
+        Ok(JsonBody::from_map(map))
     }
 }
 
@@ -157,6 +176,35 @@ impl Fields {
         match self.map.remove(name) {
             None | Some(Value::Null) => None,
             Some(value) => parse(value).map_err(|m| self.fail::<()>(name, m)).ok(),
+        }
+    }
+
+    /// A field that may be absent (`None`) but, when present, not null.
+    pub fn not_null<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.map.remove(name) {
+            None => None,
+            Some(Value::Null) => self.fail(name, "must not be null"),
+            Some(value) => parse(value).map_err(|m| self.fail::<()>(name, m)).ok(),
+        }
+    }
+
+    /// A field that may be absent (`None`), null (`Some(None)`), or a value.
+    pub fn nullable<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match self.map.remove(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(value) => parse(value)
+                .map_err(|m| self.fail::<()>(name, m))
+                .ok()
+                .map(Some),
         }
     }
 

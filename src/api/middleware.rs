@@ -1,6 +1,7 @@
 //! What wraps every request: its id and log span, JSON errors, and panics.
 
 use super::AppState;
+use super::custom_methods::{self, Routed};
 use super::error::{ApiError, from_poem_error};
 use crate::config::Limits;
 use poem::http::HeaderValue;
@@ -63,6 +64,30 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         )
     });
     Ok(response)
+}
+
+/// Routes custom methods (`…/12:send`) to their internal paths before the router sees them.
+pub async fn custom_methods<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    match custom_methods::route(req.uri().path()) {
+        Routed::AsIs => {}
+        Routed::Hidden => return Err(ApiError::NotFound("No such route.".into()).into()),
+        Routed::Rewritten(path) => {
+            let path_and_query = match req.uri().query() {
+                Some(query) => format!("{path}?{query}"),
+                None => path,
+            };
+            let mut parts = req.uri().clone().into_parts();
+            parts.path_and_query = Some(
+                path_and_query
+                    .parse()
+                    .map_err(|_| ApiError::NotFound("No such route.".into()))?,
+            );
+            let uri = poem::http::Uri::from_parts(parts)
+                .map_err(|_| ApiError::NotFound("No such route.".into()))?;
+            *req.uri_mut() = uri;
+        }
+    }
+    next.call(req).await.map(IntoResponse::into_response)
 }
 
 /// Any error that reached the top, in the contract's JSON shape.

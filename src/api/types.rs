@@ -158,6 +158,25 @@ wire_type!(
     exchange_rate_from_json
 );
 
+/// A percentage (a VAT rate), exact, from 0 to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Percentage(pub Decimal);
+
+wire_type!(
+    Percentage,
+    "percentage",
+    {
+        let mut schema = MetaSchema::new("number");
+        schema.minimum = Some(0.0);
+        schema.maximum = Some(100.0);
+        schema.description = Some("An exact percentage: a JSON number from 0 to 100.");
+        schema.example = Number::from_str("22").ok().map(Value::Number);
+        MetaSchemaRef::Inline(Box::new(schema))
+    },
+    |p: &Percentage| decimal_to_json(p.0),
+    |v: &Value| decimal_from_json(v).map(Percentage)
+);
+
 /// A calendar date, `YYYY-MM-DD` on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);

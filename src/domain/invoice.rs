@@ -20,6 +20,30 @@ impl InvoiceStatus {
         }
     }
 
+    /// `:send`: a draft becomes sent.
+    pub fn send(self) -> Result<Self, &'static str> {
+        match self {
+            InvoiceStatus::Draft => Ok(InvoiceStatus::Sent),
+            _ => Err("Only a draft invoice can be sent."),
+        }
+    }
+
+    /// `:set-paid`: a draft or sent invoice becomes paid.
+    pub fn pay(self) -> Result<Self, &'static str> {
+        match self {
+            InvoiceStatus::Paid => Err("The invoice is already paid."),
+            _ => Ok(InvoiceStatus::Paid),
+        }
+    }
+
+    /// `:set-unpaid`: a paid invoice goes back to sent.
+    pub fn unpay(self) -> Result<Self, &'static str> {
+        match self {
+            InvoiceStatus::Paid => Ok(InvoiceStatus::Sent),
+            _ => Err("The invoice is not paid."),
+        }
+    }
+
     pub fn parse(stored: &str) -> Option<Self> {
         [
             InvoiceStatus::Draft,
@@ -99,6 +123,22 @@ pub struct NewInvoice {
     pub payment_term_id: Option<i64>,
 }
 
+/// Changes to an invoice. `None` keeps a field as it is; for optional fields `Some(None)`
+/// clears it.
+#[derive(Clone, Debug, Default)]
+pub struct InvoicePatch {
+    pub project_id: Option<i64>,
+    pub value: Option<Money>,
+    pub issue_date: Option<NaiveDate>,
+    pub invoice_number: Option<Option<InvoiceNumber>>,
+    pub purchase_order: Option<Option<String>>,
+    pub exchange_rate: Option<Option<ExchangeRate>>,
+    pub notes: Option<Option<String>>,
+    pub budget_area_uid: Option<Option<String>>,
+    pub vat_rate_id: Option<Option<i64>>,
+    pub payment_term_id: Option<Option<i64>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +158,18 @@ mod tests {
         assert!(InvoiceNumber::parse("  ".into()).is_err());
         assert!(InvoiceNumber::parse("é".repeat(255)).is_ok());
         assert!(InvoiceNumber::parse("é".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn transitions() {
+        use InvoiceStatus::*;
+        assert_eq!(Draft.send(), Ok(Sent));
+        assert!(Sent.send().is_err() && Paid.send().is_err());
+        assert_eq!(Draft.pay(), Ok(Paid));
+        assert_eq!(Sent.pay(), Ok(Paid));
+        assert!(Paid.pay().is_err());
+        assert_eq!(Paid.unpay(), Ok(Sent));
+        assert!(Draft.unpay().is_err() && Sent.unpay().is_err());
     }
 
     #[test]

@@ -85,34 +85,66 @@ impl Permissions {
     }
 }
 
-/// Who may create an invoice on a project, by the user's role on it.
+/// What a user does to invoices; each action has a permission for the projects where the user
+/// is PM or Account (`invoices.<action>`) and one for every other project (`_other`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CreateRight {
-    /// Holds neither `invoices.create` nor `invoices.create_other`.
-    None,
-    /// Holds `invoices.create` only: enough where the user is the project's PM or Account.
-    OwnProjects,
-    /// Holds `invoices.create_other`: enough on every project of the company.
-    AnyProject,
+pub enum Action {
+    Create,
+    View,
+    Edit,
+    Delete,
 }
 
-impl CreateRight {
-    pub fn of(permissions: &Permissions) -> Self {
-        if permissions.has(Permission::InvoicesCreateOther) {
-            CreateRight::AnyProject
-        } else if permissions.has(Permission::InvoicesCreate) {
-            CreateRight::OwnProjects
-        } else {
-            CreateRight::None
+impl Action {
+    /// The permission for projects where the user is PM or Account.
+    pub fn own(self) -> Permission {
+        match self {
+            Action::Create => Permission::InvoicesCreate,
+            Action::View => Permission::InvoicesView,
+            Action::Edit => Permission::InvoicesEdit,
+            Action::Delete => Permission::InvoicesDelete,
         }
     }
 
-    /// Whether the right covers a project; `is_pm_or_account` says the user's role on it.
+    /// The permission for every project of the company.
+    pub fn other(self) -> Permission {
+        match self {
+            Action::Create => Permission::InvoicesCreateOther,
+            Action::View => Permission::InvoicesViewOther,
+            Action::Edit => Permission::InvoicesEditOther,
+            Action::Delete => Permission::InvoicesDeleteOther,
+        }
+    }
+}
+
+/// How far a user's permissions for one action reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Neither permission of the action.
+    Nowhere,
+    /// Only the `<action>` permission: projects where the user is PM or Account.
+    OwnProjects,
+    /// The `<action>_other` permission: every project of the company.
+    AnyProject,
+}
+
+impl Reach {
+    pub fn of(permissions: &Permissions, action: Action) -> Self {
+        if permissions.has(action.other()) {
+            Reach::AnyProject
+        } else if permissions.has(action.own()) {
+            Reach::OwnProjects
+        } else {
+            Reach::Nowhere
+        }
+    }
+
+    /// Whether the reach covers a project; `is_pm_or_account` says the user's role on it.
     pub fn covers(self, is_pm_or_account: bool) -> bool {
         match self {
-            CreateRight::None => false,
-            CreateRight::OwnProjects => is_pm_or_account,
-            CreateRight::AnyProject => true,
+            Reach::Nowhere => false,
+            Reach::OwnProjects => is_pm_or_account,
+            Reach::AnyProject => true,
         }
     }
 }
@@ -130,12 +162,21 @@ mod tests {
     }
 
     #[test]
-    fn create_right_follows_the_role() {
-        let own = CreateRight::of(&Permissions::from_names(["invoices.create"]));
-        let other = CreateRight::of(&Permissions::from_names(["invoices.create_other"]));
-        let none = CreateRight::of(&Permissions::from_names(["invoices.view"]));
+    fn reach_follows_the_role() {
+        let perms = |names: &[&str]| Permissions::from_names(names);
+        let own = Reach::of(&perms(&["invoices.create"]), Action::Create);
+        let other = Reach::of(&perms(&["invoices.create_other"]), Action::Create);
+        let none = Reach::of(&perms(&["invoices.view"]), Action::Create);
         assert!(own.covers(true) && !own.covers(false));
         assert!(other.covers(true) && other.covers(false));
-        assert_eq!(none, CreateRight::None);
+        assert_eq!(none, Reach::Nowhere);
+        assert_eq!(
+            Reach::of(&perms(&["invoices.edit_other"]), Action::Edit),
+            Reach::AnyProject
+        );
+        assert_eq!(
+            Reach::of(&perms(&["invoices.delete"]), Action::Delete),
+            Reach::OwnProjects
+        );
     }
 }

@@ -1,14 +1,16 @@
 //! Invoices and the company data their creation depends on.
 
+use crate::domain::filter::{Filter, Op};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::invoice::{InvoiceStatus, NewInvoice};
-use chrono::{DateTime, Utc};
+use crate::domain::invoice::{InvoicePatch, InvoiceStatus, NewInvoice};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
+use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 /// The project with this id in this company; a project of another company is not found.
@@ -169,4 +171,169 @@ where
     }
     txn.commit().await?;
     Ok(inserted)
+}
+
+/// The invoice with this id in this company; another company's invoice is not found.
+pub async fn find_in_company(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<invoice::Model>, DbErr> {
+    invoice::Entity::find_by_id(id)
+        .filter(invoice::Column::CompanyId.eq(company_id))
+        .one(db)
+        .await
+}
+
+/// What `GET /api/invoices` asks for. Several filters on one field must all hold.
+#[derive(Debug, Default)]
+pub struct ListQuery {
+    /// When set, only invoices of projects where this user is PM or Account.
+    pub only_projects_of: Option<i64>,
+    pub project_id: Vec<Filter<i64>>,
+    pub issue_date: Vec<Filter<NaiveDate>>,
+    pub payment_date: Vec<Filter<NaiveDate>>,
+    pub updated_at: Vec<Filter<DateTime<Utc>>>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// A comparison of a column with a filter's value.
+fn compare<V: Into<sea_orm::Value> + Clone>(
+    column: invoice::Column,
+    filter: &Filter<V>,
+) -> SimpleExpr {
+    let value = filter.value.clone();
+    match filter.op {
+        Op::Eq => column.eq(value),
+        Op::Neq => column.ne(value),
+        Op::Gt => column.gt(value),
+        Op::Gte => column.gte(value),
+        Op::Lt => column.lt(value),
+        Op::Lte => column.lte(value),
+    }
+}
+
+/// A page of the company's invoices, in id order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    query: &ListQuery,
+) -> Result<Vec<invoice::Model>, DbErr> {
+    let mut condition = Condition::all().add(invoice::Column::CompanyId.eq(company_id));
+    if let Some(user_id) = query.only_projects_of {
+        let own_projects = Query::select()
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .and_where(project::Column::CompanyId.eq(company_id))
+            .cond_where(
+                Condition::any()
+                    .add(project::Column::PmUserId.eq(user_id))
+                    .add(project::Column::AccountUserId.eq(user_id)),
+            )
+            .to_owned();
+        condition = condition.add(invoice::Column::ProjectId.in_subquery(own_projects));
+    }
+    for f in &query.project_id {
+        condition = condition.add(compare(invoice::Column::ProjectId, f));
+    }
+    for f in &query.issue_date {
+        condition = condition.add(compare(invoice::Column::IssueDate, f));
+    }
+    for f in &query.payment_date {
+        condition = condition.add(compare(invoice::Column::PaymentDate, f));
+    }
+    for f in &query.updated_at {
+        condition = condition.add(compare(invoice::Column::UpdatedAt, f));
+    }
+    invoice::Entity::find()
+        .filter(condition)
+        .order_by_asc(invoice::Column::Id)
+        .limit(query.limit)
+        .offset(query.offset)
+        .all(db)
+        .await
+}
+
+/// Applies a patch and stamps `updated_at`; the invoice number stays unique in the company.
+pub async fn update(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    current: invoice::Model,
+    patch: InvoicePatch,
+    now: DateTime<Utc>,
+) -> Result<invoice::Model, InsertInvoiceError> {
+    let mut row: invoice::ActiveModel = current.into();
+    if let Some(v) = patch.project_id {
+        row.project_id = Set(v);
+    }
+    if let Some(v) = patch.value {
+        row.value = Set(ExactDecimal(v.amount()));
+    }
+    if let Some(v) = patch.issue_date {
+        row.issue_date = Set(v);
+    }
+    if let Some(v) = patch.invoice_number {
+        row.invoice_number = Set(v.map(|n| n.into_inner()));
+    }
+    if let Some(v) = patch.purchase_order {
+        row.purchase_order = Set(v);
+    }
+    if let Some(v) = patch.exchange_rate {
+        row.exchange_rate = Set(v.map(|r| ExactDecimal(r.rate())));
+    }
+    if let Some(v) = patch.notes {
+        row.notes = Set(v);
+    }
+    if let Some(v) = patch.budget_area_uid {
+        row.budget_area_uid = Set(v);
+    }
+    if let Some(v) = patch.vat_rate_id {
+        row.vat_rate_id = Set(v);
+    }
+    if let Some(v) = patch.payment_term_id {
+        row.payment_term_id = Set(v);
+    }
+    row.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let updated = match row.update(&txn).await {
+        Ok(model) => model,
+        Err(err) if super::is_unique_violation(&err) => {
+            return Err(InsertInvoiceError::DuplicateNumber);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves an invoice to `status` with this payment date, stamping `updated_at`.
+pub async fn set_status(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    current: invoice::Model,
+    status: InvoiceStatus,
+    payment_date: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<invoice::Model, DbErr> {
+    let mut row: invoice::ActiveModel = current.into();
+    row.status = Set(status.as_str().to_owned());
+    row.payment_date = Set(payment_date);
+    row.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an invoice, and the idempotency records that would replay its creation.
+pub async fn delete(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    invoice_id: i64,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::InvoiceId.eq(invoice_id))
+        .exec(&txn)
+        .await?;
+    invoice::Entity::delete_by_id(invoice_id).exec(&txn).await?;
+    txn.commit().await
 }

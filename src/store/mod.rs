@@ -5,6 +5,7 @@ pub mod admin;
 pub mod database;
 pub mod idempotency;
 pub mod invoices;
+pub mod reference;
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 

@@ -13,14 +13,16 @@ async fn an_unknown_route_is_a_json_404() {
 #[tokio::test]
 async fn a_wrong_method_on_a_known_route_is_a_json_405() {
     let app = spawn_app().await;
-    for method in [
-        reqwest::Method::GET,
-        reqwest::Method::DELETE,
-        reqwest::Method::PUT,
-    ] {
+    let cases = [
+        (reqwest::Method::PUT, "/api/invoices"),
+        (reqwest::Method::DELETE, "/api/invoices"),
+        (reqwest::Method::POST, "/health"),
+        (reqwest::Method::PUT, "/api/invoices/1"),
+    ];
+    for (method, path) in cases {
         let response = app
             .client
-            .request(method.clone(), app.url("/api/invoices"))
+            .request(method, app.url(path))
             .send()
             .await
             .expect("sent");

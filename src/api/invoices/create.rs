@@ -1,0 +1,137 @@
+//! `POST /api/invoices`: creating an invoice, with `Idempotency-Key` retries.
+
+use super::checks::{self, References};
+use super::model::Invoice;
+use crate::api::access::Caller;
+use crate::api::auth::AuthenticatedUser;
+use crate::api::body::JsonBody;
+use crate::api::error::ApiError;
+use crate::api::params::{ApiVersion, HeaderParam};
+use crate::api::shape::Shape;
+use crate::domain::company::CompanySlug;
+use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::invoice::NewInvoice;
+use crate::domain::permission::Action;
+use crate::store::{idempotency, invoices as store};
+use chrono::{SubsecRound, Utc};
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use sea_orm::DatabaseConnection;
+
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+#[derive(ApiResponse)]
+pub enum CreateInvoiceResponse {
+    /// Returns the invoice created.
+    #[oai(status = 201, content_type = "application/json")]
+    Created(
+        Json<Invoice>,
+        /// The path of the new invoice: `/api/invoices/{id}`
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this is the replay of an earlier response to the same
+        /// `Idempotency-Key`; absent otherwise
+        #[oai(header = "Idempotent-Replayed")]
+        Option<bool>,
+    ),
+}
+
+impl CreateInvoiceResponse {
+    fn created(invoice: Invoice, replayed: bool) -> Self {
+        let location = format!("/api/invoices/{}", invoice.id);
+        CreateInvoiceResponse::Created(Json(invoice), location, replayed.then_some(true))
+    }
+}
+
+/// The answer to a request whose key was already used: the first response when the body is
+/// the same, a 400 on the header when it is not.
+fn replay(
+    stored: entity::idempotency_key::Model,
+    body_digest: &str,
+) -> Result<CreateInvoiceResponse, ApiError> {
+    if stored.request_hash != body_digest {
+        return Err(ApiError::invalid(
+            IDEMPOTENCY_KEY_HEADER,
+            "was already used with a different body; use a new key for a new request",
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&stored.response_body).map_err(|e| ApiError::Internal(e.into()))?;
+    let invoice = Invoice::parse_from_json(Some(value)).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!("stored response: {}", e.into_message()))
+    })?;
+    Ok(CreateInvoiceResponse::created(invoice, true))
+}
+
+/// Creates an invoice, checking in the contract's order.
+pub async fn create(
+    db: &DatabaseConnection,
+    user: AuthenticatedUser,
+    company: HeaderParam<CompanySlug>,
+    version: HeaderParam<ApiVersion>,
+    idempotency_key: HeaderParam<Option<IdempotencyKey>>,
+    body: JsonBody<NewInvoice>,
+) -> Result<CreateInvoiceResponse, ApiError> {
+    let (mut shape, company) = Shape::with_headers(company, version);
+    let idempotency_key = shape.take(idempotency_key.into_result());
+    let new = shape.take_all(body.parsed);
+    let body_digest = body.digest;
+    let ((company, idempotency_key), new) = shape.finish(company.zip(idempotency_key).zip(new))?;
+
+    let caller = Caller::resolve(db, user, &company).await?;
+    // Timestamps are kept to the millisecond, so what is stored is what is returned.
+    let now = Utc::now().trunc_subsecs(3);
+    if let Some(key) = &idempotency_key
+        && let Some(stored) =
+            idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
+    {
+        return replay(stored, &body_digest);
+    }
+    let reach = caller.reach(Action::Create)?;
+    let project = checks::project_in_company(db, &caller, new.project_id).await?;
+    caller.require_on(reach, Action::Create, &project)?;
+    checks::project_is_open(&project)?;
+    let refs = References {
+        budget_area_uid: new.budget_area_uid.as_deref(),
+        vat_rate_id: new.vat_rate_id,
+        payment_term_id: new.payment_term_id,
+    };
+    checks::references_are_usable(db, &caller, &project, refs).await?;
+
+    let remember = idempotency_key.as_ref().map(|key| store::Remember {
+        key,
+        request_hash: &body_digest,
+        render: |row: &entity::invoice::Model| -> anyhow::Result<String> {
+            Ok(Invoice::try_from(row.clone())?.to_json_string())
+        },
+    });
+    let inserted =
+        store::insert_draft(db, caller.company_id, caller.user_id, new, now, remember).await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(
+            conflict @ (store::InsertInvoiceError::DuplicateNumber
+            | store::InsertInvoiceError::KeyTaken),
+        ) => {
+            // A concurrent request with the same key may have just committed (its invoice
+            // number or its key then collides with ours): answer as a retry of it.
+            if let Some(key) = &idempotency_key
+                && let Some(stored) =
+                    idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
+            {
+                return replay(stored, &body_digest);
+            }
+            return Err(match conflict {
+                store::InsertInvoiceError::DuplicateNumber => checks::duplicate_number(),
+                other => ApiError::Internal(other.into()),
+            });
+        }
+        Err(store::InsertInvoiceError::Render(err)) => return Err(ApiError::Internal(err)),
+        Err(store::InsertInvoiceError::Db(err)) => return Err(err.into()),
+    };
+    Ok(CreateInvoiceResponse::created(
+        Invoice::try_from(row)?,
+        false,
+    ))
+}

@@ -1,0 +1,380 @@
+//! `/api/invoices`: the invoice resource. This file is its OpenAPI surface (parameters, bodies,
+//! responses, documentation); each operation's logic is in the module named after it.
+// Operations take one argument per documented parameter.
+#![allow(clippy::too_many_arguments)]
+
+mod checks;
+mod create;
+mod lifecycle;
+pub mod model;
+mod read;
+mod update;
+
+pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};
+pub use model::Invoice;
+
+use super::access::Caller;
+use super::auth::TokenAuth;
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::paging::{self, default_limit, default_offset};
+use super::params::{ApiVersion, HeaderParam, QueryParam, reject_unknown_query};
+use super::shape::Shape;
+use super::{ApiTags, AppState};
+use crate::domain::company::CompanySlug;
+use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::invoice::{InvoicePatch, NewInvoice};
+use chrono::Utc;
+use lifecycle::Transition;
+use model::SetPaid;
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+pub struct InvoicesApi;
+
+#[derive(ApiResponse)]
+pub enum InvoiceResponse {
+    /// The invoice.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Invoice>),
+}
+
+#[derive(ApiResponse)]
+pub enum InvoiceListResponse {
+    /// The invoices, in id order.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Vec<Invoice>>),
+}
+
+#[derive(ApiResponse)]
+pub enum DeletedResponse {
+    /// The invoice was deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+/// The query parameters `GET /api/invoices` knows.
+const LIST_PARAMETERS: [&str; 6] = [
+    "limit",
+    "offset",
+    "project_id",
+    "issue_date",
+    "payment_date",
+    "updated_at",
+];
+
+/// Checks the common headers and resolves the caller: 400, then 403 for the company.
+async fn caller_for(
+    state: &AppState,
+    auth: &TokenAuth,
+    company: HeaderParam<CompanySlug>,
+    version: HeaderParam<ApiVersion>,
+) -> Result<Caller, ApiError> {
+    let (shape, company) = Shape::with_headers(company, version);
+    let company = shape.finish(company)?;
+    Caller::resolve(&state.db, auth.0, &company).await
+}
+
+#[OpenApi(tag = "ApiTags::Invoices")]
+impl InvoicesApi {
+    /// Create an invoice
+    ///
+    /// Required permissions:
+    /// - `invoices.create`: required to create invoices for projects where the user is PM or Account.
+    /// - `invoices.create_other`: required to create invoices for projects where the user is not PM or Account.
+    ///
+    /// The new invoice is a `draft` with no payment date. Preconditions (412), checked in this
+    /// order: the project exists in this company; it is not archived; it has a job order;
+    /// `budget_area_uid`, when given, names an enabled budget area of the project;
+    /// `vat_rate_id` and `payment_term_id`, when given, exist in this company and are not
+    /// archived. A duplicate `invoice_number` within the company is a 400, checked last.
+    #[oai(
+        path = "/api/invoices",
+        method = "post",
+        operation_id = "create_invoice"
+    )]
+    async fn create_invoice(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// A key of your choosing (1–255 visible ASCII characters, a UUID for instance) that
+        /// makes retrying safe: a request repeating the key and the body of an earlier
+        /// successful create, within 24 hours, gets that create's 201 again (with
+        /// `Idempotent-Replayed: true`) and creates nothing. The same key with another body is
+        /// a 400 on this header. Keys belong to one user in one company; failed requests don't
+        /// use them up.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: HeaderParam<Option<IdempotencyKey>>,
+        body: JsonBody<NewInvoice>,
+    ) -> Result<CreateInvoiceResponse, ApiError> {
+        create::create(&state.db, auth.0, company, version, idempotency_key, body).await
+    }
+
+    /// List invoices
+    ///
+    /// Required permissions:
+    /// - `invoices.view`: lists the invoices of projects where the user is PM or Account.
+    /// - `invoices.view_other`: lists the invoices of every project.
+    ///
+    /// A bare JSON array in id order. Each filter takes a plain value (equality) or an operator
+    /// prefix `eq:`, `neq:`, `gt:`, `gte:`, `lt:`, `lte:` (`issue_date=gte:2024-01-01`); a
+    /// filter may be repeated and all must hold (`issue_date=gte:2024-01-01&issue_date=lt:2024-02-01`).
+    /// Filters on `payment_date` match only invoices that have one. Unknown query parameters
+    /// are refused.
+    #[oai(path = "/api/invoices", method = "get", operation_id = "list_invoices")]
+    async fn list_invoices(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// How many invoices at most (1–100)
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: QueryParam<u32>,
+        /// How many invoices to skip
+        #[oai(default = "default_offset")]
+        offset: QueryParam<u64>,
+        /// The project: an ID, optionally after an operator prefix (`gt:3`)
+        project_id: QueryParam<Vec<String>>,
+        /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`)
+        issue_date: QueryParam<Vec<String>>,
+        /// The payment date: `YYYY-MM-DD`, optionally after an operator prefix
+        payment_date: QueryParam<Vec<String>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`)
+        updated_at: QueryParam<Vec<String>>,
+    ) -> Result<InvoiceListResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        reject_unknown_query(&mut shape, request, &LIST_PARAMETERS);
+        let page = paging::paging(&mut shape, limit, offset);
+        let filters = read::RawFilters {
+            project_id: shape.take(project_id.into_result()).unwrap_or_default(),
+            issue_date: shape.take(issue_date.into_result()).unwrap_or_default(),
+            payment_date: shape.take(payment_date.into_result()).unwrap_or_default(),
+            updated_at: shape.take(updated_at.into_result()).unwrap_or_default(),
+        };
+        let query = read::list_query(&mut shape, filters, page);
+        let (company, query) = shape.finish(company.zip(query))?;
+        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let invoices = read::list(&state.db, &caller, query).await?;
+        Ok(InvoiceListResponse::Ok(Json(invoices)))
+    }
+
+    /// Get an invoice
+    ///
+    /// Required permissions:
+    /// - `invoices.view`: for invoices of projects where the user is PM or Account.
+    /// - `invoices.view_other`: for invoices of every project.
+    ///
+    /// 404 when the company has no invoice with this ID.
+    #[oai(
+        path = "/api/invoices/:id",
+        method = "get",
+        operation_id = "get_invoice"
+    )]
+    async fn get_invoice(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+    ) -> Result<InvoiceResponse, ApiError> {
+        let caller = caller_for(&state, &auth, company, version).await?;
+        let invoice = read::get(&state.db, &caller, id.0).await?;
+        Ok(InvoiceResponse::Ok(Json(invoice)))
+    }
+
+    /// Update an invoice
+    ///
+    /// Required permissions:
+    /// - `invoices.edit`: for invoices of projects where the user is PM or Account.
+    /// - `invoices.edit_other`: for invoices of every project.
+    /// - `invoices.edit_sent`: also, for invoices that are `sent` or `paid`.
+    ///
+    /// Changes the fields sent, with the rules of creation; an absent field is kept and `null`
+    /// clears an optional one. Moving the invoice to another project needs the permission on
+    /// both projects. The invoice's (resulting) project must exist, be open and have a job
+    /// order; a budget area, VAT rate or payment term sent must be usable, and on a move the
+    /// kept budget area must belong to the new project (412). `updated_at` changes on every
+    /// successful update.
+    #[oai(
+        path = "/api/invoices/:id",
+        method = "patch",
+        operation_id = "update_invoice"
+    )]
+    async fn update_invoice(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+        body: JsonBody<InvoicePatch>,
+    ) -> Result<InvoiceResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        let patch = shape.take_all(body.parsed);
+        let (company, patch) = shape.finish(company.zip(patch))?;
+        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let invoice = update::update(&state.db, &caller, id.0, patch).await?;
+        Ok(InvoiceResponse::Ok(Json(invoice)))
+    }
+
+    /// Delete an invoice
+    ///
+    /// Required permissions:
+    /// - `invoices.delete`: for invoices of projects where the user is PM or Account.
+    /// - `invoices.delete_other`: for invoices of every project.
+    /// - `invoices.edit_sent`: also, for invoices that are `sent` or `paid`.
+    #[oai(
+        path = "/api/invoices/:id",
+        method = "delete",
+        operation_id = "delete_invoice"
+    )]
+    async fn delete_invoice(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+    ) -> Result<DeletedResponse, ApiError> {
+        let caller = caller_for(&state, &auth, company, version).await?;
+        lifecycle::delete(&state.db, &caller, id.0).await?;
+        Ok(DeletedResponse::Deleted)
+    }
+
+    /// Send an invoice
+    ///
+    /// Required permissions: `invoices.edit` (projects where the user is PM or Account) or
+    /// `invoices.edit_other` (every project).
+    ///
+    /// A `draft` becomes `sent`; any other status is a 412.
+    #[oai(
+        path = "/api/invoices/:id/send",
+        method = "post",
+        operation_id = "send_invoice"
+    )]
+    async fn send_invoice(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+    ) -> Result<InvoiceResponse, ApiError> {
+        let caller = caller_for(&state, &auth, company, version).await?;
+        let invoice = lifecycle::transition(&state.db, &caller, id.0, Transition::Send).await?;
+        Ok(InvoiceResponse::Ok(Json(invoice)))
+    }
+
+    /// Set an invoice as paid
+    ///
+    /// Required permissions: `invoices.edit` (projects where the user is PM or Account) or
+    /// `invoices.edit_other` (every project), and `invoices.edit_sent`.
+    ///
+    /// A `draft` or `sent` invoice becomes `paid` on `payment_date` (today, UTC, when not
+    /// given; the body itself may be omitted); a paid invoice is a 412.
+    #[oai(
+        path = "/api/invoices/:id/set-paid",
+        method = "post",
+        operation_id = "set_invoice_paid"
+    )]
+    async fn set_invoice_paid(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+        body: JsonBody<SetPaid>,
+    ) -> Result<InvoiceResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        let body = shape.take_all(body.parsed);
+        let (company, body) = shape.finish(company.zip(body))?;
+        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
+        let invoice =
+            lifecycle::transition(&state.db, &caller, id.0, Transition::SetPaid(date)).await?;
+        Ok(InvoiceResponse::Ok(Json(invoice)))
+    }
+
+    /// Set an invoice as unpaid
+    ///
+    /// Required permissions: `invoices.edit` (projects where the user is PM or Account) or
+    /// `invoices.edit_other` (every project), and `invoices.edit_sent`.
+    ///
+    /// A `paid` invoice goes back to `sent` and loses its payment date; any other status is a
+    /// 412.
+    #[oai(
+        path = "/api/invoices/:id/set-unpaid",
+        method = "post",
+        operation_id = "set_invoice_unpaid"
+    )]
+    async fn set_invoice_unpaid(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice
+        #[oai(validator(minimum(value = "1")))]
+        id: Path<i64>,
+    ) -> Result<InvoiceResponse, ApiError> {
+        let caller = caller_for(&state, &auth, company, version).await?;
+        let invoice =
+            lifecycle::transition(&state.db, &caller, id.0, Transition::SetUnpaid).await?;
+        Ok(InvoiceResponse::Ok(Json(invoice)))
+    }
+}

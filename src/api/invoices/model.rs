@@ -1,0 +1,330 @@
+//! How invoices look on the wire, and how request bodies are parsed.
+
+use crate::api::body::{Fields, JsonObjectBody, integer, string};
+use crate::api::error::ApiError;
+use crate::api::types::{
+    Date, Timestamp, date_from_json, exchange_rate_from_json, money_from_json,
+};
+use crate::domain::invoice::{
+    InvoiceNumber, InvoicePatch, InvoiceStatus, NOTES_MAX, NewInvoice, SHORT_TEXT_MAX,
+    bounded_text, positive_id,
+};
+use crate::domain::money::{ExchangeRate, Money};
+use chrono::Utc;
+use poem_openapi::types::Example;
+use poem_openapi::{Enum, Object};
+
+/// The invoice status
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Sent,
+    Paid,
+}
+
+impl From<InvoiceStatus> for Status {
+    fn from(status: InvoiceStatus) -> Self {
+        match status {
+            InvoiceStatus::Draft => Status::Draft,
+            InvoiceStatus::Sent => Status::Sent,
+            InvoiceStatus::Paid => Status::Paid,
+        }
+    }
+}
+
+/// An invoice.
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct Invoice {
+    /// The unique identifier of the resource
+    #[oai(validator(minimum(value = "1")))]
+    pub id: i64,
+    /// The date and time when the resource was created
+    pub created_at: Timestamp,
+    /// The date and time when the resource was last updated
+    pub updated_at: Timestamp,
+    /// The invoice status
+    pub status: Status,
+    /// The invoice number
+    #[oai(nullable)]
+    pub invoice_number: Option<String>,
+    /// The invoice purchase order reference
+    #[oai(nullable)]
+    pub purchase_order: Option<String>,
+    /// The invoice value
+    pub value: Money,
+    /// The invoice custom exchange rate
+    #[oai(nullable)]
+    pub exchange_rate: Option<ExchangeRate>,
+    /// The invoice issue date
+    pub issue_date: Date,
+    /// The invoice payment date
+    #[oai(nullable)]
+    pub payment_date: Option<Date>,
+    /// The invoice notes
+    #[oai(nullable)]
+    pub notes: Option<String>,
+    /// The ID of the project associated with this invoice
+    #[oai(validator(minimum(value = "1")))]
+    pub project_id: i64,
+    /// The UID of the budget area associated with this invoice
+    #[oai(nullable)]
+    pub budget_area_uid: Option<String>,
+    /// The ID of the VAT rate associated with this invoice
+    #[oai(nullable)]
+    pub vat_rate_id: Option<i64>,
+    /// The ID of the payment term associated with this invoice
+    #[oai(nullable)]
+    pub payment_term_id: Option<i64>,
+}
+
+impl Example for Invoice {
+    fn example() -> Self {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-10T18:18:59.374Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 15).unwrap_or_default();
+        Invoice {
+            id: 1,
+            created_at: Timestamp(at),
+            updated_at: Timestamp(at),
+            status: Status::Draft,
+            invoice_number: Some("INV-2024-001".into()),
+            purchase_order: Some("PO-7781".into()),
+            value: Money::whole(1000),
+            exchange_rate: None,
+            issue_date: Date(day),
+            payment_date: None,
+            notes: Some("First milestone".into()),
+            project_id: 1,
+            budget_area_uid: Some("area-1".into()),
+            vat_rate_id: Some(1),
+            payment_term_id: Some(1),
+        }
+    }
+}
+
+impl TryFrom<entity::invoice::Model> for Invoice {
+    type Error = ApiError;
+
+    fn try_from(row: entity::invoice::Model) -> Result<Self, ApiError> {
+        let corrupt = |what: &str| {
+            ApiError::Internal(anyhow::anyhow!(
+                "invoice {}: stored {what} is invalid",
+                row.id
+            ))
+        };
+        let status = InvoiceStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
+        let value = Money::new(row.value.0).map_err(|_| corrupt("value"))?;
+        let exchange_rate = row
+            .exchange_rate
+            .map(|r| ExchangeRate::new(r.0))
+            .transpose()
+            .map_err(|_| corrupt("exchange_rate"))?;
+        Ok(Invoice {
+            id: row.id,
+            created_at: Timestamp(row.created_at),
+            updated_at: Timestamp(row.updated_at),
+            status: status.into(),
+            invoice_number: row.invoice_number,
+            purchase_order: row.purchase_order,
+            value,
+            exchange_rate,
+            issue_date: Date(row.issue_date),
+            payment_date: row.payment_date.map(Date),
+            notes: row.notes,
+            project_id: row.project_id,
+            budget_area_uid: row.budget_area_uid,
+            vat_rate_id: row.vat_rate_id,
+            payment_term_id: row.payment_term_id,
+        })
+    }
+}
+
+/// The body of `POST /api/invoices`. Fields not listed here are refused.
+#[derive(Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct CreateInvoiceRequest {
+    /// The invoice number; unique within the company, not blank
+    #[oai(nullable, validator(max_length = 255, pattern = r"\S"))]
+    pub invoice_number: Option<String>,
+    /// The invoice purchase order reference
+    #[oai(nullable, validator(max_length = 255))]
+    pub purchase_order: Option<String>,
+    /// The invoice value
+    pub value: Money,
+    /// The invoice custom exchange rate
+    #[oai(nullable)]
+    pub exchange_rate: Option<ExchangeRate>,
+    /// The invoice issue date
+    pub issue_date: Date,
+    /// The invoice notes
+    #[oai(nullable, validator(max_length = 10000))]
+    pub notes: Option<String>,
+    /// The ID of the project to associate with this invoice
+    #[oai(validator(minimum(value = "1")))]
+    pub project_id: i64,
+    /// The UID of the budget area to associate with this invoice
+    #[oai(nullable, validator(max_length = 255))]
+    pub budget_area_uid: Option<String>,
+    /// The ID of the VAT rate to associate with this invoice
+    #[oai(nullable, validator(minimum(value = "1")))]
+    pub vat_rate_id: Option<i64>,
+    /// The ID of the payment term to associate with this invoice
+    #[oai(nullable, validator(minimum(value = "1")))]
+    pub payment_term_id: Option<i64>,
+}
+
+impl Example for CreateInvoiceRequest {
+    fn example() -> Self {
+        let invoice = Invoice::example();
+        CreateInvoiceRequest {
+            invoice_number: invoice.invoice_number,
+            purchase_order: invoice.purchase_order,
+            value: invoice.value,
+            exchange_rate: invoice.exchange_rate,
+            issue_date: invoice.issue_date,
+            notes: invoice.notes,
+            project_id: invoice.project_id,
+            budget_area_uid: invoice.budget_area_uid,
+            vat_rate_id: invoice.vat_rate_id,
+            payment_term_id: invoice.payment_term_id,
+        }
+    }
+}
+
+/// Parses the create body field by field; the rules are those `CreateInvoiceRequest` documents.
+impl JsonObjectBody for NewInvoice {
+    type Schema = CreateInvoiceRequest;
+
+    fn parse(f: &mut Fields) -> Option<Self> {
+        let id = |v| integer(v).and_then(positive_id);
+        let text = |max| move |v| string(v).and_then(|s| bounded_text(s, max));
+        let invoice_number = f.optional("invoice_number", |v| {
+            string(v).and_then(InvoiceNumber::parse)
+        });
+        let purchase_order = f.optional("purchase_order", text(SHORT_TEXT_MAX));
+        let value = f.required("value", |v| money_from_json(&v));
+        let exchange_rate = f.optional("exchange_rate", |v| exchange_rate_from_json(&v));
+        let issue_date = f.required("issue_date", |v| date_from_json(&v));
+        let notes = f.optional("notes", text(NOTES_MAX));
+        let project_id = f.required("project_id", id);
+        let budget_area_uid = f.optional("budget_area_uid", text(SHORT_TEXT_MAX));
+        let vat_rate_id = f.optional("vat_rate_id", id);
+        let payment_term_id = f.optional("payment_term_id", id);
+        Some(NewInvoice {
+            project_id: project_id?,
+            value: value?,
+            issue_date: issue_date?,
+            invoice_number,
+            purchase_order,
+            exchange_rate,
+            notes,
+            budget_area_uid,
+            vat_rate_id,
+            payment_term_id,
+        })
+    }
+}
+
+/// The body of `PATCH /api/invoices/{id}`: the fields to change, with the rules of creation.
+/// An absent field is kept; `null` clears an optional field. Fields not listed here are refused.
+#[derive(Object)]
+#[oai(example, deny_unknown_fields)]
+pub struct UpdateInvoiceRequest {
+    /// The invoice number; unique within the company, not blank
+    #[oai(nullable, validator(max_length = 255, pattern = r"\S"))]
+    pub invoice_number: Option<String>,
+    /// The invoice purchase order reference
+    #[oai(nullable, validator(max_length = 255))]
+    pub purchase_order: Option<String>,
+    /// The invoice value
+    pub value: Option<Money>,
+    /// The invoice custom exchange rate
+    #[oai(nullable)]
+    pub exchange_rate: Option<ExchangeRate>,
+    /// The invoice issue date
+    pub issue_date: Option<Date>,
+    /// The invoice notes
+    #[oai(nullable, validator(max_length = 10000))]
+    pub notes: Option<String>,
+    /// The ID of the project to associate with this invoice
+    #[oai(validator(minimum(value = "1")))]
+    pub project_id: Option<i64>,
+    /// The UID of the budget area to associate with this invoice
+    #[oai(nullable, validator(max_length = 255))]
+    pub budget_area_uid: Option<String>,
+    /// The ID of the VAT rate to associate with this invoice
+    #[oai(nullable, validator(minimum(value = "1")))]
+    pub vat_rate_id: Option<i64>,
+    /// The ID of the payment term to associate with this invoice
+    #[oai(nullable, validator(minimum(value = "1")))]
+    pub payment_term_id: Option<i64>,
+}
+
+impl Example for UpdateInvoiceRequest {
+    fn example() -> Self {
+        UpdateInvoiceRequest {
+            invoice_number: None,
+            purchase_order: Some("PO-7782".into()),
+            value: Some(Money::whole(1200)),
+            exchange_rate: None,
+            issue_date: None,
+            notes: Some("Second milestone".into()),
+            project_id: None,
+            budget_area_uid: None,
+            vat_rate_id: None,
+            payment_term_id: None,
+        }
+    }
+}
+
+/// Parses a patch field by field; the rules are those `UpdateInvoiceRequest` documents.
+impl JsonObjectBody for InvoicePatch {
+    type Schema = UpdateInvoiceRequest;
+
+    fn parse(f: &mut Fields) -> Option<Self> {
+        let id = |v| integer(v).and_then(positive_id);
+        let text = |max| move |v| string(v).and_then(|s| bounded_text(s, max));
+        Some(InvoicePatch {
+            invoice_number: f.nullable("invoice_number", |v| {
+                string(v).and_then(InvoiceNumber::parse)
+            }),
+            purchase_order: f.nullable("purchase_order", text(SHORT_TEXT_MAX)),
+            value: f.not_null("value", |v| money_from_json(&v)),
+            exchange_rate: f.nullable("exchange_rate", |v| exchange_rate_from_json(&v)),
+            issue_date: f.not_null("issue_date", |v| date_from_json(&v)),
+            notes: f.nullable("notes", text(NOTES_MAX)),
+            project_id: f.not_null("project_id", id),
+            budget_area_uid: f.nullable("budget_area_uid", text(SHORT_TEXT_MAX)),
+            vat_rate_id: f.nullable("vat_rate_id", id),
+            payment_term_id: f.nullable("payment_term_id", id),
+        })
+    }
+}
+
+/// The body of `POST /api/invoices/{id}:set-paid`. Fields not listed here are refused.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SetPaidRequest {
+    /// The invoice payment date; today (UTC) when absent or null
+    #[oai(nullable)]
+    pub payment_date: Option<Date>,
+}
+
+/// A parsed `:set-paid` body: the payment date, if one was sent.
+pub struct SetPaid {
+    pub payment_date: Option<chrono::NaiveDate>,
+}
+
+impl JsonObjectBody for SetPaid {
+    type Schema = SetPaidRequest;
+    const REQUIRED: bool = false;
+
+    fn parse(f: &mut Fields) -> Option<Self> {
+        Some(SetPaid {
+            payment_date: f.optional("payment_date", |v| date_from_json(&v)),
+        })
+    }
+}
