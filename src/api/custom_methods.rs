@@ -19,16 +19,19 @@ pub enum Routed {
     Hidden,
 }
 
-/// Maps `…/12:send` to `…/12/send`; hides `…/12/send`.
+/// Maps `…/12:send` to `…/12/send`; hides `…/12/send` and any other use of a colon.
 pub fn route(path: &str) -> Routed {
     let Some((head, last)) = path.rsplit_once('/') else {
         return Routed::AsIs;
     };
-    if let Some((target, verb)) = last.split_once(':')
-        && VERBS.contains(&verb)
-        && !target.is_empty()
-    {
-        return Routed::Rewritten(format!("{head}/{target}/{verb}"));
+    if let Some((target, verb)) = last.split_once(':') {
+        // A colon in the last segment only ever means a custom method on a resource id.
+        let is_id = !target.is_empty() && target.bytes().all(|b| b.is_ascii_digit());
+        return if is_id && VERBS.contains(&verb) {
+            Routed::Rewritten(format!("{head}/{target}/{verb}"))
+        } else {
+            Routed::Hidden
+        };
     }
     let after_segment = head
         .rsplit_once('/')
@@ -59,7 +62,9 @@ mod tests {
             Routed::Rewritten("/api/invoices/12/set-paid".into())
         );
         assert_eq!(route("/api/invoices/12/set-paid"), Routed::Hidden);
-        assert_eq!(route("/api/invoices/12:fly"), Routed::AsIs);
+        assert_eq!(route("/api/invoices/12:fly"), Routed::Hidden);
+        assert_eq!(route("/api/invoices:send"), Routed::Hidden);
+        assert_eq!(route("/api/invoices/abc:send"), Routed::Hidden);
         assert_eq!(route("/api/invoices"), Routed::AsIs);
         assert_eq!(route("/api/invoices/12"), Routed::AsIs);
     }

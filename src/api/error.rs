@@ -352,7 +352,8 @@ impl poem::error::ResponseError for ApiError {
 /// code are `ApiError`s already; the rest are classified by their type or status.
 pub fn from_poem_error(err: poem::Error) -> ApiError {
     use poem_openapi::error::{
-        AuthorizationError, ContentTypeError, ParseParamError, ParseRequestPayloadError,
+        AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
+        ParseRequestPayloadError,
     };
     if err.is::<ApiError>() {
         return match err.downcast::<ApiError>() {
@@ -367,6 +368,9 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
         return ApiError::UnsupportedMediaType;
     }
     if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        return ApiError::invalid(e.name, e.reason.clone());
+    }
+    if let Some(e) = err.downcast_ref::<ParsePathError>() {
         return ApiError::invalid(e.name, e.reason.clone());
     }
     if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {

@@ -176,3 +176,50 @@ pub fn reject_unknown_query(shape: &mut super::shape::Shape, request: &Request, 
         }
     }
 }
+
+/// The `{id}` of a resource path: an integer ≥ 1, or why not.
+///
+/// poem-openapi names path parameters `param0`, `param1`… internally, so its own parse errors
+/// can't name the parameter; this one reports failures on `id`, with the others of the request.
+/// (The type must be called `Path`: that is how poem-openapi's macro tells a path parameter.)
+pub struct Path(Result<i64, String>);
+
+impl Path {
+    pub const NAME: &'static str = "id";
+
+    pub fn into_result(self) -> Result<i64, Failure> {
+        self.0.map_err(|message| Failure::new(Self::NAME, message))
+    }
+}
+
+impl<'a> ApiExtractor<'a> for Path {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    const PARAM_IS_REQUIRED: bool = true;
+    type ParamType = i64;
+    type ParamRawType = i64;
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Path)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        let mut schema = MetaSchema::new_with_format("integer", "int64");
+        schema.minimum = Some(1.0);
+        schema.example = Some(serde_json::json!(1));
+        Some(MetaSchemaRef::Inline(Box::new(schema)))
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let raw = request.raw_path_param(param_opts.name).unwrap_or_default();
+        let id = raw
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 1)
+            .ok_or_else(|| "must be an integer greater than or equal to 1".to_owned());
+        Ok(Path(id))
+    }
+}

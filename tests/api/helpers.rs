@@ -205,6 +205,27 @@ impl TestApp {
         Reply::from(request.send().await.expect("request sent")).await
     }
 
+    /// Any call, as a client of the original API sends it.
+    pub async fn call_in(
+        &self,
+        company: &str,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("Wethod-Company", company)
+            .header("Wethod-Version", VERSION);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         Reply::from(
             self.client
@@ -299,7 +320,8 @@ impl TestApp {
 
 /// Two companies with people in every role the rules tell apart.
 ///
-/// In `acme`: `pm` and `account` (each with `invoices.create`) run `project`; `outsider` has
+/// In `acme`: `pm` (with `invoices.create`, `.view`, `.edit` and `.delete`) and `account`
+/// (with `invoices.create`) run `project`; `outsider` has
 /// `invoices.create` but no role on it; `boss` has only `invoices.create_other`; `viewer` has
 /// neither. `globex` has its own member, project and reference data.
 pub struct World {
@@ -329,7 +351,18 @@ impl World {
         app.add_company(ACME).await;
         app.add_company(GLOBEX).await;
         let create = [Permission::InvoicesCreate];
-        let pm = app.add_member(ACME, "pm@acme.test", &create).await;
+        let pm = app
+            .add_member(
+                ACME,
+                "pm@acme.test",
+                &[
+                    Permission::InvoicesCreate,
+                    Permission::InvoicesView,
+                    Permission::InvoicesEdit,
+                    Permission::InvoicesDelete,
+                ],
+            )
+            .await;
         let account = app.add_member(ACME, "account@acme.test", &create).await;
         let outsider = app.add_member(ACME, "outsider@acme.test", &create).await;
         let boss = app
@@ -392,5 +425,30 @@ impl World {
 
     pub async fn create_as(&self, token: &str, body: &Value) -> Reply {
         self.app.create_invoice(token, ACME, body).await
+    }
+
+    /// Creates an invoice as the PM; returns its id.
+    pub async fn invoice(&self, changes: Value) -> i64 {
+        let reply = self.create_as(&self.pm, &self.body_with(changes)).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()["id"].as_i64().expect("id")
+    }
+
+    /// Any call in `acme`, with a JSON body when given.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        self.app.call_in(ACME, method, path, token, body).await
+    }
+
+    /// A member of `acme` with these permissions (and no role on `project`); returns the token.
+    pub async fn member(&self, name: &str, permissions: &[Permission]) -> String {
+        self.app
+            .add_member(ACME, &format!("{name}@acme.test"), permissions)
+            .await
     }
 }

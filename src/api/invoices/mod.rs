@@ -18,7 +18,7 @@ use super::auth::TokenAuth;
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::paging::{self, default_limit, default_offset};
-use super::params::{ApiVersion, HeaderParam, QueryParam, reject_unknown_query};
+use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
 use super::shape::Shape;
 use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
@@ -29,7 +29,6 @@ use lifecycle::Transition;
 use model::SetPaid;
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
@@ -66,16 +65,19 @@ const LIST_PARAMETERS: [&str; 6] = [
     "updated_at",
 ];
 
-/// Checks the common headers and resolves the caller: 400, then 403 for the company.
-async fn caller_for(
+/// Checks the common headers and the id, then resolves the caller: 400, then 403 for the
+/// company.
+async fn caller_and_id(
     state: &AppState,
     auth: &TokenAuth,
     company: HeaderParam<CompanySlug>,
     version: HeaderParam<ApiVersion>,
-) -> Result<Caller, ApiError> {
-    let (shape, company) = Shape::with_headers(company, version);
-    let company = shape.finish(company)?;
-    Caller::resolve(&state.db, auth.0, &company).await
+    id: Path,
+) -> Result<(Caller, i64), ApiError> {
+    let (mut shape, company) = Shape::with_headers(company, version);
+    let id = shape.take(id.into_result());
+    let (company, id) = shape.finish(company.zip(id))?;
+    Ok((Caller::resolve(&state.db, auth.0, &company).await?, id))
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -152,23 +154,35 @@ impl InvoicesApi {
         #[oai(default = "default_offset")]
         offset: QueryParam<u64>,
         /// The project: an ID, optionally after an operator prefix (`gt:3`)
-        project_id: QueryParam<Vec<String>>,
+        project_id: QueryParam<Option<Vec<String>>>,
         /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`)
-        issue_date: QueryParam<Vec<String>>,
+        issue_date: QueryParam<Option<Vec<String>>>,
         /// The payment date: `YYYY-MM-DD`, optionally after an operator prefix
-        payment_date: QueryParam<Vec<String>>,
+        payment_date: QueryParam<Option<Vec<String>>>,
         /// The last update: an RFC 3339 date-time, optionally after an operator prefix
         /// (`gt:2026-03-10T18:18:59.374Z`)
-        updated_at: QueryParam<Vec<String>>,
+        updated_at: QueryParam<Option<Vec<String>>>,
     ) -> Result<InvoiceListResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
         reject_unknown_query(&mut shape, request, &LIST_PARAMETERS);
         let page = paging::paging(&mut shape, limit, offset);
         let filters = read::RawFilters {
-            project_id: shape.take(project_id.into_result()).unwrap_or_default(),
-            issue_date: shape.take(issue_date.into_result()).unwrap_or_default(),
-            payment_date: shape.take(payment_date.into_result()).unwrap_or_default(),
-            updated_at: shape.take(updated_at.into_result()).unwrap_or_default(),
+            project_id: shape
+                .take(project_id.into_result())
+                .flatten()
+                .unwrap_or_default(),
+            issue_date: shape
+                .take(issue_date.into_result())
+                .flatten()
+                .unwrap_or_default(),
+            payment_date: shape
+                .take(payment_date.into_result())
+                .flatten()
+                .unwrap_or_default(),
+            updated_at: shape
+                .take(updated_at.into_result())
+                .flatten()
+                .unwrap_or_default(),
         };
         let query = read::list_query(&mut shape, filters, page);
         let (company, query) = shape.finish(company.zip(query))?;
@@ -200,11 +214,10 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
     ) -> Result<InvoiceResponse, ApiError> {
-        let caller = caller_for(&state, &auth, company, version).await?;
-        let invoice = read::get(&state.db, &caller, id.0).await?;
+        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
+        let invoice = read::get(&state.db, &caller, id).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
 
@@ -237,15 +250,15 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
         body: JsonBody<InvoicePatch>,
     ) -> Result<InvoiceResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
+        let id = shape.take(id.into_result());
         let patch = shape.take_all(body.parsed);
-        let (company, patch) = shape.finish(company.zip(patch))?;
+        let ((company, id), patch) = shape.finish(company.zip(id).zip(patch))?;
         let caller = Caller::resolve(&state.db, auth.0, &company).await?;
-        let invoice = update::update(&state.db, &caller, id.0, patch).await?;
+        let invoice = update::update(&state.db, &caller, id, patch).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
 
@@ -271,11 +284,10 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
     ) -> Result<DeletedResponse, ApiError> {
-        let caller = caller_for(&state, &auth, company, version).await?;
-        lifecycle::delete(&state.db, &caller, id.0).await?;
+        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
+        lifecycle::delete(&state.db, &caller, id).await?;
         Ok(DeletedResponse::Deleted)
     }
 
@@ -301,11 +313,10 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
     ) -> Result<InvoiceResponse, ApiError> {
-        let caller = caller_for(&state, &auth, company, version).await?;
-        let invoice = lifecycle::transition(&state.db, &caller, id.0, Transition::Send).await?;
+        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
+        let invoice = lifecycle::transition(&state.db, &caller, id, Transition::Send).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
 
@@ -332,17 +343,17 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
         body: JsonBody<SetPaid>,
     ) -> Result<InvoiceResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
+        let id = shape.take(id.into_result());
         let body = shape.take_all(body.parsed);
-        let (company, body) = shape.finish(company.zip(body))?;
+        let ((company, id), body) = shape.finish(company.zip(id).zip(body))?;
         let caller = Caller::resolve(&state.db, auth.0, &company).await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
         let invoice =
-            lifecycle::transition(&state.db, &caller, id.0, Transition::SetPaid(date)).await?;
+            lifecycle::transition(&state.db, &caller, id, Transition::SetPaid(date)).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
 
@@ -369,12 +380,10 @@ impl InvoicesApi {
         #[oai(name = "Wethod-Version")]
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
-        #[oai(validator(minimum(value = "1")))]
-        id: Path<i64>,
+        id: Path,
     ) -> Result<InvoiceResponse, ApiError> {
-        let caller = caller_for(&state, &auth, company, version).await?;
-        let invoice =
-            lifecycle::transition(&state.db, &caller, id.0, Transition::SetUnpaid).await?;
+        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
+        let invoice = lifecycle::transition(&state.db, &caller, id, Transition::SetUnpaid).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
 }

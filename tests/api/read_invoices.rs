@@ -1,0 +1,347 @@
+//! GET /api/invoices and GET /api/invoices/{id}: visibility, 404s, pagination and filters.
+
+use crate::helpers::{ACME, GLOBEX, World};
+use invoices_api::domain::permission::Permission::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn ids(reply: &crate::helpers::Reply) -> Vec<i64> {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply
+        .json()
+        .as_array()
+        .expect("a bare JSON array")
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_invoice_reads_back_as_created() {
+    let w = World::new().await;
+    let created = w
+        .create_as(
+            &w.pm,
+            &w.body_with(json!({ "invoice_number": "R-1", "value": 0.1 })),
+        )
+        .await
+        .json();
+    let id = created["id"].as_i64().expect("id");
+    let read = w
+        .call(Method::GET, &format!("/api/invoices/{id}"), &w.pm, None)
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(read.json(), created);
+}
+
+#[tokio::test]
+async fn an_unknown_id_or_another_companys_invoice_is_a_404() {
+    let w = World::new().await;
+    let body = json!({ "project_id": w.globex_project, "value": 1, "issue_date": "2024-01-01" });
+    let theirs = w
+        .app
+        .create_invoice(&w.globex_member, GLOBEX, &body)
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let reader = w
+        .member(
+            "reader",
+            &[
+                InvoicesViewOther,
+                InvoicesEditOther,
+                InvoicesDeleteOther,
+                InvoicesEditSent,
+            ],
+        )
+        .await;
+    for id in [theirs, 9999] {
+        let path = format!("/api/invoices/{id}");
+        w.call(Method::GET, &path, &reader, None)
+            .await
+            .assert_error(404, "not_found");
+        w.call(Method::PATCH, &path, &reader, Some(&json!({"notes": "x"})))
+            .await
+            .assert_error(404, "not_found");
+        w.call(Method::DELETE, &path, &reader, None)
+            .await
+            .assert_error(404, "not_found");
+        w.call(Method::POST, &format!("{path}:send"), &reader, None)
+            .await
+            .assert_error(404, "not_found");
+    }
+    assert_eq!(
+        w.app.invoice_count().await,
+        1,
+        "globex's invoice is untouched"
+    );
+}
+
+#[tokio::test]
+async fn reading_needs_a_view_permission_and_view_other_for_other_projects() {
+    let w = World::new().await;
+    let id = w.invoice(json!({})).await;
+    let path = format!("/api/invoices/{id}");
+    // viewer holds invoices.view but is neither PM nor Account of the project.
+    let body = w
+        .call(Method::GET, &path, &w.viewer, None)
+        .await
+        .assert_error(403, "forbidden");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("invoices.view_other")
+    );
+    let other = w.member("auditor", &[InvoicesViewOther]).await;
+    assert_eq!(w.call(Method::GET, &path, &other, None).await.status, 200);
+    // No view permission at all: 403 before the id is even looked up.
+    w.call(Method::GET, &path, &w.outsider, None)
+        .await
+        .assert_error(403, "forbidden");
+    w.call(Method::GET, "/api/invoices/9999", &w.outsider, None)
+        .await
+        .assert_error(403, "forbidden");
+}
+
+#[tokio::test]
+async fn a_malformed_id_is_a_400_on_id() {
+    let w = World::new().await;
+    for path in ["/api/invoices/abc", "/api/invoices/0", "/api/invoices/-1"] {
+        assert_eq!(
+            w.call(Method::GET, path, &w.pm, None).await.failed_fields(),
+            ["id"],
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_list_is_a_bare_array_in_id_order_limited_to_what_the_caller_may_see() {
+    let w = World::new().await;
+    let mine: Vec<i64> = vec![w.invoice(json!({})).await, w.invoice(json!({})).await];
+    let other_project = w
+        .app
+        .add_project(
+            ACME,
+            "boss@acme.test",
+            "boss@acme.test",
+            Some("JO-B"),
+            false,
+        )
+        .await;
+    let theirs = w
+        .create_as(
+            &w.boss,
+            &w.body_with(json!({ "project_id": other_project })),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let globex = json!({ "project_id": w.globex_project, "value": 1, "issue_date": "2024-01-01" });
+    w.app
+        .create_invoice(&w.globex_member, GLOBEX, &globex)
+        .await;
+
+    assert_eq!(
+        ids(&w.call(Method::GET, "/api/invoices", &w.pm, None).await),
+        mine,
+        "view: own projects only"
+    );
+    let auditor = w.member("auditor", &[InvoicesViewOther]).await;
+    let mut all = mine.clone();
+    all.push(theirs);
+    assert_eq!(
+        ids(&w.call(Method::GET, "/api/invoices", &auditor, None).await),
+        all,
+        "view_other: all of acme"
+    );
+    w.call(Method::GET, "/api/invoices", &w.outsider, None)
+        .await
+        .assert_error(403, "forbidden");
+}
+
+#[tokio::test]
+async fn pagination_takes_limit_and_offset_within_bounds() {
+    let w = World::new().await;
+    let mut all = Vec::new();
+    for _ in 0..5 {
+        all.push(w.invoice(json!({})).await);
+    }
+    let page = |q: &str| format!("/api/invoices?{q}");
+    assert_eq!(
+        ids(&w.call(Method::GET, &page("limit=2"), &w.pm, None).await),
+        all[..2]
+    );
+    assert_eq!(
+        ids(&w
+            .call(Method::GET, &page("limit=2&offset=3"), &w.pm, None)
+            .await),
+        all[3..]
+    );
+    assert_eq!(
+        ids(&w.call(Method::GET, &page("offset=5"), &w.pm, None).await),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&w.call(Method::GET, &page("limit=100"), &w.pm, None).await),
+        all
+    );
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=x", "limit"),
+        ("offset=-1", "offset"),
+    ] {
+        assert_eq!(
+            w.call(Method::GET, &page(query), &w.pm, None)
+                .await
+                .failed_fields(),
+            [field],
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_filter_operator_works_on_every_filter() {
+    let w = World::new().await;
+    let second = w
+        .app
+        .add_project(
+            ACME,
+            "pm@acme.test",
+            "account@acme.test",
+            Some("JO-2"),
+            false,
+        )
+        .await;
+    let a = w.invoice(json!({ "issue_date": "2024-01-10" })).await;
+    let b = w
+        .invoice(json!({ "issue_date": "2024-02-10", "project_id": second }))
+        .await;
+    let c = w.invoice(json!({ "issue_date": "2024-03-10" })).await;
+    let p = w.project;
+    let cases: Vec<(String, Vec<i64>)> = vec![
+        (format!("project_id={p}"), vec![a, c]),
+        (format!("project_id=eq:{p}"), vec![a, c]),
+        (format!("project_id=neq:{p}"), vec![b]),
+        (format!("project_id=gt:{p}"), vec![b]),
+        (format!("project_id=gte:{second}"), vec![b]),
+        (format!("project_id=lt:{second}"), vec![a, c]),
+        (format!("project_id=lte:{p}"), vec![a, c]),
+        ("issue_date=2024-02-10".into(), vec![b]),
+        ("issue_date=gt:2024-02-10".into(), vec![c]),
+        ("issue_date=gte:2024-02-10".into(), vec![b, c]),
+        ("issue_date=lt:2024-02-10".into(), vec![a]),
+        ("issue_date=lte:2024-02-10".into(), vec![a, b]),
+        ("issue_date=neq:2024-02-10".into(), vec![a, c]),
+        (
+            "issue_date=gte:2024-01-15&issue_date=lt:2024-03-01".into(),
+            vec![b],
+        ),
+    ];
+    for (query, expected) in cases {
+        let reply = w
+            .call(Method::GET, &format!("/api/invoices?{query}"), &w.pm, None)
+            .await;
+        assert_eq!(ids(&reply), expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn payment_date_and_updated_at_filters_work() {
+    let w = World::new().await;
+    let a = w.invoice(json!({})).await;
+    let b = w.invoice(json!({})).await;
+    let paid = w
+        .member(
+            "payer",
+            &[InvoicesEditOther, InvoicesEditSent, InvoicesViewOther],
+        )
+        .await;
+    let pay = |id: i64, date: &str| {
+        let body = json!({ "payment_date": date });
+        let path = format!("/api/invoices/{id}:set-paid");
+        (path, body)
+    };
+    let (path, body) = pay(a, "2024-05-01");
+    assert_eq!(
+        w.call(Method::POST, &path, &paid, Some(&body)).await.status,
+        200
+    );
+    let (path, body) = pay(b, "2024-06-01");
+    let b_updated = w.call(Method::POST, &path, &paid, Some(&body)).await.json()["updated_at"]
+        .as_str()
+        .expect("updated_at")
+        .to_owned();
+    let c = w.invoice(json!({})).await;
+    let w = &w;
+    let paid = &paid;
+    let list = |q: String| async move {
+        ids(&w
+            .call(Method::GET, &format!("/api/invoices?{q}"), paid, None)
+            .await)
+    };
+    assert_eq!(list("payment_date=2024-05-01".into()).await, [a]);
+    assert_eq!(list("payment_date=gt:2024-05-01".into()).await, [b]);
+    assert_eq!(
+        list("payment_date=lte:2024-06-01".into()).await,
+        [a, b],
+        "unpaid invoices never match"
+    );
+    assert_eq!(list(format!("updated_at=gt:{b_updated}")).await, [c]);
+    assert_eq!(list(format!("updated_at=gte:{b_updated}")).await, [b, c]);
+    assert_eq!(list(format!("updated_at=eq:{b_updated}")).await, [b]);
+    assert_eq!(list(format!("updated_at=lt:{b_updated}")).await, [a]);
+}
+
+#[tokio::test]
+async fn bad_filters_and_unknown_parameters_are_400s_naming_them() {
+    let w = World::new().await;
+    let cases = [
+        ("project_id=abc", vec!["project_id"]),
+        ("project_id=between:1", vec!["project_id"]),
+        ("issue_date=2024-13-01", vec!["issue_date"]),
+        ("issue_date=gte:", vec!["issue_date"]),
+        ("payment_date=yesterday", vec!["payment_date"]),
+        ("updated_at=2024-01-01", vec!["updated_at"]),
+        ("projectid=1", vec!["projectid"]),
+        (
+            "limit=0&status=paid&issue_date=x",
+            vec!["status", "limit", "issue_date"],
+        ),
+    ];
+    for (query, fields) in cases {
+        let reply = w
+            .call(Method::GET, &format!("/api/invoices?{query}"), &w.pm, None)
+            .await;
+        assert_eq!(reply.failed_fields(), fields, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn the_list_of_each_company_is_its_own() {
+    let w = World::new().await;
+    w.invoice(json!({})).await;
+    let reply = w
+        .app
+        .call_in(GLOBEX, Method::GET, "/api/invoices", &w.globex_member, None)
+        .await;
+    assert_eq!(
+        reply.status, 403,
+        "globex_member has no view permission: {}",
+        reply.text
+    );
+    let globex_viewer = w
+        .app
+        .add_member(GLOBEX, "gv@globex.test", &[InvoicesViewOther])
+        .await;
+    let reply = w
+        .app
+        .call_in(GLOBEX, Method::GET, "/api/invoices", &globex_viewer, None)
+        .await;
+    assert_eq!(reply.json(), Value::Array(vec![]));
+}
