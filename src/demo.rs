@@ -57,13 +57,8 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     existing_is_fine(admin::add_user(db, PM, "Ann Demo").await)?;
     existing_is_fine(admin::add_user(db, ACCOUNT, "Bob Demo").await)?;
     existing_is_fine(
-        admin::add_member(
-            db,
-            COMPANY,
-            PM,
-            &[Permission::InvoicesCreate, Permission::InvoicesCreateOther],
-        )
-        .await,
+        // Ann may do everything, so every operation can be tried with her token.
+        admin::add_member(db, COMPANY, PM, &Permission::ALL).await,
     )?;
     existing_is_fine(admin::add_member(db, COMPANY, ACCOUNT, &[Permission::InvoicesCreate]).await)?;
     let company = admin::company_by_slug(db, COMPANY).await?;
@@ -79,12 +74,12 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     let archived_id =
         ensure_project(db, company.id, "Old intranet", Some("JO-2019-007"), true).await?;
     let area_exists = budget_area::Entity::find()
-        .filter(budget_area::Column::Uid.eq("demo-design"))
+        .filter(budget_area::Column::Uid.eq("area-1"))
         .one(db)
         .await?
         .is_some();
     if !area_exists {
-        admin::add_budget_area(db, project_id, "demo-design", "Design", true).await?;
+        admin::add_budget_area(db, project_id, "area-1", "Design", true).await?;
     }
     let has_vat = vat_rate::Entity::find()
         .filter(vat_rate::Column::CompanyId.eq(company.id))

@@ -16,10 +16,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Every route of the service, wrapped in the middleware every request goes through.
 pub fn routes(state: AppState) -> impl Endpoint {
-    let spec = api::spec();
-    let docs = Html(spec.swagger_ui_html);
-    let json = spec.json;
-    let yaml = api::spec_yaml();
+    let docs = Html(state.spec.swagger_ui_html.clone());
+    let json = state.spec.json.clone();
+    let yaml = format!("{json}\n");
     Route::new()
         .nest("/", api::service())
         .at("/docs", get(make_sync(move |_| docs.clone())))

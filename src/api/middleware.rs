@@ -40,10 +40,12 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         path = %req.uri().path()
     );
     let started = Instant::now();
-    let timeout = req
-        .data::<AppState>()
+    let state = req.data::<AppState>().cloned();
+    let timeout = state
+        .as_ref()
         .map(|state| state.limits.request_timeout)
         .unwrap_or_else(|| Limits::default().request_timeout);
+    let path = req.uri().path().to_owned();
     let mut response = async move {
         match tokio::time::timeout(timeout, next.call(req)).await {
             Ok(Ok(response)) => response.into_response(),
@@ -55,6 +57,14 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
     .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = state.as_ref().and_then(|s| s.routes.allow(&path))
+        && let Ok(value) = HeaderValue::from_str(allow)
+    {
+        response
+            .headers_mut()
+            .insert(poem::http::header::ALLOW, value);
     }
     span.in_scope(|| {
         tracing::info!(

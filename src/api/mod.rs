@@ -1,10 +1,12 @@
 //! The HTTP API: one file per resource, plus what every operation shares.
 
 pub mod access;
+pub mod allow;
 pub mod auth;
 pub mod body;
 pub mod custom_methods;
 pub mod error;
+pub mod filters;
 pub mod health;
 pub mod invoices;
 pub mod middleware;
@@ -27,6 +29,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Present when a per-token rate limit is configured.
     pub rate_limiter: Option<Arc<rate_limit::TokenRateLimiter>>,
+    /// The finished spec, built once.
+    pub spec: Arc<Spec>,
+    /// The methods of every path, for the `Allow` header of a 405.
+    pub routes: Arc<allow::RouteTable>,
 }
 
 impl AppState {
@@ -34,10 +40,16 @@ impl AppState {
         let rate_limiter = limits
             .rate_limit_per_minute
             .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n)));
+        let spec = spec();
+        let routes = serde_json::from_str(&spec.json)
+            .map(|document| allow::RouteTable::from_spec(&document))
+            .unwrap_or_default();
         AppState {
             db,
             limits,
             rate_limiter,
+            spec: Arc::new(spec),
+            routes: Arc::new(routes),
         }
     }
 }

@@ -132,7 +132,7 @@ impl<'a, T: ParseFromParameter + Send, L: ParamLocation> ApiExtractor<'a> for Pa
 
 /// Implements poem-openapi's parameter traits for a string newtype with a `parse` function.
 macro_rules! string_header_type {
-    ($ty:ty, $name:literal, $pattern:literal, $max:literal, $example:literal) => {
+    ($ty:ty, $name:literal, $pattern:literal, $max:literal, $example:expr) => {
         impl ParseFromParameter for $ty {
             fn parse_from_parameter(value: &str) -> ParseResult<Self> {
                 <$ty>::parse(value).map_err(ParseError::custom)
@@ -144,7 +144,7 @@ macro_rules! string_header_type {
             schema.pattern = Some($pattern.into());
             schema.min_length = Some(1);
             schema.max_length = Some($max);
-            schema.example = Some(serde_json::Value::String($example.into()));
+            schema.example = $example.map(|e: &str| serde_json::Value::String(e.into()));
             MetaSchemaRef::Inline(Box::new(schema))
         });
     };
@@ -155,14 +155,15 @@ string_header_type!(
     "company_slug",
     "^[a-z0-9-]{1,100}$",
     100,
-    "acme"
+    Some("acme")
 );
 string_header_type!(
     IdempotencyKey,
     "idempotency_key",
     "^[\\x21-\\x7E]{1,255}$",
     255,
-    "3f1c2b7e-0a4d-4c1e-9a57-1d2e3f4a5b6c"
+    // No example: a key is meant to be new for every new request.
+    None
 );
 
 /// Records a failure for every query parameter the operation doesn't know, so a typo

@@ -205,8 +205,11 @@ impl ReferenceApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: QueryParam<u32>,
-        /// How many to skip
-        #[oai(default = "default_offset")]
+        /// How many to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
         offset: QueryParam<u64>,
     ) -> Result<ProjectsResponse, ApiError> {
         let (shape, company) = Shape::with_headers(company, version);
@@ -256,8 +259,11 @@ impl ReferenceApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: QueryParam<u32>,
-        /// How many to skip
-        #[oai(default = "default_offset")]
+        /// How many to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
         offset: QueryParam<u64>,
         /// Only the budget areas of this project
         #[oai(validator(minimum(value = "1")))]
@@ -317,8 +323,11 @@ impl ReferenceApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: QueryParam<u32>,
-        /// How many to skip
-        #[oai(default = "default_offset")]
+        /// How many to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
         offset: QueryParam<u64>,
     ) -> Result<VatRatesResponse, ApiError> {
         let (shape, company) = Shape::with_headers(company, version);
@@ -365,8 +374,11 @@ impl ReferenceApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: QueryParam<u32>,
-        /// How many to skip
-        #[oai(default = "default_offset")]
+        /// How many to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
         offset: QueryParam<u64>,
     ) -> Result<PaymentTermsResponse, ApiError> {
         let (shape, company) = Shape::with_headers(company, version);

@@ -60,9 +60,24 @@ pub const SHORT_TEXT_MAX: usize = 255;
 /// Longest `notes`, in characters.
 pub const NOTES_MAX: usize = 10_000;
 
-/// Text of at most `max` characters (Unicode scalar values, not bytes).
+/// The spec's pattern for free text: anything but NUL, which PostgreSQL can't store.
+pub const TEXT_PATTERN: &str = r"^[^\u0000]*$";
+
+/// The spec's pattern for an invoice number: free text with at least one character that is not
+/// ASCII whitespace.
+pub const INVOICE_NUMBER_PATTERN: &str = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$";
+
+/// Whitespace as [`INVOICE_NUMBER_PATTERN`] counts it: ASCII only, so that every regex engine
+/// (ECMAScript, Python, Rust) agrees on what a blank number is.
+fn is_blank_char(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+}
+
+/// Text of at most `max` characters (Unicode scalar values, not bytes), without NUL.
 pub fn bounded_text(raw: String, max: usize) -> Result<String, String> {
-    if raw.chars().count() > max {
+    if raw.contains('\0') {
+        Err("must not contain NUL characters".into())
+    } else if raw.chars().count() > max {
         Err(format!("must be at most {max} characters"))
     } else {
         Ok(raw)
@@ -75,7 +90,7 @@ pub struct InvoiceNumber(String);
 
 impl InvoiceNumber {
     pub fn parse(raw: String) -> Result<Self, String> {
-        if raw.trim().is_empty() {
+        if raw.chars().all(is_blank_char) {
             return Err("must not be blank".into());
         }
         bounded_text(raw, SHORT_TEXT_MAX).map(InvoiceNumber)
@@ -150,6 +165,26 @@ mod tests {
         assert!(parse_date("2024-2-9").is_err());
         assert!(parse_date("2024-02-290").is_err());
         assert!(parse_date("+024-02-29").is_err());
+    }
+
+    #[test]
+    fn the_spec_patterns_say_what_the_parsers_do() {
+        let number = regex::Regex::new(INVOICE_NUMBER_PATTERN).expect("pattern");
+        let text = regex::Regex::new(TEXT_PATTERN).expect("pattern");
+        for sample in [
+            "INV-1", " ", "\t\n", "a\0", "\u{3000}", "\u{1c}", "", " x ", "\u{0B}",
+        ] {
+            assert_eq!(
+                number.is_match(sample),
+                InvoiceNumber::parse(sample.to_owned()).is_ok(),
+                "invoice number {sample:?}"
+            );
+            assert_eq!(
+                text.is_match(sample),
+                bounded_text(sample.to_owned(), 255).is_ok(),
+                "text {sample:?}"
+            );
+        }
     }
 
     #[test]

@@ -14,21 +14,26 @@ async fn an_unknown_route_is_a_json_404() {
 async fn a_wrong_method_on_a_known_route_is_a_json_405() {
     let app = spawn_app().await;
     let cases = [
-        (reqwest::Method::PUT, "/api/invoices"),
-        (reqwest::Method::DELETE, "/api/invoices"),
-        (reqwest::Method::POST, "/health"),
-        (reqwest::Method::PUT, "/api/invoices/1"),
+        (reqwest::Method::PUT, "/api/invoices", "GET, POST"),
+        (reqwest::Method::DELETE, "/api/invoices", "GET, POST"),
+        (reqwest::Method::POST, "/health", "GET"),
+        (
+            reqwest::Method::PUT,
+            "/api/invoices/1",
+            "DELETE, GET, PATCH",
+        ),
+        (reqwest::Method::GET, "/api/invoices/1:send", "POST"),
     ];
-    for (method, path) in cases {
+    for (method, path, allow) in cases {
         let response = app
             .client
             .request(method, app.url(path))
             .send()
             .await
             .expect("sent");
-        crate::helpers::Reply::from(response)
-            .await
-            .assert_error(405, "method_not_allowed");
+        let reply = crate::helpers::Reply::from(response).await;
+        reply.assert_error(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some(allow), "{path}");
     }
 }
 

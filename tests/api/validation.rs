@@ -35,6 +35,10 @@ async fn each_field_rule_is_enforced_on_its_field() {
         ("vat_rate_id", json!("1"), "a string"),
         ("payment_term_id", json!(-1), "negative"),
         ("payment_term_id", json!({"id": 1}), "an object"),
+        ("notes", json!("a\u{0}b"), "a NUL character"),
+        ("invoice_number", json!("\u{0}"), "a NUL character"),
+        ("purchase_order", json!("PO\u{0}"), "a NUL character"),
+        ("budget_area_uid", json!("\u{0}"), "a NUL character"),
     ];
     for (field, value, why) in cases {
         let mut body = w.minimal_body();

@@ -17,6 +17,7 @@ use super::access::Caller;
 use super::auth::TokenAuth;
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::filters::{DateFilter, DateTimeFilter, IdFilter};
 use super::paging::{self, default_limit, default_offset};
 use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
 use super::shape::Shape;
@@ -150,23 +151,26 @@ impl InvoicesApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: QueryParam<u32>,
-        /// How many invoices to skip
-        #[oai(default = "default_offset")]
+        /// How many invoices to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
         offset: QueryParam<u64>,
         /// The project: an ID, optionally after an operator prefix (`gt:3`)
-        project_id: QueryParam<Option<Vec<String>>>,
+        project_id: QueryParam<Option<Vec<IdFilter>>>,
         /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`)
-        issue_date: QueryParam<Option<Vec<String>>>,
+        issue_date: QueryParam<Option<Vec<DateFilter>>>,
         /// The payment date: `YYYY-MM-DD`, optionally after an operator prefix
-        payment_date: QueryParam<Option<Vec<String>>>,
+        payment_date: QueryParam<Option<Vec<DateFilter>>>,
         /// The last update: an RFC 3339 date-time, optionally after an operator prefix
         /// (`gt:2026-03-10T18:18:59.374Z`)
-        updated_at: QueryParam<Option<Vec<String>>>,
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<InvoiceListResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
         reject_unknown_query(&mut shape, request, &LIST_PARAMETERS);
         let page = paging::paging(&mut shape, limit, offset);
-        let filters = read::RawFilters {
+        let filters = read::Filters {
             project_id: shape
                 .take(project_id.into_result())
                 .flatten()
@@ -184,8 +188,8 @@ impl InvoicesApi {
                 .flatten()
                 .unwrap_or_default(),
         };
-        let query = read::list_query(&mut shape, filters, page);
-        let (company, query) = shape.finish(company.zip(query))?;
+        let (company, page) = shape.finish(company.zip(page))?;
+        let query = read::list_query(filters, page);
         let caller = Caller::resolve(&state.db, auth.0, &company).await?;
         let invoices = read::list(&state.db, &caller, query).await?;
         Ok(InvoiceListResponse::Ok(Json(invoices)))

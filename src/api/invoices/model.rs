@@ -144,13 +144,20 @@ impl TryFrom<entity::invoice::Model> for Invoice {
 
 /// The body of `POST /api/invoices`. Fields not listed here are refused.
 #[derive(Object)]
-#[oai(example, deny_unknown_fields)]
+#[oai(example, deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct CreateInvoiceRequest {
-    /// The invoice number; unique within the company, not blank
-    #[oai(nullable, validator(max_length = 255, pattern = r"\S"))]
+    /// The invoice number; unique within the company, not blank (it needs a character that is not
+    /// ASCII whitespace)
+    #[oai(
+        nullable,
+        validator(
+            max_length = 255,
+            pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$"
+        )
+    )]
     pub invoice_number: Option<String>,
     /// The invoice purchase order reference
-    #[oai(nullable, validator(max_length = 255))]
+    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
     pub purchase_order: Option<String>,
     /// The invoice value
     pub value: Money,
@@ -160,13 +167,13 @@ pub struct CreateInvoiceRequest {
     /// The invoice issue date
     pub issue_date: Date,
     /// The invoice notes
-    #[oai(nullable, validator(max_length = 10000))]
+    #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
     pub notes: Option<String>,
     /// The ID of the project to associate with this invoice
     #[oai(validator(minimum(value = "1")))]
     pub project_id: i64,
     /// The UID of the budget area to associate with this invoice
-    #[oai(nullable, validator(max_length = 255))]
+    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
     pub budget_area_uid: Option<String>,
     /// The ID of the VAT rate to associate with this invoice
     #[oai(nullable, validator(minimum(value = "1")))]
@@ -179,8 +186,9 @@ pub struct CreateInvoiceRequest {
 impl Example for CreateInvoiceRequest {
     fn example() -> Self {
         let invoice = Invoice::example();
+        // No invoice number: numbers are unique, and an example is meant to be sent twice.
         CreateInvoiceRequest {
-            invoice_number: invoice.invoice_number,
+            invoice_number: None,
             purchase_order: invoice.purchase_order,
             value: invoice.value,
             exchange_rate: invoice.exchange_rate,
@@ -231,13 +239,20 @@ impl JsonObjectBody for NewInvoice {
 /// The body of `PATCH /api/invoices/{id}`: the fields to change, with the rules of creation.
 /// An absent field is kept; `null` clears an optional field. Fields not listed here are refused.
 #[derive(Object)]
-#[oai(example, deny_unknown_fields)]
+#[oai(example, deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct UpdateInvoiceRequest {
-    /// The invoice number; unique within the company, not blank
-    #[oai(nullable, validator(max_length = 255, pattern = r"\S"))]
+    /// The invoice number; unique within the company, not blank (it needs a character that is not
+    /// ASCII whitespace)
+    #[oai(
+        nullable,
+        validator(
+            max_length = 255,
+            pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$"
+        )
+    )]
     pub invoice_number: Option<String>,
     /// The invoice purchase order reference
-    #[oai(nullable, validator(max_length = 255))]
+    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
     pub purchase_order: Option<String>,
     /// The invoice value
     pub value: Option<Money>,
@@ -247,13 +262,13 @@ pub struct UpdateInvoiceRequest {
     /// The invoice issue date
     pub issue_date: Option<Date>,
     /// The invoice notes
-    #[oai(nullable, validator(max_length = 10000))]
+    #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
     pub notes: Option<String>,
     /// The ID of the project to associate with this invoice
     #[oai(validator(minimum(value = "1")))]
     pub project_id: Option<i64>,
     /// The UID of the budget area to associate with this invoice
-    #[oai(nullable, validator(max_length = 255))]
+    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
     pub budget_area_uid: Option<String>,
     /// The ID of the VAT rate to associate with this invoice
     #[oai(nullable, validator(minimum(value = "1")))]
