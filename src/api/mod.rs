@@ -18,7 +18,7 @@ pub mod shape;
 pub mod types;
 
 use crate::config::Limits;
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{OpenApiService, ServerObject, Tags};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -109,6 +109,8 @@ pub fn service() -> OpenApiService<
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
+    // Relative: the API is wherever the spec was fetched from.
+    .server(ServerObject::new("/").description("This server"))
 }
 
 /// Request objects that refuse unknown fields. poem-openapi's `deny_unknown_fields` does not
@@ -143,6 +145,23 @@ pub fn spec() -> Spec {
                     .map(|(path, item)| (custom_methods::spec_path(&path).unwrap_or(path), item))
                     .collect();
                 *paths = renamed;
+            }
+            // Operations without a security scheme are public: say so, rather than leave
+            // readers (and linters) to guess.
+            if let Some(paths) = document
+                .get_mut("paths")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                for operation in paths
+                    .values_mut()
+                    .filter_map(serde_json::Value::as_object_mut)
+                    .flat_map(|item| item.values_mut())
+                    .filter_map(serde_json::Value::as_object_mut)
+                {
+                    operation
+                        .entry("security")
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                }
             }
             for name in CLOSED_SCHEMAS {
                 if let Some(schema) = document

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Contract conformance, with tools no one here wrote, against the live server:
+#   1. openapi-spec-validator and `redocly lint` on openapi.yaml (no errors);
+#   2. schemathesis, all checks and all phases (examples, coverage, fuzzing, stateful);
+#   3. Swagger UI in headless Chromium (Playwright): authorize, "Try it out", read a 201.
+# Usage: tests/contract/run.sh [BINARY]   (default: target/debug/invoices-api, built first)
+# Installs its tools under target/contract/ from PyPI and npm, and Debian's chromium if the
+# machine lacks it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+binary=${1:-target/debug/invoices-api}
+[ -x "$binary" ] || cargo build --quiet
+binary=$(readlink -f "$binary")
+tools="$root/target/contract"
+mkdir -p "$tools"
+
+echo "== installing the contract tools"
+if [ ! -x "$tools/venv/bin/schemathesis" ]; then
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    schemathesis==4.32.5 openapi-spec-validator==0.9.0
+fi
+if [ ! -d "$tools/npm/node_modules/@redocly/cli" ] || [ ! -d "$tools/npm/node_modules/playwright-core" ]; then
+  mkdir -p "$tools/npm"
+  (cd "$tools/npm" && [ -f package.json ] || npm init -y >/dev/null)
+  npm install --silent --no-audit --no-fund --prefix "$tools/npm" \
+    @redocly/cli@2.77.0 playwright-core@1.65.1 >/dev/null
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "schemathesis $("$tools/venv/bin/schemathesis" --version | awk '{print $NF}'), openapi-spec-validator $("$tools/venv/bin/openapi-spec-validator" --version 2>&1 | awk '{print $NF}'), redocly $("$tools/npm/node_modules/.bin/redocly" --version), playwright-core $(node -p "require('$tools/npm/node_modules/playwright-core/package.json').version"), $(chromium --version 2>/dev/null | head -1)"
+
+echo "== openapi-spec-validator"
+"$tools/venv/bin/openapi-spec-validator" openapi.yaml
+
+echo "== redocly lint"
+"$tools/npm/node_modules/.bin/redocly" lint openapi.yaml 2>&1 | tail -n 3
+
+work=$(mktemp -d /tmp/invoices-contract.XXXXXX)
+export DATABASE_URL="sqlite://$work/contract.db"
+token=$("$binary" demo | sed -n 's/.*(valid 30 days): //p')
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$binary" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+echo "== schemathesis (all checks, all phases)"
+PYTHONPATH="$root/tests/contract" SCHEMATHESIS_HOOKS=hooks \
+  "$tools/venv/bin/schemathesis" --config-file tests/contract/schemathesis.toml \
+  run "http://127.0.0.1:$port/openapi.json" \
+  -H "Authorization: Bearer $token" -H "Wethod-Company: demo" \
+  --checks all --phases examples,coverage,fuzzing,stateful \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" --no-color \
+  >"$work/schemathesis.log" 2>&1 || { cat "$work/schemathesis.log"; exit 1; }
+grep -E "^Test cases:" -A1 "$work/schemathesis.log" | tail -n 1 | sed 's/^ */schemathesis: /'
+grep -E "^(=+ .* in [0-9.]+s =+)$" "$work/schemathesis.log" || true
+
+echo "== Swagger UI in Chromium"
+PLAYWRIGHT_CORE="$tools/npm/node_modules/playwright-core" node tests/contract/swagger-ui.mjs \
+  "http://127.0.0.1:$port" "$token" "$root/target/contract/swagger-ui.png"
+echo "contract: all checks passed"
