@@ -1,11 +1,10 @@
-//! The contract's error model: one JSON shape per status, built in one place.
+//! The contract's error model: one JSON shape for every error, built in one place.
 
 use poem::http::{StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaResponses, Registry};
-use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, types::ToJSON};
+use poem_openapi::{ApiResponse, Enum, Object, types::ToJSON};
 
 /// Seconds to wait after a 429.
 pub const RETRY_AFTER_HEADER: &str = "x-ratelimit-retry-after";
@@ -31,89 +30,49 @@ impl Failure {
     }
 }
 
-/// Validation failed: every failure of the request, each naming its field or header.
+/// The `key` of an error: one per kind of failure, each always with the same status.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum ErrorKey {
+    /// 400
+    InvalidData,
+    /// 401
+    Unauthorized,
+    /// 403
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 405
+    MethodNotAllowed,
+    /// 412
+    PreconditionFailure,
+    /// 413
+    PayloadTooLarge,
+    /// 415
+    UnsupportedMediaType,
+    /// 429
+    TooManyRequests,
+    /// 500
+    InternalError,
+    /// 503
+    Unavailable,
+}
+
+/// An error. Every error of the API has this shape; `failures` comes with `invalid_data`
+/// (400) only, and lists every problem of the request, each naming its field or header.
+///
+/// One schema for every status, so that client generators that allow a single error type per
+/// operation (progenitor) can digest the spec; the `key` tells the kinds apart.
 #[derive(Object, Clone, Debug)]
-#[oai(example)]
-pub struct ValidationError {
+#[oai(rename = "Error", skip_serializing_if_is_none)]
+pub struct ErrorBody {
     /// Error unique key
-    pub key: String,
+    pub key: ErrorKey,
     /// Human-readable message describing the error
     pub message: String,
-    /// List of validation errors
-    pub failures: Vec<Failure>,
+    /// List of validation errors (with `invalid_data` only)
+    pub failures: Option<Vec<Failure>>,
 }
-
-impl Example for ValidationError {
-    fn example() -> Self {
-        ValidationError {
-            key: "invalid_data".into(),
-            message: INVALID_DATA_MESSAGE.into(),
-            failures: vec![Failure::new("value", "must have at most 2 decimal places")],
-        }
-    }
-}
-
-/// Declares the `{key, message}` error body of one status, with its example.
-macro_rules! error_body {
-    ($(#[$doc:meta])* $name:ident, $key:literal, $example:literal) => {
-        $(#[$doc])*
-        #[derive(Object, Clone, Debug)]
-        #[oai(example)]
-        pub struct $name {
-            /// Error unique key
-            pub key: String,
-            /// Human-readable message describing the error
-            pub message: String,
-        }
-
-        impl $name {
-            pub const KEY: &'static str = $key;
-        }
-
-        impl Example for $name {
-            fn example() -> Self {
-                $name { key: $key.into(), message: $example.into() }
-            }
-        }
-    };
-}
-
-error_body!(
-    /// No valid bearer token: missing, malformed, unknown, revoked or expired.
-    UnauthorizedError, "unauthorized", "A valid bearer token is required."
-);
-error_body!(
-    /// The user is not a member of the company, or lacks the permission named in the message.
-    ForbiddenError, "forbidden", "Missing permission: invoices.create_other."
-);
-error_body!(
-    /// The request is well formed and allowed, but the company's data does not allow it.
-    PreconditionError, "precondition_failure", "The project is archived."
-);
-error_body!(
-    /// No such route or resource in this company.
-    NotFoundError, "not_found", "No such route."
-);
-error_body!(
-    /// The request body is larger than the server accepts.
-    PayloadTooLargeError, "payload_too_large", "The request body is larger than 65536 bytes."
-);
-error_body!(
-    /// The body is not `application/json`.
-    UnsupportedMediaTypeError, "unsupported_media_type", "Send the body as application/json."
-);
-error_body!(
-    /// The token sent too many requests; `x-ratelimit-retry-after` says how many seconds to wait.
-    TooManyRequestsError, "too_many_requests", "Too many requests for this token. Retry in 12 s."
-);
-error_body!(
-    /// Something went wrong on our side; the log has the cause under the request id.
-    InternalError, "internal_error", "Internal server error. The request id identifies it in the log."
-);
-error_body!(
-    /// The service can't reach its database right now; retry later.
-    UnavailableError, "unavailable", "The service is temporarily unavailable. Retry later."
-);
 
 /// Documents the error responses of every operation. Never built: the responses themselves are
 /// made by [`ApiError`], whose spec entry this is.
@@ -122,44 +81,44 @@ error_body!(
 enum ErrorResponses {
     /// Validation failed
     #[oai(status = 400, content_type = "application/json")]
-    InvalidData(Json<ValidationError>),
+    InvalidData(Json<ErrorBody>),
     /// Unauthorized
     #[oai(status = 401, content_type = "application/json")]
     Unauthorized(
-        Json<UnauthorizedError>,
+        Json<ErrorBody>,
         /// Always `Bearer`
         #[oai(header = "WWW-Authenticate")]
         String,
     ),
     /// Forbidden
     #[oai(status = 403, content_type = "application/json")]
-    Forbidden(Json<ForbiddenError>),
+    Forbidden(Json<ErrorBody>),
     /// Not found
     #[oai(status = 404, content_type = "application/json")]
-    NotFound(Json<NotFoundError>),
+    NotFound(Json<ErrorBody>),
     /// Precondition failed
     #[oai(status = 412, content_type = "application/json")]
-    PreconditionFailed(Json<PreconditionError>),
+    PreconditionFailed(Json<ErrorBody>),
     /// Payload too large
     #[oai(status = 413, content_type = "application/json")]
-    PayloadTooLarge(Json<PayloadTooLargeError>),
+    PayloadTooLarge(Json<ErrorBody>),
     /// Unsupported media type
     #[oai(status = 415, content_type = "application/json")]
-    UnsupportedMediaType(Json<UnsupportedMediaTypeError>),
+    UnsupportedMediaType(Json<ErrorBody>),
     /// Too many requests
     #[oai(status = 429, content_type = "application/json")]
     TooManyRequests(
-        Json<TooManyRequestsError>,
+        Json<ErrorBody>,
         /// Seconds to wait before the next request
         #[oai(header = "x-ratelimit-retry-after")]
         u64,
     ),
     /// Internal server error
     #[oai(status = 500, content_type = "application/json")]
-    Internal(Json<InternalError>),
+    Internal(Json<ErrorBody>),
     /// Service unavailable
     #[oai(status = 503, content_type = "application/json")]
-    Unavailable(Json<UnavailableError>),
+    Unavailable(Json<ErrorBody>),
 }
 
 impl ApiResponse for ApiError {
@@ -170,6 +129,30 @@ impl ApiResponse for ApiError {
     fn register(registry: &mut Registry) {
         ErrorResponses::register(registry);
     }
+}
+
+/// The example the spec shows for an error status: what the server really sends for a typical
+/// case of it.
+pub fn example_for(status: u16) -> Option<serde_json::Value> {
+    let error = match status {
+        400 => ApiError::InvalidData(vec![Failure::new(
+            "value",
+            "must have at most 2 decimal places",
+        )]),
+        401 => ApiError::Unauthorized,
+        403 => ApiError::Forbidden("Missing permission: invoices.create_other.".into()),
+        404 => ApiError::NotFound("No invoice 42 in this company.".into()),
+        412 => ApiError::PreconditionFailed("The project is archived.".into()),
+        413 => ApiError::PayloadTooLarge(Some(65536)),
+        415 => ApiError::UnsupportedMediaType,
+        429 => ApiError::TooManyRequests {
+            retry_after_secs: 12,
+        },
+        500 => ApiError::Internal(anyhow::anyhow!("example")),
+        503 => ApiError::Unavailable(sea_orm::DbErr::Custom("example".into())),
+        _ => return None,
+    };
+    Some(error.body())
 }
 
 /// Every way a request can fail, each variant mapping to one status and key of the contract.
@@ -235,48 +218,48 @@ impl ApiError {
     }
 
     /// The client-facing `key` and `message`.
-    pub fn key_and_message(&self) -> (&'static str, String) {
+    pub fn key_and_message(&self) -> (ErrorKey, String) {
         match self {
-            ApiError::InvalidData(_) => ("invalid_data", INVALID_DATA_MESSAGE.into()),
+            ApiError::InvalidData(_) => (ErrorKey::InvalidData, INVALID_DATA_MESSAGE.into()),
             ApiError::Unauthorized => (
-                UnauthorizedError::KEY,
+                ErrorKey::Unauthorized,
                 "A valid bearer token is required: send 'Authorization: Bearer <token>'.".into(),
             ),
-            ApiError::Forbidden(m) => (ForbiddenError::KEY, m.clone()),
-            ApiError::PreconditionFailed(m) => (PreconditionError::KEY, m.clone()),
-            ApiError::NotFound(m) => (NotFoundError::KEY, m.clone()),
+            ApiError::Forbidden(m) => (ErrorKey::Forbidden, m.clone()),
+            ApiError::PreconditionFailed(m) => (ErrorKey::PreconditionFailure, m.clone()),
+            ApiError::NotFound(m) => (ErrorKey::NotFound, m.clone()),
             ApiError::MethodNotAllowed => (
-                "method_not_allowed",
+                ErrorKey::MethodNotAllowed,
                 "This route does not support this method.".into(),
             ),
             ApiError::PayloadTooLarge(limit) => (
-                PayloadTooLargeError::KEY,
+                ErrorKey::PayloadTooLarge,
                 match limit {
                     Some(limit) => format!("The request body is larger than {limit} bytes."),
                     None => "The request body is too large.".into(),
                 },
             ),
             ApiError::UnsupportedMediaType => (
-                UnsupportedMediaTypeError::KEY,
+                ErrorKey::UnsupportedMediaType,
                 "Send the body as JSON with 'Content-Type: application/json'.".into(),
             ),
             ApiError::TooManyRequests { retry_after_secs } => (
-                TooManyRequestsError::KEY,
+                ErrorKey::TooManyRequests,
                 format!("Too many requests for this token. Retry in {retry_after_secs} s."),
             ),
             ApiError::Unavailable(_) => (
-                UnavailableError::KEY,
+                ErrorKey::Unavailable,
                 "The service is temporarily unavailable. Retry later.".into(),
             ),
             ApiError::TimedOut(limit) => (
-                UnavailableError::KEY,
+                ErrorKey::Unavailable,
                 format!(
                     "The request did not complete within {} s. Retry later.",
                     limit.as_secs()
                 ),
             ),
             ApiError::Internal(_) => (
-                InternalError::KEY,
+                ErrorKey::InternalError,
                 "Internal server error. The x-request-id header identifies it in the log.".into(),
             ),
         }
@@ -293,18 +276,19 @@ impl ApiError {
         }
     }
 
-    /// The body as JSON, in the shape of the matching spec schema.
+    /// The body as JSON, in the shape of the spec's `Error` schema.
     pub fn body(&self) -> serde_json::Value {
         let (key, message) = self.key_and_message();
-        match self {
-            ApiError::InvalidData(failures) => ValidationError {
-                key: key.into(),
-                message,
-                failures: failures.clone(),
-            }
-            .to_json(),
-            _ => Some(serde_json::json!({ "key": key, "message": message })),
+        let failures = match self {
+            ApiError::InvalidData(failures) => Some(failures.clone()),
+            _ => None,
+        };
+        ErrorBody {
+            key,
+            message,
+            failures,
         }
+        .to_json()
         .unwrap_or_default()
     }
 }

@@ -1,6 +1,6 @@
 //! Liveness of the service and its database.
 
-use super::error::{ApiError, UnavailableError};
+use super::error::{ApiError, ErrorBody};
 use super::{ApiTags, AppState};
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -23,7 +23,7 @@ pub enum HealthResponse {
     Ok(Json<Health>),
     /// The database can't be reached.
     #[oai(status = 503, content_type = "application/json")]
-    Unavailable(Json<UnavailableError>),
+    Unavailable(Json<ErrorBody>),
 }
 
 #[OpenApi(tag = "ApiTags::Service")]
@@ -42,9 +42,10 @@ impl HealthApi {
                 let error = ApiError::Unavailable(err);
                 error.log();
                 let (key, message) = error.key_and_message();
-                HealthResponse::Unavailable(Json(UnavailableError {
-                    key: key.into(),
+                HealthResponse::Unavailable(Json(ErrorBody {
+                    key,
                     message,
+                    failures: None,
                 }))
             }
         }

@@ -163,6 +163,7 @@ pub fn spec() -> Spec {
                         .or_insert_with(|| serde_json::Value::Array(Vec::new()));
                 }
             }
+            add_error_examples(&mut document);
             for name in CLOSED_SCHEMAS {
                 if let Some(schema) = document
                     .pointer_mut(&format!("/components/schemas/{name}"))
@@ -180,6 +181,34 @@ pub fn spec() -> Spec {
     Spec {
         json,
         swagger_ui_html,
+    }
+}
+
+/// Every error response shares one schema, so its examples go on each response instead: the
+/// typical body of that status.
+fn add_error_examples(document: &mut serde_json::Value) {
+    let Some(paths) = document
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for responses in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses"))
+        .filter_map(serde_json::Value::as_object_mut)
+    {
+        for (status, response) in responses.iter_mut() {
+            let example = status.parse().ok().and_then(error::example_for);
+            if let (Some(example), Some(media)) =
+                (example, response.pointer_mut("/content/application~1json"))
+                && let Some(media) = media.as_object_mut()
+            {
+                media.insert("example".into(), example);
+            }
+        }
     }
 }
 

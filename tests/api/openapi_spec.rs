@@ -88,13 +88,41 @@ async fn create_invoice_documents_its_headers_security_and_responses() {
     assert_eq!(scheme["type"], "http");
     assert_eq!(scheme["scheme"], "bearer");
 
-    for status in [
-        "201", "400", "401", "403", "412", "404", "413", "415", "500",
-    ] {
+    let created = &op["responses"]["201"]["content"]["application/json"];
+    assert!(
+        resolve(&spec, &created["schema"])["example"].is_object(),
+        "201 has an example"
+    );
+    let keys = [
+        ("400", "invalid_data"),
+        ("401", "unauthorized"),
+        ("403", "forbidden"),
+        ("404", "not_found"),
+        ("412", "precondition_failure"),
+        ("413", "payload_too_large"),
+        ("415", "unsupported_media_type"),
+        ("429", "too_many_requests"),
+        ("500", "internal_error"),
+        ("503", "unavailable"),
+    ];
+    for (status, key) in keys {
         let content = &op["responses"][status]["content"]["application/json"];
-        let schema = resolve(&spec, &content["schema"]);
-        assert!(schema["example"].is_object(), "{status} has an example");
+        // One error schema for every status (progenitor accepts no other), an example each.
+        assert_eq!(
+            content["schema"]["$ref"], "#/components/schemas/Error",
+            "{status}"
+        );
+        assert_eq!(content["example"]["key"], key, "{status}");
     }
+    assert!(
+        op["responses"]["400"]["content"]["application/json"]["example"]["failures"].is_array()
+    );
+    let error_keys = &spec["components"]["schemas"]["ErrorKey"]["enum"];
+    assert_eq!(
+        error_keys.as_array().map(Vec::len),
+        Some(11),
+        "{error_keys}"
+    );
     // Header names are case-insensitive; poem-openapi writes them in capitals.
     let headers = op["responses"]["201"]["headers"]
         .as_object()

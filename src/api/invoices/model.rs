@@ -44,7 +44,8 @@ pub struct Invoice {
     pub created_at: Timestamp,
     /// The date and time when the resource was last updated
     pub updated_at: Timestamp,
-    /// The invoice status
+    // No doc comment: on a `$ref` field poem-openapi would wrap it in an `allOf` to carry the
+    // description, which some client generators can't digest; `Status` documents itself.
     pub status: Status,
     /// The invoice number
     #[oai(nullable)]

@@ -1,0 +1,47 @@
+"""The client openapi-python-client generates from openapi.yaml, against the live server:
+a typed 201, a typed 400 and a typed 412.
+
+Usage: python_client.py BASE_URL TOKEN   (the generated package must be importable)
+"""
+
+import datetime
+import sys
+
+from invoices_api_client import AuthenticatedClient
+from invoices_api_client.api.invoices import create_invoice
+from invoices_api_client.models import (
+    ApiVersion,
+    CreateInvoiceRequest,
+    Invoice,
+    PreconditionError,
+    Status,
+    ValidationError,
+)
+
+base_url, token = sys.argv[1], sys.argv[2]
+client = AuthenticatedClient(base_url=base_url, token=token)
+
+
+def create(**fields):
+    body = CreateInvoiceRequest(issue_date=datetime.date(2026, 11, 25), **fields)
+    return create_invoice.sync_detailed(
+        client=client, body=body, wethod_company="demo", wethod_version=ApiVersion.VALUE_0
+    )
+
+
+created = create(project_id=1, value=1250.5)
+assert created.status_code == 201, created
+assert isinstance(created.parsed, Invoice), created.parsed
+assert created.parsed.status == Status.DRAFT and created.parsed.value == 1250.5
+
+invalid = create(project_id=1, value=1.005)
+assert invalid.status_code == 400, invalid
+assert isinstance(invalid.parsed, ValidationError), invalid.parsed
+assert [f.field for f in invalid.parsed.failures] == ["value"], invalid.parsed
+
+archived = create(project_id=2, value=10)
+assert archived.status_code == 412, archived
+assert isinstance(archived.parsed, PreconditionError), archived.parsed
+assert archived.parsed.key == "precondition_failure"
+
+print(f"openapi-python-client: typed 201 (invoice {created.parsed.id}), typed 400, typed 412")

@@ -1,0 +1,50 @@
+// The types openapi-typescript generates from openapi.yaml, used through openapi-fetch against
+// the live server: a typed 201, a typed 400 and a typed 412. Type-checked by tsc first.
+// Usage: node typescript_client.js BASE_URL TOKEN   (after tsc)
+import createClient from "openapi-fetch";
+import type { paths, components } from "./schema";
+
+type Invoice = components["schemas"]["Invoice"];
+type ValidationError = components["schemas"]["ValidationError"];
+type PreconditionError = components["schemas"]["PreconditionError"];
+
+const [baseUrl, token] = process.argv.slice(2);
+const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+const headers = { "Wethod-Company": "demo", "Wethod-Version": "2024-06-15" } as const;
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+async function main(): Promise<void> {
+  const created = await client.POST("/api/invoices", {
+    params: { header: headers },
+    body: { project_id: 1, value: 99.9, issue_date: "2026-11-25" },
+  });
+  check(created.response.status === 201, `expected 201, got ${created.response.status}`);
+  const invoice: Invoice | undefined = created.data;
+  check(invoice !== undefined && invoice.status === "draft", "a draft invoice");
+
+  const invalid = await client.POST("/api/invoices", {
+    params: { header: headers },
+    body: { project_id: 1, value: 1.005, issue_date: "2026-11-25" },
+  });
+  check(invalid.response.status === 400, `expected 400, got ${invalid.response.status}`);
+  const failures: ValidationError | undefined = invalid.response.status === 400 ? (invalid.error as ValidationError) : undefined;
+  check(failures?.failures[0]?.field === "value", "a failure on value");
+
+  const archived = await client.POST("/api/invoices", {
+    params: { header: headers },
+    body: { project_id: 2, value: 10, issue_date: "2026-11-25" },
+  });
+  check(archived.response.status === 412, `expected 412, got ${archived.response.status}`);
+  const precondition = archived.error as PreconditionError;
+  check(precondition.key === "precondition_failure", "a precondition failure");
+
+  console.log(`openapi-typescript + openapi-fetch: typed 201 (invoice ${invoice.id}), typed 400, typed 412`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
