@@ -30,7 +30,7 @@ impl Failure {
     }
 }
 
-/// The `key` of an error: one per kind of failure, each always with the same status.
+/// Error unique key: one per kind of failure, each always with the same status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum ErrorKey {
@@ -60,13 +60,13 @@ pub enum ErrorKey {
 
 /// An error. Every error of the API has this shape; `failures` comes with `invalid_data`
 /// (400) only, and lists every problem of the request, each naming its field or header.
-///
-/// One schema for every status, so that client generators that allow a single error type per
-/// operation (progenitor) can digest the spec; the `key` tells the kinds apart.
+// One schema for every status, so that client generators that allow a single error type per
+// operation (progenitor) can digest the spec; the `key` tells the kinds apart.
 #[derive(Object, Clone, Debug)]
 #[oai(rename = "Error", skip_serializing_if_is_none)]
 pub struct ErrorBody {
-    /// Error unique key
+    // No doc comment: poem-openapi would wrap the `$ref` in an `allOf` to carry it, which some
+    // client generators can't digest; `ErrorKey` documents itself.
     pub key: ErrorKey,
     /// Human-readable message describing the error
     pub message: String,

@@ -2,7 +2,11 @@
 # Contract conformance, with tools no one here wrote, against the live server:
 #   1. openapi-spec-validator and `redocly lint` on openapi.yaml (no errors);
 #   2. schemathesis, all checks and all phases (examples, coverage, fuzzing, stateful);
-#   3. Swagger UI in headless Chromium (Playwright): authorize, "Try it out", read a 201.
+#   3. Swagger UI in headless Chromium (Playwright): authorize, "Try it out", read a 201;
+#   4. clients generated from openapi.yaml by openapi-python-client, openapi-typescript with
+#      openapi-fetch (type-checked by tsc), openapi-generator (python and rust) and progenitor:
+#      each builds and, against the live server, gets a typed 201, a typed 400 and a typed 412
+#      (tests/contract/clients/).
 # Usage: tests/contract/run.sh [BINARY]   (default: target/debug/invoices-api, built first)
 # Installs its tools under target/contract/ from PyPI and npm, and Debian's chromium if the
 # machine lacks it.
@@ -16,16 +20,18 @@ tools="$root/target/contract"
 mkdir -p "$tools"
 
 echo "== installing the contract tools"
-if [ ! -x "$tools/venv/bin/schemathesis" ]; then
+if [ ! -x "$tools/venv/bin/openapi-generator-cli" ]; then
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
-    schemathesis==4.32.5 openapi-spec-validator==0.9.0
+    schemathesis==4.32.5 openapi-spec-validator==0.9.0 \
+    openapi-python-client==0.29.1 openapi-generator-cli==7.26.0
 fi
-if [ ! -d "$tools/npm/node_modules/@redocly/cli" ] || [ ! -d "$tools/npm/node_modules/playwright-core" ]; then
+if [ ! -d "$tools/npm/node_modules/openapi-fetch" ]; then
   mkdir -p "$tools/npm"
-  (cd "$tools/npm" && [ -f package.json ] || npm init -y >/dev/null)
+  (cd "$tools/npm" && { [ -f package.json ] || npm init -y >/dev/null; })
   npm install --silent --no-audit --no-fund --prefix "$tools/npm" \
-    @redocly/cli@2.77.0 playwright-core@1.65.1 >/dev/null
+    @redocly/cli@2.77.0 playwright-core@1.65.1 openapi-typescript@7.13.0 openapi-fetch@0.17.0 \
+    typescript@5.9.3 @types/node@20 >/dev/null
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -64,4 +70,33 @@ grep -E "^(=+ .* in [0-9.]+s =+)$" "$work/schemathesis.log" || true
 echo "== Swagger UI in Chromium"
 PLAYWRIGHT_CORE="$tools/npm/node_modules/playwright-core" node tests/contract/swagger-ui.mjs \
   "http://127.0.0.1:$port" "$token" "$root/target/contract/swagger-ui.png"
+echo "== generated clients"
+clients="$root/tests/contract/clients"
+base="http://127.0.0.1:$port"
+
+"$tools/venv/bin/openapi-python-client" generate --path openapi.yaml --output-path "$work/py" \
+  --overwrite >"$work/openapi-python-client.log" 2>&1 || { cat "$work/openapi-python-client.log"; exit 1; }
+"$tools/venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall "$work/py"
+"$tools/venv/bin/python" "$clients/python_client.py" "$base" "$token"
+
+"$tools/venv/bin/openapi-generator-cli" generate -i openapi.yaml -g python -o "$work/og-python" \
+  --package-name og_invoices >"$work/og-python.log" 2>&1 || { cat "$work/og-python.log"; exit 1; }
+"$tools/venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall "$work/og-python"
+"$tools/venv/bin/python" "$clients/openapi_generator_python.py" "$base" "$token"
+
+mkdir -p "$work/ts"
+cp "$clients/typescript_client.ts" "$clients/tsconfig.json" "$work/ts/"
+ln -s "$tools/npm/node_modules" "$work/ts/node_modules"
+"$tools/npm/node_modules/.bin/openapi-typescript" openapi.yaml -o "$work/ts/schema.d.ts" >/dev/null 2>&1
+(cd "$work/ts" && "$tools/npm/node_modules/.bin/tsc" -p . && node dist/typescript_client.js "$base" "$token")
+
+rm -rf "$tools/og-rust"
+"$tools/venv/bin/openapi-generator-cli" generate -i openapi.yaml -g rust -o "$tools/og-rust" \
+  --package-name og_invoices >"$work/og-rust.log" 2>&1 || { cat "$work/og-rust.log"; exit 1; }
+(cd "$clients/openapi-generator-rust" && CARGO_TARGET_DIR="$tools/og-rust-target" cargo build --quiet --release)
+"$tools/og-rust-target/release/openapi-generator-rust-check" "$base" "$token"
+
+(cd "$clients/progenitor" && CARGO_TARGET_DIR="$tools/progenitor-target" cargo build --quiet --release)
+"$tools/progenitor-target/release/progenitor-client-check" "$base" "$token"
+
 echo "contract: all checks passed"

@@ -11,7 +11,7 @@ import uuid
 
 from og_invoices import ApiClient, Configuration, InvoicesApi
 from og_invoices.exceptions import ApiException
-from og_invoices.models import ApiVersion, CreateInvoiceRequest, Invoice, PreconditionError, ValidationError
+from og_invoices.models import ApiVersion, CreateInvoiceRequest, Error, ErrorKey, Invoice
 
 base_url, token = sys.argv[1], sys.argv[2]
 api = InvoicesApi(ApiClient(Configuration(host=base_url, access_token=token)))
@@ -38,9 +38,10 @@ def refused(expected_status, expected_type, **fields):
     raise AssertionError(f"expected {expected_status}")
 
 
-duplicate = refused(400, ValidationError, project_id=1, value=10, invoice_number=number)
+duplicate = refused(400, Error, project_id=1, value=10, invoice_number=number)
+assert duplicate.key == ErrorKey.INVALID_DATA, duplicate
 # `field` is a Python keyword-ish name the generator renames to `var_field`.
 assert [f.var_field for f in duplicate.failures] == ["invoice_number"], duplicate
-archived = refused(412, PreconditionError, project_id=2, value=10)
-assert archived.key == "precondition_failure"
+archived = refused(412, Error, project_id=2, value=10)
+assert archived.key == ErrorKey.PRECONDITION_FAILURE, archived
 print(f"openapi-generator (python): typed 201 (invoice {created.data.id}), typed 400, typed 412")

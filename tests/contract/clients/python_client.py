@@ -12,10 +12,10 @@ from invoices_api_client.api.invoices import create_invoice
 from invoices_api_client.models import (
     ApiVersion,
     CreateInvoiceRequest,
+    Error,
+    ErrorKey,
     Invoice,
-    PreconditionError,
     Status,
-    ValidationError,
 )
 
 base_url, token = sys.argv[1], sys.argv[2]
@@ -36,12 +36,12 @@ assert created.parsed.status == Status.DRAFT and created.parsed.value == 1250.5
 
 invalid = create(project_id=1, value=1.005)
 assert invalid.status_code == 400, invalid
-assert isinstance(invalid.parsed, ValidationError), invalid.parsed
+assert isinstance(invalid.parsed, Error) and invalid.parsed.key == ErrorKey.INVALID_DATA, invalid.parsed
 assert [f.field for f in invalid.parsed.failures] == ["value"], invalid.parsed
 
 archived = create(project_id=2, value=10)
 assert archived.status_code == 412, archived
-assert isinstance(archived.parsed, PreconditionError), archived.parsed
-assert archived.parsed.key == "precondition_failure"
+assert isinstance(archived.parsed, Error), archived.parsed
+assert archived.parsed.key == ErrorKey.PRECONDITION_FAILURE, archived.parsed
 
 print(f"openapi-python-client: typed 201 (invoice {created.parsed.id}), typed 400, typed 412")

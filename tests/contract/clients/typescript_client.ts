@@ -5,8 +5,7 @@ import createClient from "openapi-fetch";
 import type { paths, components } from "./schema";
 
 type Invoice = components["schemas"]["Invoice"];
-type ValidationError = components["schemas"]["ValidationError"];
-type PreconditionError = components["schemas"]["PreconditionError"];
+type ApiError = components["schemas"]["Error"];
 
 const [baseUrl, token] = process.argv.slice(2);
 const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
@@ -30,16 +29,16 @@ async function main(): Promise<void> {
     body: { project_id: 1, value: 1.005, issue_date: "2026-11-25" },
   });
   check(invalid.response.status === 400, `expected 400, got ${invalid.response.status}`);
-  const failures: ValidationError | undefined = invalid.response.status === 400 ? (invalid.error as ValidationError) : undefined;
-  check(failures?.failures[0]?.field === "value", "a failure on value");
+  const refusal: ApiError | undefined = invalid.error;
+  check(refusal?.key === "invalid_data" && refusal.failures?.[0]?.field === "value", "a failure on value");
 
   const archived = await client.POST("/api/invoices", {
     params: { header: headers },
     body: { project_id: 2, value: 10, issue_date: "2026-11-25" },
   });
   check(archived.response.status === 412, `expected 412, got ${archived.response.status}`);
-  const precondition = archived.error as PreconditionError;
-  check(precondition.key === "precondition_failure", "a precondition failure");
+  const precondition: ApiError | undefined = archived.error;
+  check(precondition?.key === "precondition_failure", "a precondition failure");
 
   console.log(`openapi-typescript + openapi-fetch: typed 201 (invoice ${invoice.id}), typed 400, typed 412`);
 }

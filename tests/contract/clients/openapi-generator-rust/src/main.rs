@@ -1,0 +1,51 @@
+//! openapi-generator's Rust client for openapi.yaml against the live server: a typed 201, a
+//! typed 400 and a typed 412. Usage: openapi-generator-rust-check BASE_URL TOKEN
+
+use og_invoices::apis::configuration::Configuration;
+use og_invoices::apis::invoices_api::{CreateInvoiceError, create_invoice};
+use og_invoices::apis::{Error, ResponseContent};
+use og_invoices::models::{ApiVersion, CreateInvoiceRequest, ErrorKey, Status};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let config = Configuration {
+        base_path: args.next().ok_or("BASE_URL")?,
+        bearer_access_token: Some(args.next().ok_or("TOKEN")?),
+        ..Configuration::default()
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).ok_or("a date")?;
+    let create = |project_id: i64, value: f64| {
+        let body = CreateInvoiceRequest::new(value, day, project_id);
+        create_invoice(&config, "demo", ApiVersion::Variant20240615, body, None)
+    };
+
+    let created = create(1, 1250.5).await?;
+    assert_eq!(created.status, Status::Draft);
+
+    // Every error status shares one schema; the status code and the typed key tell them apart.
+    fn refusal(error: Error<CreateInvoiceError>, status: u16, key: ErrorKey) -> Result<og_invoices::models::Error, String> {
+        match error {
+            Error::ResponseError(ResponseContent { status: got, entity: Some(entity), .. }) => {
+                let body = match entity {
+                    CreateInvoiceError::Status400(body) | CreateInvoiceError::Status412(body) => body,
+                    other => return Err(format!("unexpected entity {other:?}")),
+                };
+                if got.as_u16() != status || body.key != key {
+                    return Err(format!("expected {status} {key:?}, got {got} {:?}", body.key));
+                }
+                Ok(body)
+            }
+            other => Err(format!("expected a typed {status}, got {other}")),
+        }
+    }
+    let invalid = create(1, 1.005).await.err().ok_or("expected a 400")?;
+    let invalid = refusal(invalid, 400, ErrorKey::InvalidData)?;
+    let fields: Vec<String> = invalid.failures.unwrap_or_default().into_iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["value"]);
+    let archived = create(2, 10.0).await.err().ok_or("expected a 412")?;
+    refusal(archived, 412, ErrorKey::PreconditionFailure)?;
+
+    println!("openapi-generator (rust): typed 201 (invoice {}), typed 400, typed 412", created.id);
+    Ok(())
+}
