@@ -21,12 +21,14 @@ impl Caller {
     /// exist (the same answer, so slugs can't be probed).
     pub async fn resolve(
         db: &impl ConnectionTrait,
-        user: AuthenticatedUser,
+        user: &AuthenticatedUser,
         company: &CompanySlug,
     ) -> Result<Self, ApiError> {
-        let membership = access::membership(db, user.user_id, company.as_str())
-            .await?
-            .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
+        let membership = match &user.prefetched {
+            Some((slug, membership)) if slug == company.as_str() => membership.clone(),
+            _ => access::membership(db, user.user_id, company.as_str()).await?,
+        }
+        .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
         Ok(Caller {
             user_id: user.user_id,
             company_id: membership.company_id,

@@ -2,16 +2,20 @@
 
 use super::AppState;
 use super::error::ApiError;
+use crate::domain::company::CompanySlug;
 use crate::domain::token;
 use crate::store::access;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
-/// The user a valid token belongs to.
-#[derive(Clone, Copy, Debug)]
+/// The user a valid token belongs to and, fetched with the token, their membership in the
+/// company the request names (so resolving the caller costs no second query).
+#[derive(Clone, Debug)]
 pub struct AuthenticatedUser {
     pub user_id: i64,
+    /// The `Wethod-Company` slug as sent, and the membership there (`None`: not a member).
+    pub prefetched: Option<(String, Option<access::Membership>)>,
 }
 
 /// A personal access token, sent as `Authorization: Bearer wi_…`.
@@ -25,18 +29,23 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Authenticat
     let state = req.data::<AppState>().ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("AppState is not attached to the route"))
     })?;
-    let owner = access::token_owner(&state.db, &token::hash(&bearer.token), chrono::Utc::now())
+    let slug = req
+        .headers()
+        .get("Wethod-Company")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| CompanySlug::parse(s).is_ok());
+    let found = access::access(&state.db, &token::hash(&bearer.token), slug, chrono::Utc::now())
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::Unauthorized)?;
+    let owner = found.owner;
     if let Some(limiter) = &state.rate_limiter {
-        limiter
-            .check(owner.token_id)
-            .map_err(|wait| ApiError::TooManyRequests {
-                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            })?;
+        limiter.check(owner.token_id).map_err(|wait| ApiError::TooManyRequests {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        })?;
     }
     Ok(AuthenticatedUser {
         user_id: owner.user_id,
+        prefetched: slug.map(|s| (s.to_owned(), found.membership)),
     })
 }

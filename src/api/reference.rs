@@ -171,7 +171,7 @@ async fn member_and_page(
     reject_unknown_query(&mut shape, request, known);
     let page = paging::paging(&mut shape, limit, offset);
     let (company, page) = shape.finish(company.zip(page))?;
-    let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+    let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
     Ok((caller, page))
 }
 

@@ -67,7 +67,7 @@ fn replay(
 /// Creates an invoice, checking in the contract's order.
 pub async fn create(
     db: &DatabaseConnection,
-    user: AuthenticatedUser,
+    user: &AuthenticatedUser,
     company: HeaderParam<CompanySlug>,
     version: HeaderParam<ApiVersion>,
     idempotency_key: HeaderParam<Option<IdempotencyKey>>,

@@ -78,7 +78,7 @@ async fn caller_and_id(
     let (mut shape, company) = Shape::with_headers(company, version);
     let id = shape.take(id.into_result());
     let (company, id) = shape.finish(company.zip(id))?;
-    Ok((Caller::resolve(&state.db, auth.0, &company).await?, id))
+    Ok((Caller::resolve(&state.db, &auth.0, &company).await?, id))
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -119,7 +119,7 @@ impl InvoicesApi {
         idempotency_key: HeaderParam<Option<IdempotencyKey>>,
         body: JsonBody<NewInvoice>,
     ) -> Result<CreateInvoiceResponse, ApiError> {
-        create::create(&state.db, auth.0, company, version, idempotency_key, body).await
+        create::create(&state.db, &auth.0, company, version, idempotency_key, body).await
     }
 
     /// List invoices
@@ -190,7 +190,7 @@ impl InvoicesApi {
         };
         let (company, page) = shape.finish(company.zip(page))?;
         let query = read::list_query(filters, page);
-        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let invoices = read::list(&state.db, &caller, query).await?;
         Ok(InvoiceListResponse::Ok(Json(invoices)))
     }
@@ -261,7 +261,7 @@ impl InvoicesApi {
         let id = shape.take(id.into_result());
         let patch = shape.take_all(body.parsed);
         let ((company, id), patch) = shape.finish(company.zip(id).zip(patch))?;
-        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let invoice = update::update(&state.db, &caller, id, patch).await?;
         Ok(InvoiceResponse::Ok(Json(invoice)))
     }
@@ -354,7 +354,7 @@ impl InvoicesApi {
         let id = shape.take(id.into_result());
         let body = shape.take_all(body.parsed);
         let ((company, id), body) = shape.finish(company.zip(id).zip(body))?;
-        let caller = Caller::resolve(&state.db, auth.0, &company).await?;
+        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
         let invoice =
             lifecycle::transition(&state.db, &caller, id, Transition::SetPaid(date)).await?;
