@@ -34,7 +34,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut conn = db.get_postgres_connection_pool().acquire().await?;
                 while Instant::now() < deadline {
                     sqlx::query(INSERT_POSTGRES)
-                        .bind(1_i64).bind(1_i64).bind("1250.5").bind(day).bind(1_i64)
+                        .bind(1_i64)
+                        .bind(1_i64)
+                        .bind("1250.5")
+                        .bind(day)
+                        .bind(1_i64)
                         .bind(chrono::Utc::now())
                         .execute(&mut *conn)
                         .await?;
@@ -45,7 +49,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 while Instant::now() < deadline {
                     let mut txn = conn.begin().await?;
                     sqlx::query(INSERT_SQLITE)
-                        .bind(1_i64).bind(1_i64).bind("1250.5").bind(day).bind(1_i64)
+                        .bind(1_i64)
+                        .bind(1_i64)
+                        .bind("1250.5")
+                        .bind(day)
+                        .bind(1_i64)
                         .bind(chrono::Utc::now())
                         .execute(&mut *txn)
                         .await?;

@@ -34,15 +34,22 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Authenticat
         .get("Wethod-Company")
         .and_then(|v| v.to_str().ok())
         .filter(|s| CompanySlug::parse(s).is_ok());
-    let found = access::access(&state.db, &token::hash(&bearer.token), slug, chrono::Utc::now())
-        .await
-        .map_err(ApiError::from)?
-        .ok_or(ApiError::Unauthorized)?;
+    let found = access::access(
+        &state.db,
+        &token::hash(&bearer.token),
+        slug,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ApiError::from)?
+    .ok_or(ApiError::Unauthorized)?;
     let owner = found.owner;
     if let Some(limiter) = &state.rate_limiter {
-        limiter.check(owner.token_id).map_err(|wait| ApiError::TooManyRequests {
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        })?;
+        limiter
+            .check(owner.token_id)
+            .map_err(|wait| ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            })?;
     }
     Ok(AuthenticatedUser {
         user_id: owner.user_id,

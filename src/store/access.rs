@@ -49,7 +49,10 @@ fn token_query(token_hash: &str, company_slug: Option<&str>) -> SelectStatement 
         Some(slug) => {
             query
                 .column((membership::Entity, membership::Column::CompanyId))
-                .column((membership_permission::Entity, membership_permission::Column::Permission))
+                .column((
+                    membership_permission::Entity,
+                    membership_permission::Column::Permission,
+                ))
                 .join(
                     JoinType::LeftJoin,
                     company::Entity,

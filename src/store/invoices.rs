@@ -7,13 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
-use sea_orm::sea_query::{Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionSession, TransactionTrait,
 };
 
-/// The project with this id in this company; a project of another company is not found.
+/// The project with this id in this company; another company's project is not found.
 pub async fn project_in_company(
     db: &impl ConnectionTrait,
     company_id: i64,
@@ -25,56 +26,108 @@ pub async fn project_in_company(
         .await
 }
 
-/// Whether the project has an enabled budget area with this uid.
-pub async fn enabled_budget_area_exists(
+/// The references an invoice carries besides its project; `None` is "not given".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct References<'a> {
+    pub budget_area_uid: Option<&'a str>,
+    pub vat_rate_id: Option<i64>,
+    pub payment_term_id: Option<i64>,
+}
+
+/// Whether each reference given names a usable record (an enabled budget area of the project;
+/// a VAT rate or payment term of the company that is not archived). Not given is usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usable {
+    pub budget_area: bool,
+    pub vat_rate: bool,
+    pub payment_term: bool,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ProjectRow {
+    id: i64,
+    company_id: i64,
+    name: String,
+    job_order: Option<String>,
+    pm_user_id: i64,
+    account_user_id: i64,
+    archived: bool,
+    created_at: DateTime<Utc>,
+    budget_area_usable: bool,
+    vat_rate_usable: bool,
+    payment_term_usable: bool,
+}
+
+/// `EXISTS (query)`, or true when nothing was given to look for.
+fn exists_or_given(query: Option<SelectStatement>) -> SimpleExpr {
+    match query {
+        Some(query) => Expr::exists(query),
+        None => Expr::val(true).into(),
+    }
+}
+
+/// The project with this id in this company, and whether each reference is usable, in one
+/// query; `None` when the company has no such project.
+pub async fn project_with_references(
     db: &impl ConnectionTrait,
+    company_id: i64,
     project_id: i64,
-    uid: &str,
-) -> Result<bool, DbErr> {
-    Ok(budget_area::Entity::find()
-        .select_only()
-        .column(budget_area::Column::Id)
-        .filter(budget_area::Column::ProjectId.eq(project_id))
-        .filter(budget_area::Column::Uid.eq(uid))
-        .filter(budget_area::Column::Enabled.eq(true))
-        .into_tuple::<i64>()
+    refs: References<'_>,
+) -> Result<Option<(project::Model, Usable)>, DbErr> {
+    let budget_area = refs.budget_area_uid.map(|uid| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(budget_area::Entity)
+            .and_where(budget_area::Column::ProjectId.eq(project_id))
+            .and_where(budget_area::Column::Uid.eq(uid))
+            .and_where(budget_area::Column::Enabled.eq(true))
+            .to_owned()
+    });
+    let vat_rate = refs.vat_rate_id.map(|id| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(vat_rate::Entity)
+            .and_where(vat_rate::Column::Id.eq(id))
+            .and_where(vat_rate::Column::CompanyId.eq(company_id))
+            .and_where(vat_rate::Column::Archived.eq(false))
+            .to_owned()
+    });
+    let payment_term = refs.payment_term_id.map(|id| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(payment_term::Entity)
+            .and_where(payment_term::Column::Id.eq(id))
+            .and_where(payment_term::Column::CompanyId.eq(company_id))
+            .and_where(payment_term::Column::Archived.eq(false))
+            .to_owned()
+    });
+    let row = project::Entity::find_by_id(project_id)
+        .filter(project::Column::CompanyId.eq(company_id))
+        .expr_as(exists_or_given(budget_area), "budget_area_usable")
+        .expr_as(exists_or_given(vat_rate), "vat_rate_usable")
+        .expr_as(exists_or_given(payment_term), "payment_term_usable")
+        .into_model::<ProjectRow>()
         .one(db)
-        .await?
-        .is_some())
-}
-
-/// Whether the company has a VAT rate with this id that is not archived.
-pub async fn usable_vat_rate_exists(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    id: i64,
-) -> Result<bool, DbErr> {
-    Ok(vat_rate::Entity::find_by_id(id)
-        .select_only()
-        .column(vat_rate::Column::Id)
-        .filter(vat_rate::Column::CompanyId.eq(company_id))
-        .filter(vat_rate::Column::Archived.eq(false))
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .is_some())
-}
-
-/// Whether the company has a payment term with this id that is not archived.
-pub async fn usable_payment_term_exists(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    id: i64,
-) -> Result<bool, DbErr> {
-    Ok(payment_term::Entity::find_by_id(id)
-        .select_only()
-        .column(payment_term::Column::Id)
-        .filter(payment_term::Column::CompanyId.eq(company_id))
-        .filter(payment_term::Column::Archived.eq(false))
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .is_some())
+        .await?;
+    Ok(row.map(|r| {
+        (
+            project::Model {
+                id: r.id,
+                company_id: r.company_id,
+                name: r.name,
+                job_order: r.job_order,
+                pm_user_id: r.pm_user_id,
+                account_user_id: r.account_user_id,
+                archived: r.archived,
+                created_at: r.created_at,
+            },
+            Usable {
+                budget_area: r.budget_area_usable,
+                vat_rate: r.vat_rate_usable,
+                payment_term: r.payment_term_usable,
+            },
+        )
+    }))
 }
 
 /// Why an insert was refused.
@@ -100,9 +153,7 @@ pub struct Remember<'a, F> {
 }
 
 /// Inserts a draft invoice and, with an idempotency key, the response to replay, in one
-/// transaction: both are written or neither. (The transaction also matters on SQLite, where an
-/// `INSERT … RETURNING` outside one leaves its statement unfinished and the WAL then never
-/// checkpoints; see STACK-NOTES.)
+/// transaction: both are written or neither.
 pub async fn insert_draft<F>(
     db: &(impl ConnectionTrait + TransactionTrait),
     company_id: i64,
@@ -133,6 +184,18 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     };
+    // One statement on PostgreSQL when there is nothing else to write: no transaction needed.
+    // SQLite keeps one even then: an `INSERT … RETURNING` outside a transaction leaves its
+    // statement unfinished, and the WAL then never checkpoints (see STACK-NOTES).
+    if remember.is_none() && db.get_database_backend() == DatabaseBackend::Postgres {
+        return match row.insert(db).await {
+            Ok(model) => Ok(model),
+            Err(err) if super::is_unique_violation(&err) => {
+                Err(InsertInvoiceError::DuplicateNumber)
+            }
+            Err(err) => Err(err.into()),
+        };
+    }
     let txn = db.begin().await?;
     let inserted = match row.insert(&txn).await {
         Ok(model) => model,

@@ -3,7 +3,8 @@
 
 use crate::api::access::Caller;
 use crate::api::error::ApiError;
-use crate::store::invoices as store;
+pub use crate::store::invoices::References;
+use crate::store::invoices::{self as store, Usable};
 use entity::project;
 use sea_orm::ConnectionTrait;
 
@@ -11,14 +12,15 @@ fn precondition(message: &str) -> ApiError {
     ApiError::PreconditionFailed(message.to_owned())
 }
 
-/// Precondition 1: the project exists in the caller's company (another company's project is
-/// missing too).
-pub async fn project_in_company(
+/// Looks up the project (precondition 1: it exists in the caller's company; another
+/// company's project is missing too) and, in the same query, the references.
+pub async fn load(
     db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: i64,
-) -> Result<project::Model, ApiError> {
-    store::project_in_company(db, caller.company_id, project_id)
+    refs: References<'_>,
+) -> Result<(project::Model, Usable), ApiError> {
+    store::project_with_references(db, caller.company_id, project_id, refs)
         .await?
         .ok_or_else(|| precondition("The project does not exist in this company."))
 }
@@ -38,38 +40,20 @@ pub fn project_is_open(project: &project::Model) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The references an invoice carries besides its project.
-pub struct References<'a> {
-    pub budget_area_uid: Option<&'a str>,
-    pub vat_rate_id: Option<i64>,
-    pub payment_term_id: Option<i64>,
-}
-
 /// Preconditions 4 and 5: each reference given names a usable record of this project or
 /// company.
-pub async fn references_are_usable(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    project: &project::Model,
-    refs: References<'_>,
-) -> Result<(), ApiError> {
-    if let Some(uid) = refs.budget_area_uid
-        && !store::enabled_budget_area_exists(db, project.id, uid).await?
-    {
+pub fn references_are_usable(usable: Usable) -> Result<(), ApiError> {
+    if !usable.budget_area {
         return Err(precondition(
             "The budget area does not exist in this project or is disabled.",
         ));
     }
-    if let Some(id) = refs.vat_rate_id
-        && !store::usable_vat_rate_exists(db, caller.company_id, id).await?
-    {
+    if !usable.vat_rate {
         return Err(precondition(
             "The VAT rate does not exist in this company or is archived.",
         ));
     }
-    if let Some(id) = refs.payment_term_id
-        && !store::usable_payment_term_exists(db, caller.company_id, id).await?
-    {
+    if !usable.payment_term {
         return Err(precondition(
             "The payment term does not exist in this company or is archived.",
         ));

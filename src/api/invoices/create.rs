@@ -89,15 +89,15 @@ pub async fn create(
         return replay(stored, &body_digest);
     }
     let reach = caller.reach(Action::Create)?;
-    let project = checks::project_in_company(db, &caller, new.project_id).await?;
-    caller.require_on(reach, Action::Create, &project)?;
-    checks::project_is_open(&project)?;
     let refs = References {
         budget_area_uid: new.budget_area_uid.as_deref(),
         vat_rate_id: new.vat_rate_id,
         payment_term_id: new.payment_term_id,
     };
-    checks::references_are_usable(db, &caller, &project, refs).await?;
+    let (project, usable) = checks::load(db, &caller, new.project_id, refs).await?;
+    caller.require_on(reach, Action::Create, &project)?;
+    checks::project_is_open(&project)?;
+    checks::references_are_usable(usable)?;
 
     let remember = idempotency_key.as_ref().map(|key| store::Remember {
         key,

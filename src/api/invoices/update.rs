@@ -25,18 +25,8 @@ pub async fn update(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("invoice {id}: bad stored status")))?;
     caller.require_edit_sent(status)?;
 
-    // Moving the invoice to another project needs the right on that project too.
-    let moving = patch.project_id.filter(|p| *p != project.id);
-    let project = match moving {
-        Some(new_project) => {
-            let target = checks::project_in_company(db, caller, new_project).await?;
-            caller.require_on(reach, Action::Edit, &target)?;
-            target
-        }
-        None => project,
-    };
-    checks::project_is_open(&project)?;
     // A budget area belongs to one project: check the one sent, or the kept one on a move.
+    let moving = patch.project_id.filter(|p| *p != project.id);
     let budget_area_uid = match &patch.budget_area_uid {
         Some(sent) => sent.as_deref(),
         None if moving.is_some() => invoice.budget_area_uid.as_deref(),
@@ -47,7 +37,13 @@ pub async fn update(
         vat_rate_id: patch.vat_rate_id.flatten(),
         payment_term_id: patch.payment_term_id.flatten(),
     };
-    checks::references_are_usable(db, caller, &project, refs).await?;
+    let (target, usable) = checks::load(db, caller, moving.unwrap_or(project.id), refs).await?;
+    // Moving the invoice to another project needs the right on that project too.
+    if moving.is_some() {
+        caller.require_on(reach, Action::Edit, &target)?;
+    }
+    checks::project_is_open(&target)?;
+    checks::references_are_usable(usable)?;
 
     let now = Utc::now().trunc_subsecs(3);
     match store::update(db, invoice, patch, now).await {
