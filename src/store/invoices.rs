@@ -62,7 +62,7 @@ struct ProjectRow {
 fn exists_or_given(query: Option<SelectStatement>) -> SimpleExpr {
     match query {
         Some(query) => Expr::exists(query),
-        None => Expr::val(true).into(),
+        None => Expr::val(true),
     }
 }
 
