@@ -44,8 +44,11 @@ bench_database() {  # NAME URL
   done
   local health
   health=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$port/health" | awk '/Requests\/sec/ {print $2}')
-  local rss_kib
+  local rss_kib wal=""
   rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  if [[ $url == sqlite://* ]] && [ -f "${url#sqlite://}-wal" ]; then
+    wal=" SQLite WAL after the load: $(( $(stat -c %s "${url#sqlite://}-wal") / 1024 )) KiB."
+  fi
   kill -TERM "$server"; wait "$server" || true
 
   local ceiling
@@ -76,7 +79,7 @@ PY
   echo "| GET /health, concurrency 64 (HTTP ceiling) | ${health%.*} | | | | | | |"
   echo "| raw insert without HTTP (DB ceiling) | ${ceiling%.*} | | | | | | |"
   echo
-  echo "Server peak RSS: $((rss_kib / 1024)) MiB."
+  echo "Server peak RSS: $((rss_kib / 1024)) MiB.$wal"
   rm -rf "$work"
 }
 

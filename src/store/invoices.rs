@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
     DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionSession, TransactionTrait,
+    QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
 /// The project with this id in this company; another company's project is not found.
@@ -144,6 +144,38 @@ pub enum InsertInvoiceError {
     Db(#[from] DbErr),
 }
 
+/// A row to insert with the values of `model`, its id left to the database.
+fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
+    invoice::ActiveModel {
+        id: NotSet,
+        company_id: Set(model.company_id),
+        project_id: Set(model.project_id),
+        status: Set(model.status.clone()),
+        invoice_number: Set(model.invoice_number.clone()),
+        purchase_order: Set(model.purchase_order.clone()),
+        value: Set(model.value),
+        exchange_rate: Set(model.exchange_rate),
+        issue_date: Set(model.issue_date),
+        payment_date: Set(model.payment_date),
+        notes: Set(model.notes.clone()),
+        budget_area_uid: Set(model.budget_area_uid.clone()),
+        vat_rate_id: Set(model.vat_rate_id),
+        payment_term_id: Set(model.payment_term_id),
+        created_by_user_id: Set(model.created_by_user_id),
+        created_at: Set(model.created_at),
+        updated_at: Set(model.updated_at),
+    }
+}
+
+/// A failed insert: a taken invoice number, or the database's own error.
+fn insert_error(err: DbErr) -> InsertInvoiceError {
+    if super::is_unique_violation(&err) {
+        InsertInvoiceError::DuplicateNumber
+    } else {
+        InsertInvoiceError::Db(err)
+    }
+}
+
 /// What to remember about a create sent with an `Idempotency-Key`: the key, the hash of the
 /// request, and how to render the response from the new row.
 pub struct Remember<'a, F> {
@@ -165,45 +197,46 @@ pub async fn insert_draft<F>(
 where
     F: FnOnce(&invoice::Model) -> anyhow::Result<String>,
 {
-    let row = invoice::ActiveModel {
-        id: NotSet,
-        company_id: Set(company_id),
-        project_id: Set(new.project_id),
-        status: Set(InvoiceStatus::Draft.as_str().to_owned()),
-        invoice_number: Set(new.invoice_number.map(|n| n.into_inner())),
-        purchase_order: Set(new.purchase_order),
-        value: Set(ExactDecimal(new.value.amount())),
-        exchange_rate: Set(new.exchange_rate.map(|r| ExactDecimal(r.rate()))),
-        issue_date: Set(new.issue_date),
-        payment_date: Set(None),
-        notes: Set(new.notes),
-        budget_area_uid: Set(new.budget_area_uid),
-        vat_rate_id: Set(new.vat_rate_id),
-        payment_term_id: Set(new.payment_term_id),
-        created_by_user_id: Set(created_by_user_id),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let draft = invoice::Model {
+        id: 0,
+        company_id,
+        project_id: new.project_id,
+        status: InvoiceStatus::Draft.as_str().to_owned(),
+        invoice_number: new.invoice_number.map(|n| n.into_inner()),
+        purchase_order: new.purchase_order,
+        value: ExactDecimal(new.value.amount()),
+        exchange_rate: new.exchange_rate.map(|r| ExactDecimal(r.rate())),
+        issue_date: new.issue_date,
+        payment_date: None,
+        notes: new.notes,
+        budget_area_uid: new.budget_area_uid,
+        vat_rate_id: new.vat_rate_id,
+        payment_term_id: new.payment_term_id,
+        created_by_user_id,
+        created_at: now,
+        updated_at: now,
     };
-    // One statement on PostgreSQL when there is nothing else to write: no transaction needed.
-    // SQLite keeps one even then: an `INSERT … RETURNING` outside a transaction leaves its
-    // statement unfinished, and the WAL then never checkpoints (see STACK-NOTES).
-    if remember.is_none() && db.get_database_backend() == DatabaseBackend::Postgres {
-        return match row.insert(db).await {
-            Ok(model) => Ok(model),
-            Err(err) if super::is_unique_violation(&err) => {
-                Err(InsertInvoiceError::DuplicateNumber)
-            }
-            Err(err) => Err(err.into()),
-        };
+    let row = new_row(&draft);
+    // With nothing else to write, one statement and no transaction. PostgreSQL: `INSERT …
+    // RETURNING`. SQLite: a plain `INSERT` run to completion, then the new rowid; there an
+    // `INSERT … RETURNING` outside a transaction leaves its statement unfinished, and the WAL
+    // then never checkpoints (see STACK-NOTES). Each statement saved is a round trip saved
+    // (to PostgreSQL, or to SQLite's worker thread).
+    if remember.is_none() {
+        let backend = db.get_database_backend();
+        if backend == DatabaseBackend::Postgres {
+            return row.insert(db).await.map_err(insert_error);
+        }
+        let result = db
+            .execute_raw(invoice::Entity::insert(row).build(backend))
+            .await
+            .map_err(insert_error)?;
+        let id = i64::try_from(result.last_insert_id())
+            .map_err(|e| DbErr::Custom(format!("the new rowid does not fit an i64: {e}")))?;
+        return Ok(invoice::Model { id, ..draft });
     }
     let txn = db.begin().await?;
-    let inserted = match row.insert(&txn).await {
-        Ok(model) => model,
-        Err(err) if super::is_unique_violation(&err) => {
-            return Err(InsertInvoiceError::DuplicateNumber);
-        }
-        Err(err) => return Err(err.into()),
-    };
+    let inserted = row.insert(&txn).await.map_err(insert_error)?;
     if let Some(remember) = remember {
         super::idempotency::forget_if_expired(
             &txn,
@@ -399,4 +432,37 @@ pub async fn delete(
         .await?;
     invoice::Entity::delete_by_id(invoice_id).exec(&txn).await?;
     txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqlite_insert_returns_nothing_so_it_runs_to_completion() {
+        let draft = invoice::Model {
+            id: 0,
+            company_id: 1,
+            project_id: 1,
+            status: "draft".into(),
+            invoice_number: None,
+            purchase_order: None,
+            value: ExactDecimal(rust_decimal::Decimal::ONE),
+            exchange_rate: None,
+            issue_date: chrono::NaiveDate::MIN,
+            payment_date: None,
+            notes: None,
+            budget_area_uid: None,
+            vat_rate_id: None,
+            payment_term_id: None,
+            created_by_user_id: 1,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        let sql = invoice::Entity::insert(new_row(&draft))
+            .build(DatabaseBackend::Sqlite)
+            .to_string();
+        assert!(sql.starts_with("INSERT INTO"), "{sql}");
+        assert!(!sql.to_uppercase().contains("RETURNING"), "{sql}");
+    }
 }
