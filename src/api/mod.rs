@@ -62,10 +62,13 @@ pub enum ApiTags {
     /// The company's projects.
     Projects,
     /// The budget areas of the company's projects.
+    #[oai(rename = "Budget areas")]
     BudgetAreas,
     /// The company's VAT rates.
+    #[oai(rename = "VAT rates")]
     VatRates,
     /// The company's payment terms.
+    #[oai(rename = "Payment terms")]
     PaymentTerms,
     /// The service itself.
     Service,
