@@ -18,7 +18,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub fn routes(state: AppState) -> impl Endpoint {
     let docs = Html(state.spec.swagger_ui_html.clone());
     let json = state.spec.json.clone();
-    let yaml = format!("{json}\n");
+    let yaml = state.spec.yaml();
     Route::new()
         .nest("/", api::service())
         .at("/docs", get(make_sync(move |_| docs.clone())))

@@ -278,6 +278,11 @@ impl ApiError {
 
     /// The body as JSON, in the shape of the spec's `Error` schema.
     pub fn body(&self) -> serde_json::Value {
+        self.error_body().to_json().unwrap_or_default()
+    }
+
+    /// The body as the spec's `Error` object.
+    pub fn error_body(&self) -> ErrorBody {
         let (key, message) = self.key_and_message();
         let failures = match self {
             ApiError::InvalidData(failures) => Some(failures.clone()),
@@ -288,8 +293,6 @@ impl ApiError {
             message,
             failures,
         }
-        .to_json()
-        .unwrap_or_default()
     }
 }
 

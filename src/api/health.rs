@@ -41,12 +41,7 @@ impl HealthApi {
             Err(err) => {
                 let error = ApiError::Unavailable(err);
                 error.log();
-                let (key, message) = error.key_and_message();
-                HealthResponse::Unavailable(Json(ErrorBody {
-                    key,
-                    message,
-                    failures: None,
-                }))
+                HealthResponse::Unavailable(Json(error.error_body()))
             }
         }
     }

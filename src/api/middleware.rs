@@ -6,6 +6,7 @@ use super::error::{ApiError, from_poem_error};
 use crate::config::Limits;
 use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -40,11 +41,12 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         path = %req.uri().path()
     );
     let started = Instant::now();
-    let state = req.data::<AppState>().cloned();
+    // Only what is needed after the request is gone: not the whole state.
+    let state = req.data::<AppState>();
     let timeout = state
-        .as_ref()
         .map(|state| state.limits.request_timeout)
         .unwrap_or_else(|| Limits::default().request_timeout);
+    let routes = state.map(|state| Arc::clone(&state.routes));
     let path = req.uri().path().to_owned();
     let mut response = async move {
         match tokio::time::timeout(timeout, next.call(req)).await {
@@ -59,7 +61,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = state.as_ref().and_then(|s| s.routes.allow(&path))
+        && let Some(allow) = routes.as_ref().and_then(|r| r.allow(&path))
         && let Ok(value) = HeaderValue::from_str(allow)
     {
         response

@@ -133,40 +133,20 @@ pub struct Spec {
     pub swagger_ui_html: String,
 }
 
+impl Spec {
+    /// The YAML form: the JSON (which is also YAML), ending in a newline. See [`spec_yaml`].
+    pub fn yaml(&self) -> String {
+        format!("{}\n", self.json)
+    }
+}
+
 /// Builds the spec once: poem-openapi's document, plus what it can't express.
 pub fn spec() -> Spec {
     let service = service();
     let generated = service.spec();
     let json = match serde_json::from_str::<serde_json::Value>(&generated) {
         Ok(mut document) => {
-            if let Some(paths) = document
-                .get_mut("paths")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                let renamed: serde_json::Map<String, serde_json::Value> = std::mem::take(paths)
-                    .into_iter()
-                    .map(|(path, item)| (custom_methods::spec_path(&path).unwrap_or(path), item))
-                    .collect();
-                *paths = renamed;
-            }
-            // Operations without a security scheme are public: say so, rather than leave
-            // readers (and linters) to guess.
-            if let Some(paths) = document
-                .get_mut("paths")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                for operation in paths
-                    .values_mut()
-                    .filter_map(serde_json::Value::as_object_mut)
-                    .flat_map(|item| item.values_mut())
-                    .filter_map(serde_json::Value::as_object_mut)
-                {
-                    operation
-                        .entry("security")
-                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-                }
-            }
-            add_error_examples(&mut document);
+            finish_operations(&mut document);
             for name in CLOSED_SCHEMAS {
                 if let Some(schema) = document
                     .pointer_mut(&format!("/components/schemas/{name}"))
@@ -187,22 +167,36 @@ pub fn spec() -> Spec {
     }
 }
 
-/// Every error response shares one schema, so its examples go on each response instead: the
-/// typical body of that status.
-fn add_error_examples(document: &mut serde_json::Value) {
+/// What poem-openapi can't express, operation by operation: custom-method paths in their
+/// `{id}:verb` form; operations without a security scheme marked public (`security: []`),
+/// rather than left for readers and linters to guess; and, since every error response shares
+/// one schema, an example on each error response: the typical body of its status.
+fn finish_operations(document: &mut serde_json::Value) {
     let Some(paths) = document
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
     else {
         return;
     };
-    for responses in paths
+    *paths = std::mem::take(paths)
+        .into_iter()
+        .map(|(path, item)| (custom_methods::spec_path(&path).unwrap_or(path), item))
+        .collect();
+    for operation in paths
         .values_mut()
         .filter_map(serde_json::Value::as_object_mut)
         .flat_map(|item| item.values_mut())
-        .filter_map(|operation| operation.get_mut("responses"))
         .filter_map(serde_json::Value::as_object_mut)
     {
+        operation
+            .entry("security")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
         for (status, response) in responses.iter_mut() {
             let example = status.parse().ok().and_then(error::example_for);
             if let (Some(example), Some(media)) =
@@ -219,7 +213,5 @@ fn add_error_examples(document: &mut serde_json::Value) {
 /// also YAML. A YAML emitter would leave strings such as `2024-06-15` unquoted, and YAML 1.1
 /// parsers (PyYAML, used by many OpenAPI tools) read those as dates, not strings.
 pub fn spec_yaml() -> String {
-    let mut text = spec().json;
-    text.push('\n');
-    text
+    spec().yaml()
 }
