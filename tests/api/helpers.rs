@@ -8,7 +8,8 @@ use invoices_api::store::admin::{self, NewProject};
 use invoices_api::store::database;
 use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 pub const VERSION: &str = "2024-06-15";
@@ -297,6 +298,17 @@ impl TestApp {
         )
         .await
         .expect("project added")
+    }
+
+    /// Stores a job order as given, bypassing the admin command's trimming (as data written
+    /// by another system might be).
+    pub async fn set_job_order_raw(&self, project_id: i64, job_order: &str) {
+        entity::project::Entity::update_many()
+            .col_expr(entity::project::Column::JobOrder, Expr::value(job_order))
+            .filter(entity::project::Column::Id.eq(project_id))
+            .exec(&self.db)
+            .await
+            .expect("job order stored");
     }
 
     pub async fn add_budget_area(&self, project: i64, uid: &str, enabled: bool) -> i64 {

@@ -74,6 +74,27 @@ async fn a_project_without_a_job_order_is_refused() {
             "job order",
         );
     }
+    // Stored blank by something else than the admin command: any Unicode whitespace is blank
+    // (tabs, newlines, no-break and ideographic spaces), not only ASCII spaces.
+    for blank in ["", "   ", "\t\r\n", "\u{a0}\u{3000}\u{2028}"] {
+        let project = w
+            .app
+            .add_project(
+                ACME,
+                "pm@acme.test",
+                "account@acme.test",
+                Some("JO-1"),
+                false,
+            )
+            .await;
+        w.app.set_job_order_raw(project, blank).await;
+        assert_precondition(
+            &w.create_as(&w.pm, &w.body_with(json!({ "project_id": project })))
+                .await,
+            "job order",
+        );
+    }
+    assert_eq!(w.app.invoice_count().await, 0);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use crate::api::shape::Shape;
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
-use crate::domain::permission::Action;
+use crate::domain::permission::{Action, Reach};
 use crate::store::{idempotency, invoices as store};
 use chrono::{SubsecRound, Utc};
 use poem_openapi::ApiResponse;
@@ -89,12 +89,29 @@ pub async fn create(
         return replay(stored, &body_digest);
     }
     let reach = caller.reach(Action::Create)?;
+    let draft = store::draft(caller.company_id, caller.user_id, new, now);
+    // The happy path is one statement: the insert carries every check below as its condition.
+    // When it inserts nothing, the checks run one by one to say which failed. (With an
+    // idempotency key the insert and the remembered response need a transaction anyway.)
+    if idempotency_key.is_none() {
+        let own_projects_only = reach == Reach::OwnProjects;
+        match store::insert_draft_where_allowed(db, &draft, own_projects_only).await {
+            Ok(Some(row)) => {
+                return Ok(CreateInvoiceResponse::created(
+                    Invoice::try_from(row)?,
+                    false,
+                ));
+            }
+            Ok(None) => {}
+            Err(err) => return Err(insert_failure(err)),
+        }
+    }
     let refs = References {
-        budget_area_uid: new.budget_area_uid.as_deref(),
-        vat_rate_id: new.vat_rate_id,
-        payment_term_id: new.payment_term_id,
+        budget_area_uid: draft.budget_area_uid.as_deref(),
+        vat_rate_id: draft.vat_rate_id,
+        payment_term_id: draft.payment_term_id,
     };
-    let (project, usable) = checks::load(db, &caller, new.project_id, refs).await?;
+    let (project, usable) = checks::load(db, &caller, draft.project_id, refs).await?;
     caller.require_on(reach, Action::Create, &project)?;
     checks::project_is_open(&project)?;
     checks::references_are_usable(usable)?;
@@ -106,9 +123,7 @@ pub async fn create(
             Ok(Invoice::try_from(row.clone())?.to_json_string())
         },
     });
-    let inserted =
-        store::insert_draft(db, caller.company_id, caller.user_id, new, now, remember).await;
-    let row = match inserted {
+    let row = match store::insert_draft(db, draft, remember).await {
         Ok(row) => row,
         Err(
             conflict @ (store::InsertInvoiceError::DuplicateNumber
@@ -122,16 +137,23 @@ pub async fn create(
             {
                 return replay(stored, &body_digest);
             }
-            return Err(match conflict {
-                store::InsertInvoiceError::DuplicateNumber => checks::duplicate_number(),
-                other => ApiError::Internal(other.into()),
-            });
+            return Err(insert_failure(conflict));
         }
-        Err(store::InsertInvoiceError::Render(err)) => return Err(ApiError::Internal(err)),
-        Err(store::InsertInvoiceError::Db(err)) => return Err(err.into()),
+        Err(err) => return Err(insert_failure(err)),
     };
     Ok(CreateInvoiceResponse::created(
         Invoice::try_from(row)?,
         false,
     ))
+}
+
+/// The answer to an insert that failed for a reason other than a replayable conflict.
+fn insert_failure(err: store::InsertInvoiceError) -> ApiError {
+    match err {
+        store::InsertInvoiceError::DuplicateNumber => checks::duplicate_number(),
+        store::InsertInvoiceError::Db(err) => err.into(),
+        other @ (store::InsertInvoiceError::KeyTaken | store::InsertInvoiceError::Render(_)) => {
+            ApiError::Internal(other.into())
+        }
+    }
 }
