@@ -3,10 +3,13 @@
 #   bench/run.sh            SQLite, then PostgreSQL (a throwaway cluster, tests/with-postgres.sh)
 #   bench/run.sh sqlite     SQLite only
 # For each database: POST /api/invoices (wrk, concurrency 1, 16, 64: creates/s, p50, p99);
-# the ceilings: GET /health of the same binary (the HTTP stack) and the raw insert rate of the
-# same row shape without HTTP (SQLite: examples/raw_insert.rs with the server's durability
-# settings; PostgreSQL: pgbench with bench/insert.sql); the server's peak RSS and CPU per
-# request. Prints a Markdown table. DURATION (seconds per measurement, default 10).
+# the ceilings: GET /health of the same binary (the HTTP stack), the stack's bare insert
+# (examples/bare_insert.rs: the same HTTP server and driver, a POST that only inserts the row)
+# and the raw insert rate of the same row shape without HTTP (SQLite: examples/raw_insert.rs,
+# autocommitted inserts from as many tasks as the server's pool has connections, with the
+# server's durability settings; PostgreSQL: pgbench with bench/insert.sql at the server's pool
+# size); the server's peak RSS and CPU per request. Prints a Markdown table. DURATION (seconds
+# per measurement, default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -15,9 +18,10 @@ duration=${DURATION:-10}
 if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --quiet --bin invoices-api --example raw_insert
+cargo build --release --quiet --bin invoices-api --example raw_insert --example bare_insert
 bin=target/release/invoices-api
 raw=target/release/examples/raw_insert
+bare=target/release/examples/bare_insert
 ticks=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -51,33 +55,44 @@ bench_database() {  # NAME URL
   fi
   kill -TERM "$server"; wait "$server" || true
 
+  local bare_rps
+  "$bare" "$url" "127.0.0.1:$port" >"$work/bare.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null -X POST "http://127.0.0.1:$port/insert" 2>/dev/null && break; sleep 0.1
+  done
+  bare_rps=$(TOKEN=none wrk -t2 -c64 -d"${duration}s" --latency -s bench/create.lua \
+    "http://127.0.0.1:$port/insert" | grep '^RESULT' | sed -E 's/.*rps=([0-9.]+).*/\1/')
+  kill -TERM "$server"; wait "$server" || true
+
   local ceiling
   if [[ $url == postgres* ]]; then
     ceiling=$(pgbench -n -M prepared -f bench/insert.sql -c 16 -j 2 -T "$duration" "$url" 2>/dev/null \
       | awk '/^tps/ {print $3; exit}')
   else
-    ceiling=$("$raw" "$url" "$duration" 1)
+    ceiling=$("$raw" "$url" "$duration" 4)
   fi
 
   echo
   echo "### $name"
   echo
-  echo "| measurement | requests/s | p50 ms | p99 ms | errors | CPU ms/request | % of raw insert | % of /health |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| measurement | requests/s | p50 ms | p99 ms | errors | CPU ms/request | % of raw insert | % of bare insert | % of /health |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   local row
   for row in "${rows[@]}"; do
     IFS='|' read -r c line cpu_ms <<<"$row"
-    python3 - "$c" "$line" "$cpu_ms" "$ceiling" "$health" <<'PY'
+    python3 - "$c" "$line" "$cpu_ms" "$ceiling" "$bare_rps" "$health" <<'PY'
 import re, sys
-c, line, cpu, ceiling, health = sys.argv[1:]
+c, line, cpu, ceiling, bare, health = sys.argv[1:]
 v = dict(re.findall(r"(\w+)=([\d.]+)", line))
 rps = float(v["rps"])
 print(f"| POST /api/invoices, concurrency {c} | {rps:.0f} | {v['p50_ms']} | {v['p99_ms']} | {v['errors']} | {cpu} "
-      f"| {100 * rps / float(ceiling):.0f}% | {100 * rps / float(health):.1f}% |")
+      f"| {100 * rps / float(ceiling):.0f}% | {100 * rps / float(bare):.0f}% | {100 * rps / float(health):.1f}% |")
 PY
   done
-  echo "| GET /health, concurrency 64 (HTTP ceiling) | ${health%.*} | | | | | | |"
-  echo "| raw insert without HTTP (DB ceiling) | ${ceiling%.*} | | | | | | |"
+  echo "| GET /health, concurrency 64 (HTTP ceiling) | ${health%.*} | | | | | | | |"
+  echo "| bare insert over HTTP, concurrency 64 (the stack's bound) | ${bare_rps%.*} | | | | | | | |"
+  echo "| raw insert without HTTP (DB ceiling) | ${ceiling%.*} | | | | | | | |"
   echo
   echo "Server peak RSS: $((rss_kib / 1024)) MiB.$wal"
   rm -rf "$work"
