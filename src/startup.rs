@@ -123,14 +123,21 @@ async fn shutdown_signal() {
     }
 }
 
-/// Once an hour: deletes expired idempotency keys, so the table holds about a day of keys, and
-/// lets the rate limiter forget idle tokens.
+/// Once a minute: lets the rate limiter and the last-used memo forget idle tokens (the limiter
+/// also sees unknown tokens, so it is pruned often). Once an hour: deletes expired idempotency
+/// keys, so the table holds about a day of keys.
 async fn housekeeping(state: AppState) {
-    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    let mut minutes: u64 = 0;
     loop {
-        every_hour.tick().await;
+        every_minute.tick().await;
+        minutes += 1;
         if let Some(limiter) = &state.rate_limiter {
             limiter.forget_idle();
+        }
+        state.last_used.forget_idle(chrono::Utc::now());
+        if minutes % 60 != 1 {
+            continue;
         }
         match crate::store::idempotency::purge_expired(&state.db, chrono::Utc::now()).await {
             Ok(0) => {}

@@ -80,6 +80,47 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
     }
 
     fn request_meta() -> Option<MetaRequest> {
+        Self::meta()
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Self::read(request, body).await?)
+    }
+}
+
+/// A [`JsonBody`] whose refusal (415, 413, an unreadable body) is kept for the operation to
+/// answer, instead of answering it before the operation runs: for an operation that
+/// authenticates by itself, so a 401 still comes first (see `api::auth::TokenCredentials`).
+pub struct RefusableJsonBody<T>(pub Result<JsonBody<T>, ApiError>);
+
+impl<'a, T: JsonObjectBody> ApiExtractor<'a> for RefusableJsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <T::Schema as poem_openapi::types::Type>::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        JsonBody::<T>::meta()
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(RefusableJsonBody(JsonBody::read(request, body).await))
+    }
+}
+
+impl<T: JsonObjectBody> JsonBody<T> {
+    fn meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
             content: vec![MetaMediaType {
@@ -90,11 +131,9 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
         })
     }
 
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
+    /// Reads the body: a refusal for a body that is not JSON (415), too large (413) or
+    /// unreadable; otherwise the parsed value or every failure found in it.
+    async fn read(request: &Request, body: &mut RequestBody) -> Result<Self, ApiError> {
         let declared_empty = request
             .header(poem::http::header::CONTENT_LENGTH)
             .is_none_or(|length| length.trim() == "0");
@@ -102,14 +141,15 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
             return Ok(JsonBody::from_map(Map::new()));
         }
         if !request.content_type().is_some_and(is_json) {
-            return Err(ApiError::UnsupportedMediaType.into());
+            return Err(ApiError::UnsupportedMediaType);
         }
         let limit = request
             .data::<AppState>()
             .map(|state| state.limits.max_body_bytes)
             .unwrap_or_else(|| Limits::default().max_body_bytes);
         let bytes = body
-            .take()?
+            .take()
+            .map_err(|e| ApiError::Internal(e.into()))?
             .into_bytes_limit(limit)
             .await
             .map_err(|e| match e {

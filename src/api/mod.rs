@@ -29,6 +29,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Present when a per-token rate limit is configured.
     pub rate_limiter: Option<Arc<rate_limit::TokenRateLimiter>>,
+    /// When this node last refreshed each token's `last_used_at` without reading the token.
+    pub last_used: Arc<auth::LastUsedMemo>,
+    /// Turns for the one-statement create (SQLite only).
+    pub write_turns: crate::store::database::WriteTurns,
     /// The finished spec, built once.
     pub spec: Arc<Spec>,
     /// The methods of every path, for the `Allow` header of a 405.
@@ -40,6 +44,8 @@ impl AppState {
         let rate_limiter = limits
             .rate_limit_per_minute
             .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n)));
+        let write_turns =
+            crate::store::database::WriteTurns::for_backend(db.get_database_backend());
         let spec = spec();
         let routes = serde_json::from_str(&spec.json)
             .map(|document| allow::RouteTable::from_spec(&document))
@@ -48,6 +54,8 @@ impl AppState {
             db,
             limits,
             rate_limiter,
+            last_used: Arc::default(),
+            write_turns,
             spec: Arc::new(spec),
             routes: Arc::new(routes),
         }

@@ -8,9 +8,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-/// Requests per minute per token, with bursts of up to the same number.
+/// Requests per minute per token, with bursts of up to the same number. Tokens are known by
+/// their hash, which is at hand before the token is looked up.
 pub struct TokenRateLimiter {
-    limiter: DefaultKeyedRateLimiter<i64>,
+    limiter: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
 }
 
@@ -24,13 +25,14 @@ impl TokenRateLimiter {
 
     /// Takes one request from the token's budget; when it is spent, how long until the next
     /// request is allowed.
-    pub fn check(&self, token_id: i64) -> Result<(), Duration> {
+    pub fn check(&self, token_hash: &str) -> Result<(), Duration> {
         self.limiter
-            .check_key(&token_id)
+            .check_key(&token_hash.to_owned())
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 
-    /// Forgets tokens whose budget is full again, so memory follows the active tokens.
+    /// Forgets tokens whose budget is full again, so memory follows the tokens seen lately
+    /// (unknown ones too: the budget is taken before the token is looked up).
     pub fn forget_idle(&self) {
         self.limiter.retain_recent();
     }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 /// `last_used_at` is refreshed at most this often, so reads don't all become writes.
-const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
+pub const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
 /// A live token and the user it belongs to.
 #[derive(Clone, Copy, Debug)]
@@ -139,6 +139,20 @@ pub async fn access(
         owner: TokenOwner { token_id, user_id },
         membership,
     }))
+}
+
+/// Records that the token with this hash was used at `now`.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+        .filter(api_token::Column::TokenHash.eq(token_hash))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// The user's membership in the company with this slug; `None` when either doesn't exist.

@@ -7,11 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
 /// The project with this id in this company; another company's project is not found.
@@ -179,7 +179,7 @@ fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
 }
 
 /// A failed insert: a taken invoice number, or the database's own error.
-fn insert_error(err: DbErr) -> InsertInvoiceError {
+pub(super) fn insert_error(err: DbErr) -> InsertInvoiceError {
     if super::is_unique_violation(&err) {
         InsertInvoiceError::DuplicateNumber
     } else {
@@ -223,111 +223,7 @@ pub fn draft(
     }
 }
 
-/// The characters Rust's `str::trim` removes (Unicode `White_Space`), for the database's
-/// `trim`: a job order made only of these is no job order, as `checks::project_is_open` says.
-fn whitespace() -> &'static str {
-    static WHITESPACE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        (0..=char::MAX as u32)
-            .filter_map(char::from_u32)
-            .filter(|c| c.is_whitespace())
-            .collect()
-    });
-    &WHITESPACE
-}
-
-/// The create's whole happy path in one statement: inserts `draft` only if its project is in
-/// the company, open and has a job order, the caller's reach covers it (`own_projects_only`:
-/// the caller must be its PM or Account), and every reference given is usable. `None` when
-/// any of that fails: the caller then finds out which, check by check, in the contract's order.
-/// Each condition here must be at least as strict as its check in `api::invoices::checks` and
-/// `Caller::require_on`, so this never inserts what the checks would refuse.
-pub async fn insert_draft_where_allowed(
-    db: &impl ConnectionTrait,
-    draft: &invoice::Model,
-    own_projects_only: bool,
-) -> Result<Option<invoice::Model>, InsertInvoiceError> {
-    let backend = db.get_database_backend();
-    let row = new_row(draft);
-    let columns: Vec<invoice::Column> = invoice::Column::iter()
-        .filter(|c| !matches!(c, invoice::Column::Id))
-        .collect();
-    let mut select = Query::select();
-    for column in &columns {
-        let value = row
-            .get(*column)
-            .into_value()
-            .ok_or_else(|| DbErr::Custom(format!("no value for the invoice column {column:?}")))?;
-        select.expr(Expr::val(value));
-    }
-    let trim = match backend {
-        DatabaseBackend::Postgres => "btrim",
-        _ => "trim",
-    };
-    let refs = References {
-        budget_area_uid: draft.budget_area_uid.as_deref(),
-        vat_rate_id: draft.vat_rate_id,
-        payment_term_id: draft.payment_term_id,
-    };
-    select
-        .from(project::Entity)
-        .and_where(project::Column::Id.eq(draft.project_id))
-        .and_where(project::Column::CompanyId.eq(draft.company_id))
-        .and_where(project::Column::Archived.eq(false))
-        .and_where(project::Column::JobOrder.is_not_null())
-        .and_where(ExprTrait::ne(
-            Func::cust(Alias::new(trim))
-                .arg(Expr::col((project::Entity, project::Column::JobOrder)))
-                .arg(whitespace()),
-            "",
-        ));
-    if own_projects_only {
-        select.cond_where(
-            Condition::any()
-                .add(project::Column::PmUserId.eq(draft.created_by_user_id))
-                .add(project::Column::AccountUserId.eq(draft.created_by_user_id)),
-        );
-    }
-    for query in usable_reference_queries(draft.company_id, draft.project_id, refs)
-        .into_iter()
-        .flatten()
-    {
-        select.and_where(Expr::exists(query));
-    }
-    let mut insert = Query::insert();
-    insert
-        .into_table(invoice::Entity)
-        .columns(columns)
-        .select_from(select)
-        .map_err(|e| DbErr::Custom(format!("building the insert: {e}")))?;
-    // As in `insert_draft`: PostgreSQL returns the id; SQLite runs a plain insert to completion
-    // and reports the rowid.
-    let id = if backend == DatabaseBackend::Postgres {
-        insert.returning_col(invoice::Column::Id);
-        let found = db
-            .query_one_raw(backend.build(&insert))
-            .await
-            .map_err(insert_error)?;
-        match found {
-            Some(found) => found.try_get_by_index::<i64>(0)?,
-            None => return Ok(None),
-        }
-    } else {
-        let result = db
-            .execute_raw(backend.build(&insert))
-            .await
-            .map_err(insert_error)?;
-        if result.rows_affected() == 0 {
-            return Ok(None);
-        }
-        new_rowid(result.last_insert_id())?
-    };
-    Ok(Some(invoice::Model {
-        id,
-        ..draft.clone()
-    }))
-}
-
-fn new_rowid(rowid: u64) -> Result<i64, DbErr> {
+pub(super) fn new_rowid(rowid: u64) -> Result<i64, DbErr> {
     i64::try_from(rowid)
         .map_err(|e| DbErr::Custom(format!("the new rowid does not fit an i64: {e}")))
 }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod database;
+pub mod guarded_insert;
 pub mod idempotency;
 pub mod invoices;
 pub mod reference;

@@ -2,8 +2,11 @@
 
 use crate::helpers::{ACME, VERSION, World};
 use entity::api_token;
+use invoices_api::config::Limits;
 use invoices_api::store::admin;
 use sea_orm::EntityTrait;
+use serde_json::json;
+use std::num::NonZeroU32;
 
 async fn post_with_authorization(
     w: &World,
@@ -86,6 +89,63 @@ async fn the_token_is_checked_before_the_shape_of_the_request() {
         .post_invoice_raw(&[("Content-Type", "text/plain")], "not json")
         .await;
     assert_unauthorized(&reply);
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_a_401_whatever_is_wrong_with_the_body() {
+    let w = World::with_limits(Limits {
+        max_body_bytes: 1000,
+        ..Limits::default()
+    })
+    .await;
+    let forged = format!("Bearer wi_{}", "0".repeat(64));
+    let with = |content_type: &'static str| {
+        [
+            ("Authorization", forged.clone()),
+            ("Wethod-Company", ACME.to_owned()),
+            ("Wethod-Version", VERSION.to_owned()),
+            ("Content-Type", content_type.to_owned()),
+        ]
+    };
+    let too_large = w
+        .body_with(json!({ "notes": "x".repeat(2000) }))
+        .to_string();
+    for (content_type, body) in [
+        ("text/plain", "not json".to_owned()),
+        ("application/json", "{ not json".to_owned()),
+        (
+            "application/json",
+            json!({ "project_id": "one" }).to_string(),
+        ),
+        ("application/json", too_large),
+    ] {
+        let headers = with(content_type);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        assert_unauthorized(&w.app.post_invoice_raw(&headers, body).await);
+    }
+    // The same bodies with a valid token get their own answers.
+    let valid = format!("Bearer {}", w.pm);
+    let mut headers = with("text/plain");
+    headers[0].1 = valid;
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    w.app
+        .post_invoice_raw(&headers, "not json")
+        .await
+        .assert_error(415, "unsupported_media_type");
+    assert_eq!(w.app.invoice_count().await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_token_over_the_rate_limit_is_still_a_401() {
+    let w = World::with_limits(Limits {
+        rate_limit_per_minute: NonZeroU32::new(2),
+        ..Limits::default()
+    })
+    .await;
+    let forged = format!("wi_{}", "0".repeat(64));
+    for _ in 0..5 {
+        assert_unauthorized(&w.create_as(&forged, &w.minimal_body()).await);
+    }
 }
 
 #[tokio::test]

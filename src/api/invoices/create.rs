@@ -2,22 +2,23 @@
 
 use super::checks::{self, References};
 use super::model::Invoice;
+use crate::api::AppState;
 use crate::api::access::Caller;
-use crate::api::auth::AuthenticatedUser;
-use crate::api::body::JsonBody;
+use crate::api::auth::{Credentials, authenticate};
+use crate::api::body::RefusableJsonBody;
 use crate::api::error::ApiError;
 use crate::api::params::{ApiVersion, HeaderParam};
 use crate::api::shape::Shape;
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
-use crate::domain::permission::{Action, Reach};
-use crate::store::{idempotency, invoices as store};
-use chrono::{SubsecRound, Utc};
+use crate::domain::permission::Action;
+use crate::store::guarded_insert::{self, Presented};
+use crate::store::{access, idempotency, invoices as store};
+use chrono::{DateTime, SubsecRound, Utc};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
-use sea_orm::DatabaseConnection;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
@@ -64,24 +65,93 @@ fn replay(
     Ok(CreateInvoiceResponse::created(invoice, true))
 }
 
-/// Creates an invoice, checking in the contract's order.
-pub async fn create(
-    db: &DatabaseConnection,
-    user: &AuthenticatedUser,
+/// What a request asks for, once its headers and body have the right shape.
+struct Shaped {
+    company: CompanySlug,
+    idempotency_key: Option<IdempotencyKey>,
+    new: NewInvoice,
+    body_digest: String,
+}
+
+fn shaped(
     company: HeaderParam<CompanySlug>,
     version: HeaderParam<ApiVersion>,
     idempotency_key: HeaderParam<Option<IdempotencyKey>>,
-    body: JsonBody<NewInvoice>,
-) -> Result<CreateInvoiceResponse, ApiError> {
+    body: RefusableJsonBody<NewInvoice>,
+) -> Result<Shaped, ApiError> {
+    let body = body.0?;
     let (mut shape, company) = Shape::with_headers(company, version);
     let idempotency_key = shape.take(idempotency_key.into_result());
     let new = shape.take_all(body.parsed);
-    let body_digest = body.digest;
     let ((company, idempotency_key), new) = shape.finish(company.zip(idempotency_key).zip(new))?;
+    Ok(Shaped {
+        company,
+        idempotency_key,
+        new,
+        body_digest: body.digest,
+    })
+}
 
-    let caller = Caller::resolve(db, user, &company).await?;
+/// Creates an invoice, checking in the contract's order.
+///
+/// A well-formed request without an idempotency key first tries the one-statement insert that
+/// checks everything itself (`store::guarded_insert`): for a valid request that is the whole
+/// work. When it inserts nothing, the checks run one by one, in order, to give the precise
+/// answer; so does every request that is refused before it (401, 415, 400, 429).
+pub async fn create(
+    state: &AppState,
+    credentials: &Credentials,
+    company: HeaderParam<CompanySlug>,
+    version: HeaderParam<ApiVersion>,
+    idempotency_key: HeaderParam<Option<IdempotencyKey>>,
+    body: RefusableJsonBody<NewInvoice>,
+) -> Result<CreateInvoiceResponse, ApiError> {
+    let db = &state.db;
+    let budget = credentials.take_budget(state);
     // Timestamps are kept to the millisecond, so what is stored is what is returned.
     let now = Utc::now().trunc_subsecs(3);
+    let request = shaped(company, version, idempotency_key, body);
+
+    if budget.is_ok()
+        && let Ok(Shaped {
+            company,
+            idempotency_key: None,
+            new,
+            ..
+        }) = &request
+    {
+        let presented = Presented {
+            token_hash: &credentials.token_hash,
+            company_slug: company.as_str(),
+            now,
+        };
+        let turn = state.write_turns.take().await;
+        let inserted = guarded_insert::insert_draft_if_allowed(db, presented, new).await;
+        drop(turn);
+        match inserted {
+            Ok(Some(row)) => {
+                note_token_use(state, credentials, now).await;
+                return Ok(CreateInvoiceResponse::created(
+                    Invoice::try_from(row)?,
+                    false,
+                ));
+            }
+            Ok(None) => {
+                tracing::debug!("the one-statement create inserted nothing; checking one by one")
+            }
+            // Every check held, so the taken invoice number is the answer.
+            Err(err) => return Err(insert_failure(err)),
+        }
+    }
+
+    let user = authenticate(state, credentials, budget).await?;
+    let Shaped {
+        company,
+        idempotency_key,
+        new,
+        body_digest,
+    } = request?;
+    let caller = Caller::resolve(db, &user, &company).await?;
     if let Some(key) = &idempotency_key
         && let Some(stored) =
             idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
@@ -90,22 +160,6 @@ pub async fn create(
     }
     let reach = caller.reach(Action::Create)?;
     let draft = store::draft(caller.company_id, caller.user_id, new, now);
-    // The happy path is one statement: the insert carries every check below as its condition.
-    // When it inserts nothing, the checks run one by one to say which failed. (With an
-    // idempotency key the insert and the remembered response need a transaction anyway.)
-    if idempotency_key.is_none() {
-        let own_projects_only = reach == Reach::OwnProjects;
-        match store::insert_draft_where_allowed(db, &draft, own_projects_only).await {
-            Ok(Some(row)) => {
-                return Ok(CreateInvoiceResponse::created(
-                    Invoice::try_from(row)?,
-                    false,
-                ));
-            }
-            Ok(None) => {}
-            Err(err) => return Err(insert_failure(err)),
-        }
-    }
     let refs = References {
         budget_area_uid: draft.budget_area_uid.as_deref(),
         vat_rate_id: draft.vat_rate_id,
@@ -145,6 +199,17 @@ pub async fn create(
         Invoice::try_from(row)?,
         false,
     ))
+}
+
+/// Refreshes the token's `last_used_at` after a create that didn't read the token, at most once
+/// a minute per token on this node. The invoice is committed by then: a failure here is logged,
+/// not answered.
+async fn note_token_use(state: &AppState, credentials: &Credentials, now: DateTime<Utc>) {
+    if state.last_used.take_due(&credentials.token_hash, now)
+        && let Err(err) = access::touch(&state.db, &credentials.token_hash, now).await
+    {
+        tracing::warn!(error = %err, "could not record the token's last use");
+    }
 }
 
 /// The answer to an insert that failed for a reason other than a replayable conflict.

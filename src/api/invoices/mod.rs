@@ -14,8 +14,8 @@ pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};
 pub use model::Invoice;
 
 use super::access::Caller;
-use super::auth::TokenAuth;
-use super::body::JsonBody;
+use super::auth::{TokenAuth, TokenCredentials};
+use super::body::{JsonBody, RefusableJsonBody};
 use super::error::ApiError;
 use super::filters::{DateFilter, DateTimeFilter, IdFilter};
 use super::paging::{self, default_limit, default_offset};
@@ -102,7 +102,7 @@ impl InvoicesApi {
     async fn create_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
+        auth: TokenCredentials,
         /// The company you want to interact with
         #[oai(name = "Wethod-Company")]
         company: HeaderParam<CompanySlug>,
@@ -117,9 +117,9 @@ impl InvoicesApi {
         /// use them up.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: HeaderParam<Option<IdempotencyKey>>,
-        body: JsonBody<NewInvoice>,
+        body: RefusableJsonBody<NewInvoice>,
     ) -> Result<CreateInvoiceResponse, ApiError> {
-        create::create(&state.db, &auth.0, company, version, idempotency_key, body).await
+        create::create(&state, &auth.0, company, version, idempotency_key, body).await
     }
 
     /// List invoices
