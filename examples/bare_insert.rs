@@ -7,44 +7,29 @@
 //! Usage: cargo run --release --example bare_insert -- DATABASE_URL BIND_ADDRESS
 //! The database must hold the demo data (`invoices-api demo`).
 
+mod bench_row;
+
+use bench_row::{INSERT_POSTGRES, INSERT_SQLITE, bind};
 use invoices_api::store::database;
 use poem::web::{Data, Json};
 use poem::{EndpointExt, Route, Server, handler, http::StatusCode, listener::TcpListener};
 use sea_orm::sqlx;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 
-const INSERT_SQLITE: &str = "INSERT INTO invoices (company_id, project_id, status, value, issue_date, \
-    created_by_user_id, created_at, updated_at) VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6, ?6)";
-const INSERT_POSTGRES: &str = "INSERT INTO invoices (company_id, project_id, status, value, issue_date, \
-    created_by_user_id, created_at, updated_at) VALUES ($1, $2, 'draft', $3::numeric, $4, $5, $6, $6) \
-    RETURNING id";
-
 #[handler]
 async fn insert(
     db: Data<&DatabaseConnection>,
 ) -> poem::Result<(StatusCode, Json<serde_json::Value>)> {
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
-    let now = chrono::Utc::now();
     let failed = |e: sqlx::Error| poem::Error::new(e, StatusCode::INTERNAL_SERVER_ERROR);
     let id: i64 = if db.get_database_backend() == DatabaseBackend::Postgres {
-        sqlx::query_scalar(INSERT_POSTGRES)
-            .bind(1_i64)
-            .bind(1_i64)
-            .bind("1250.5")
-            .bind(day)
-            .bind(1_i64)
-            .bind(now)
+        let query = bind(sqlx::query(INSERT_POSTGRES));
+        let row = query
             .fetch_one(db.get_postgres_connection_pool())
             .await
-            .map_err(failed)?
+            .map_err(failed)?;
+        sqlx::Row::try_get(&row, 0).map_err(failed)?
     } else {
-        sqlx::query(INSERT_SQLITE)
-            .bind(1_i64)
-            .bind(1_i64)
-            .bind("1250.5")
-            .bind(day)
-            .bind(1_i64)
-            .bind(now)
+        bind(sqlx::query(INSERT_SQLITE))
             .execute(db.get_sqlite_connection_pool())
             .await
             .map_err(failed)?

@@ -6,14 +6,12 @@
 //! Usage: cargo run --release --example raw_insert -- DATABASE_URL SECONDS CONCURRENCY
 //! The database must hold the demo data (`invoices-api demo`).
 
+mod bench_row;
+
+use bench_row::{INSERT_POSTGRES, INSERT_SQLITE, bind};
 use invoices_api::store::database;
 use sea_orm::sqlx;
 use std::time::{Duration, Instant};
-
-const INSERT_SQLITE: &str = "INSERT INTO invoices (company_id, project_id, status, value, issue_date, \
-    created_by_user_id, created_at, updated_at) VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6, ?6)";
-const INSERT_POSTGRES: &str = "INSERT INTO invoices (company_id, project_id, status, value, issue_date, \
-    created_by_user_id, created_at, updated_at) VALUES ($1, $2, 'draft', $3::numeric, $4, $5, $6, $6)";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,7 +22,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The server's own connect options (WAL, synchronous, busy timeout) and migrations.
     let db = database::open(&url).await?;
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).ok_or("date")?;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
         let db = db.clone();
@@ -33,13 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if url_is_postgres(&db) {
                 let mut conn = db.get_postgres_connection_pool().acquire().await?;
                 while Instant::now() < deadline {
-                    sqlx::query(INSERT_POSTGRES)
-                        .bind(1_i64)
-                        .bind(1_i64)
-                        .bind("1250.5")
-                        .bind(day)
-                        .bind(1_i64)
-                        .bind(chrono::Utc::now())
+                    bind(sqlx::query(INSERT_POSTGRES))
                         .execute(&mut *conn)
                         .await?;
                     done += 1;
@@ -48,15 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut conn = db.get_sqlite_connection_pool().acquire().await?;
                 while Instant::now() < deadline {
                     // One statement, committed on its own: how the server writes.
-                    sqlx::query(INSERT_SQLITE)
-                        .bind(1_i64)
-                        .bind(1_i64)
-                        .bind("1250.5")
-                        .bind(day)
-                        .bind(1_i64)
-                        .bind(chrono::Utc::now())
-                        .execute(&mut *conn)
-                        .await?;
+                    bind(sqlx::query(INSERT_SQLITE)).execute(&mut *conn).await?;
                     done += 1;
                 }
             }

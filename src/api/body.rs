@@ -80,7 +80,14 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Self::meta()
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: <T::Schema as poem_openapi::types::Type>::schema_ref(),
+            }],
+            required: T::REQUIRED,
+        })
     }
 
     async fn from_request(
@@ -103,11 +110,11 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for RefusableJsonBody<T> {
     type ParamRawType = ();
 
     fn register(registry: &mut Registry) {
-        <T::Schema as poem_openapi::types::Type>::register(registry);
+        <JsonBody<T> as ApiExtractor>::register(registry);
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        JsonBody::<T>::meta()
+        <JsonBody<T> as ApiExtractor>::request_meta()
     }
 
     async fn from_request(
@@ -120,17 +127,6 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for RefusableJsonBody<T> {
 }
 
 impl<T: JsonObjectBody> JsonBody<T> {
-    fn meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: "application/json",
-                schema: <T::Schema as poem_openapi::types::Type>::schema_ref(),
-            }],
-            required: T::REQUIRED,
-        })
-    }
-
     /// Reads the body: a refusal for a body that is not JSON (415), too large (413) or
     /// unreadable; otherwise the parsed value or every failure found in it.
     async fn read(request: &Request, body: &mut RequestBody) -> Result<Self, ApiError> {
