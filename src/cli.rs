@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// Requests per minute per token (429 above); 0 means no limit.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
     pub rate_limit_per_minute: u32,
+    /// Database connections of this node at most; 0 means the default (SQLite 4, PostgreSQL 8).
+    /// With several nodes on one PostgreSQL, keep nodes × size under its `max_connections`.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 0)]
+    pub database_pool_size: u32,
 }
 
 impl ServeArgs {
@@ -290,7 +294,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = || database::open(&database_url);
     match command {
         Command::Serve(args) => {
-            let settings = Settings::new(Some(database_url.clone()), &args.bind, args.limits());
+            let settings = Settings {
+                database_pool_size: std::num::NonZeroU32::new(args.database_pool_size),
+                ..Settings::new(Some(database_url.clone()), &args.bind, args.limits())
+            };
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await
         }

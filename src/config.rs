@@ -22,6 +22,8 @@ pub struct Settings {
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
     pub limits: Limits,
+    /// Database connections of this node at most; `None` is the backend's default.
+    pub database_pool_size: Option<NonZeroU32>,
 }
 
 impl Settings {
@@ -30,6 +32,7 @@ impl Settings {
             database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: bind.into(),
             limits,
+            database_pool_size: None,
         }
     }
 }

@@ -54,7 +54,8 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, then binds the address.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = database::open(&settings.database_url).await?;
+        let db =
+            database::open_with_pool(&settings.database_url, settings.database_pool_size).await?;
         Self::with_database(db, &settings.bind, settings.limits).await
     }
 

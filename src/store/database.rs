@@ -1,9 +1,10 @@
 //! Opening the database and bringing its schema up to date.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection as _};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
+use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,20 +13,33 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// The embedded default: a SQLite file in the working directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://invoices.db";
 
-/// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+/// Connections per node when not configured. SQLite: a few serve concurrent reads (writes take
+/// turns anyway). PostgreSQL: 8, measured on 2 cores against 4 and 16: 16 connections had the
+/// same throughput but a p99 two to seven times longer (BENCHMARKS.md), and a smaller pool per
+/// node leaves room under the server's `max_connections` for more nodes.
+pub const DEFAULT_SQLITE_POOL_SIZE: u32 = 4;
+pub const DEFAULT_POSTGRES_POOL_SIZE: u32 = 8;
+
+/// Opens a pool on `url` (`sqlite://…` or `postgres://…`) of `pool_size` connections at most
+/// (`None`: the backend's default).
+pub async fn connect(
+    url: &str,
+    pool_size: Option<NonZeroU32>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
     if url.starts_with("sqlite:") {
-        // SQLite allows one writer at a time: a few connections serve concurrent reads, and
-        // writers queue on the busy timeout instead of failing with "database is locked".
+        // SQLite allows one writer at a time: creates take turns in the server (`WriteTurns`),
+        // other writers queue on the busy timeout instead of failing with "database is locked".
         // WAL lets readers go on during a write. synchronous=NORMAL in WAL mode never loses a
         // committed transaction when the process crashes (only on power loss or an OS crash
         // may the last commits roll back), which is what an acknowledged 201 needs.
-        options.max_connections(4).min_connections(1);
+        options
+            .max_connections(pool_size.map_or(DEFAULT_SQLITE_POOL_SIZE, NonZeroU32::get))
+            .min_connections(1);
         options.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -34,7 +48,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(pool_size.map_or(DEFAULT_POSTGRES_POOL_SIZE, NonZeroU32::get))
+            .min_connections(1);
     }
     Database::connect(options).await
 }
@@ -71,25 +87,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Migrator::up(db, None).await;
     }
-    let mut lock_session = db
-        .get_postgres_connection_pool()
-        .acquire()
+    // The lock's session is a connection of its own, outside the pool: the migrations need a
+    // pooled connection while the lock is held, and the pool may have only one.
+    let options = db.get_postgres_connection_pool().connect_options();
+    let mut lock_session = sqlx::PgConnection::connect_with(&options)
         .await
         .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?;
     sqlx::query("SELECT pg_advisory_lock($1)")
         .bind(MIGRATION_LOCK_KEY)
-        .execute(&mut *lock_session)
+        .execute(&mut lock_session)
         .await
         .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into())))?;
     let migrated = Migrator::up(db, None).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+    // Closing the session releases the lock server-side even if the unlock fails.
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK_KEY)
-        .execute(&mut *lock_session)
+        .execute(&mut lock_session)
         .await;
-    if unlocked.is_err() {
-        // Dropping the session releases the lock server-side; don't return it to the pool.
-        lock_session.detach();
-    }
+    let _ = lock_session.close().await;
     migrated
 }
 
@@ -121,10 +136,19 @@ async fn sqlite_startup_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> 
     .map_err(|e| DbErr::Custom(format!("could not take the startup lock: {e}")))
 }
 
-/// Opens the database and migrates it: what every command does first.
+/// Opens the database with the default pool and migrates it: what every command does first.
 pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+    open_with_pool(url, None).await
+}
+
+/// Opens the database with a pool of `pool_size` connections at most (`None`: the default)
+/// and migrates it.
+pub async fn open_with_pool(
+    url: &str,
+    pool_size: Option<NonZeroU32>,
+) -> Result<DatabaseConnection, DbErr> {
     let startup_lock = sqlite_startup_lock(url).await?;
-    let db = connect(url).await?;
+    let db = connect(url, pool_size).await?;
     migrate(&db).await?;
     drop(startup_lock);
     Ok(db)

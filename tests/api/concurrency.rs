@@ -49,3 +49,52 @@ async fn racing_duplicate_numbers_give_exactly_one_201_per_number_and_400s_for_t
     assert_eq!(created, 9, "one 201 per distinct number");
     assert_eq!(w.app.invoice_count().await, 9);
 }
+
+/// With one pooled connection, no request may wait for a second one while it holds the first
+/// (that would hang until the pool's timeout, then fail with a 503): every kind of request,
+/// all at once, still gets its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_operation_completes_on_a_pool_of_one_connection() {
+    use reqwest::Method;
+    let w = Arc::new(World::with_pool_size(1).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let w = Arc::clone(&w);
+        tasks.spawn(async move {
+            let id = w.invoice(json!({})).await;
+            let id_path = format!("/api/invoices/{id}");
+            let replies = [
+                // The one-statement create, and the one-by-one path (a key; a refused create).
+                w.create_as(&w.pm, &w.minimal_body()).await,
+                crate::helpers::create_with_key(
+                    &w,
+                    &w.pm,
+                    crate::helpers::ACME,
+                    &format!("key-{i}"),
+                    &w.minimal_body().to_string(),
+                )
+                .await,
+                w.create_as(&w.pm, &w.body_with(json!({ "project_id": 999_999 })))
+                    .await,
+                w.call(Method::GET, "/api/invoices", &w.pm, None).await,
+                w.call(Method::GET, &id_path, &w.pm, None).await,
+                w.call(
+                    Method::PATCH,
+                    &id_path,
+                    &w.pm,
+                    Some(&json!({ "notes": format!("n{i}") })),
+                )
+                .await,
+                w.call(Method::GET, "/api/projects", &w.pm, None).await,
+                w.call(Method::DELETE, &id_path, &w.pm, None).await,
+            ];
+            replies.map(|r| r.status)
+        });
+    }
+    while let Some(statuses) = tasks.join_next().await {
+        assert_eq!(
+            statuses.expect("task finished"),
+            [201, 201, 412, 200, 200, 200, 200, 204]
+        );
+    }
+}

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::num::NonZeroU32;
 
 pub const VERSION: &str = "2024-06-15";
 
@@ -87,8 +88,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with other limits.
 pub async fn spawn_app_with(limits: Limits) -> TestApp {
+    spawn_app_configured(limits, None).await
+}
+
+/// The app with these limits and a pool of at most `pool_size` connections (`None`: the
+/// default), shared with the test's own queries.
+pub async fn spawn_app_configured(limits: Limits, pool_size: Option<NonZeroU32>) -> TestApp {
     let fresh = fresh_database().await;
-    let db = database::open(&fresh.url).await.expect("database opens");
+    let db = database::open_with_pool(&fresh.url, pool_size)
+        .await
+        .expect("database opens");
     let app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
         .await
         .expect("server binds");
@@ -100,6 +109,28 @@ pub async fn spawn_app_with(limits: Limits) -> TestApp {
         db,
         _database: fresh,
     }
+}
+
+/// `POST /api/invoices` with an `Idempotency-Key` and this raw JSON body.
+pub async fn create_with_key(
+    w: &World,
+    token: &str,
+    company: &str,
+    key: &str,
+    body: &str,
+) -> Reply {
+    w.app
+        .post_invoice_raw(
+            &[
+                ("Authorization", &format!("Bearer {token}")),
+                ("Wethod-Company", company),
+                ("Wethod-Version", VERSION),
+                ("Content-Type", "application/json"),
+                ("Idempotency-Key", key),
+            ],
+            body.to_owned(),
+        )
+        .await
 }
 
 /// A response, read whole.
@@ -359,7 +390,15 @@ impl World {
     }
 
     pub async fn with_limits(limits: Limits) -> Self {
-        let app = spawn_app_with(limits).await;
+        Self::on(spawn_app_with(limits).await).await
+    }
+
+    /// The world on an app whose database pool holds at most `pool_size` connections.
+    pub async fn with_pool_size(pool_size: u32) -> Self {
+        Self::on(spawn_app_configured(Limits::default(), NonZeroU32::new(pool_size)).await).await
+    }
+
+    async fn on(app: TestApp) -> Self {
         app.add_company(ACME).await;
         app.add_company(GLOBEX).await;
         let create = [Permission::InvoicesCreate];

@@ -1,6 +1,6 @@
 //! `Idempotency-Key`: a retry replays the first 201 and creates nothing.
 
-use crate::helpers::{ACME, GLOBEX, Reply, VERSION, World};
+use crate::helpers::{ACME, GLOBEX, Reply, World, create_with_key};
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
 use invoices_api::domain::permission::Permission;
@@ -9,21 +9,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-async fn create_with_key(w: &World, token: &str, company: &str, key: &str, body: &str) -> Reply {
-    w.app
-        .post_invoice_raw(
-            &[
-                ("Authorization", &format!("Bearer {token}")),
-                ("Wethod-Company", company),
-                ("Wethod-Version", VERSION),
-                ("Content-Type", "application/json"),
-                ("Idempotency-Key", key),
-            ],
-            body.to_owned(),
-        )
-        .await
-}
 
 fn id_of(reply: &Reply) -> i64 {
     assert_eq!(reply.status, 201, "{}", reply.text);
