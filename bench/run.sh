@@ -7,8 +7,8 @@
 # (examples/bare_insert.rs: the same HTTP server and driver, a POST that only inserts the row)
 # and the raw insert rate of the same row shape without HTTP (SQLite: examples/raw_insert.rs,
 # autocommitted inserts from as many tasks as the server's pool has connections, with the
-# server's durability settings; PostgreSQL: pgbench with bench/insert.sql at the server's pool
-# size); the server's peak RSS and CPU per request. Prints a Markdown table. DURATION (seconds
+# server's durability settings; PostgreSQL: pgbench with bench/insert.sql from 16 clients);
+# the server's peak RSS and CPU per request. Prints a Markdown table. DURATION (seconds
 # per measurement, default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
