@@ -11,7 +11,7 @@ pub fn generate() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     let mut token = String::with_capacity(PREFIX.len() + 64);
     token.push_str(PREFIX);
-    token.push_str(&hex(&bytes));
+    token.push_str(&hex::encode(bytes));
     token
 }
 
@@ -23,17 +23,7 @@ pub fn hash(token: &str) -> String {
 
 /// SHA-256 of some bytes, in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]
@@ -49,5 +39,13 @@ mod tests {
         assert_eq!(a.len(), PREFIX.len() + 64);
         assert_eq!(hash(&a), hash(&a));
         assert_eq!(hash(&a).len(), 64);
+    }
+
+    #[test]
+    fn hashes_are_lowercase_hex_sha256_so_stored_tokens_keep_matching() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

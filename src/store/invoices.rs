@@ -223,7 +223,7 @@ pub fn draft(
     }
 }
 
-pub(super) fn new_rowid(rowid: u64) -> Result<i64, DbErr> {
+fn new_rowid(rowid: u64) -> Result<i64, DbErr> {
     i64::try_from(rowid)
         .map_err(|e| DbErr::Custom(format!("the new rowid does not fit an i64: {e}")))
 }
