@@ -127,10 +127,13 @@ pub async fn create(
         };
         let turn = state.write_turns.take().await;
         let inserted = guarded_insert::insert_draft_if_allowed(db, presented, new).await;
+        if let Ok(Some(_)) = &inserted {
+            // A write too: in the same turn.
+            note_token_use(state, credentials, now).await;
+        }
         drop(turn);
         match inserted {
             Ok(Some(row)) => {
-                note_token_use(state, credentials, now).await;
                 return Ok(CreateInvoiceResponse::created(
                     Invoice::try_from(row)?,
                     false,
