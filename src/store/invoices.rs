@@ -1,5 +1,6 @@
 //! Invoices and the company data their creation depends on.
 
+use super::reference::{Page, page_of};
 use crate::domain::filter::{Filter, Op};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, InvoiceStatus, NewInvoice};
@@ -10,8 +11,8 @@ use entity::{
 use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, TransactionSession, TransactionTrait,
+    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+    Set, TransactionSession, TransactionTrait,
 };
 
 /// The project with this id in this company; another company's project is not found.
@@ -365,13 +366,17 @@ pub async fn list(
     for f in &query.updated_at {
         condition = condition.add(compare(invoice::Column::UpdatedAt, f));
     }
-    invoice::Entity::find()
-        .filter(condition)
-        .order_by_asc(invoice::Column::Id)
-        .limit(query.limit)
-        .offset(query.offset)
-        .all(db)
-        .await
+    let page = Page {
+        limit: query.limit,
+        offset: query.offset,
+    };
+    page_of(
+        db,
+        invoice::Entity::find().filter(condition),
+        invoice::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Applies a patch and stamps `updated_at`; the invoice number stays unique in the company.

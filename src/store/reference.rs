@@ -2,7 +2,7 @@
 
 use entity::{budget_area, payment_term, project, vat_rate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 /// A page: at most `limit` rows after skipping `offset`, in id order.
@@ -12,18 +12,28 @@ pub struct Page {
     pub offset: u64,
 }
 
+/// One page of `query`, in the order of `id`.
+pub(super) async fn page_of<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    page: Page,
+) -> Result<Vec<E::Model>, DbErr> {
+    query
+        .order_by_asc(id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .all(db)
+        .await
+}
+
 pub async fn projects(
     db: &impl ConnectionTrait,
     company_id: i64,
     page: Page,
 ) -> Result<Vec<project::Model>, DbErr> {
-    project::Entity::find()
-        .filter(project::Column::CompanyId.eq(company_id))
-        .order_by_asc(project::Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db)
-        .await
+    let query = project::Entity::find().filter(project::Column::CompanyId.eq(company_id));
+    page_of(db, query, project::Column::Id, page).await
 }
 
 /// Budget areas of the company's projects, of one project when `project_id` is given.
@@ -39,12 +49,7 @@ pub async fn budget_areas(
     if let Some(project_id) = project_id {
         query = query.filter(budget_area::Column::ProjectId.eq(project_id));
     }
-    query
-        .order_by_asc(budget_area::Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db)
-        .await
+    page_of(db, query, budget_area::Column::Id, page).await
 }
 
 pub async fn vat_rates(
@@ -52,13 +57,8 @@ pub async fn vat_rates(
     company_id: i64,
     page: Page,
 ) -> Result<Vec<vat_rate::Model>, DbErr> {
-    vat_rate::Entity::find()
-        .filter(vat_rate::Column::CompanyId.eq(company_id))
-        .order_by_asc(vat_rate::Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db)
-        .await
+    let query = vat_rate::Entity::find().filter(vat_rate::Column::CompanyId.eq(company_id));
+    page_of(db, query, vat_rate::Column::Id, page).await
 }
 
 pub async fn payment_terms(
@@ -66,11 +66,6 @@ pub async fn payment_terms(
     company_id: i64,
     page: Page,
 ) -> Result<Vec<payment_term::Model>, DbErr> {
-    payment_term::Entity::find()
-        .filter(payment_term::Column::CompanyId.eq(company_id))
-        .order_by_asc(payment_term::Column::Id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db)
-        .await
+    let query = payment_term::Entity::find().filter(payment_term::Column::CompanyId.eq(company_id));
+    page_of(db, query, payment_term::Column::Id, page).await
 }
