@@ -1,6 +1,6 @@
 //! The operator's command line, run as the real binary.
 
-use crate::helpers::{ACME, VERSION};
+use crate::helpers::{ACME, VERSION, row_count};
 use serde_json::json;
 use std::process::{Command, Output};
 
@@ -401,55 +401,16 @@ async fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
     let db = invoices_api::store::database::open(&cli.database_url)
         .await
         .expect("db");
+    assert_eq!(row_count::<entity::company::Entity>(&db).await, 1);
+    assert_eq!(row_count::<entity::user::Entity>(&db).await, 2);
+    assert_eq!(row_count::<entity::membership::Entity>(&db).await, 2);
     assert_eq!(
-        entity::company::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        1
-    );
-    assert_eq!(
-        entity::user::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        2
-    );
-    assert_eq!(
-        entity::membership::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        2
-    );
-    assert_eq!(
-        entity::membership_permission::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
+        row_count::<entity::membership_permission::Entity>(&db).await,
         3
     );
-    assert_eq!(
-        entity::api_token::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        0
-    );
-    assert_eq!(
-        entity::budget_area::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        0
-    );
-    assert_eq!(
-        entity::vat_rate::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        0
-    );
+    assert_eq!(row_count::<entity::api_token::Entity>(&db).await, 0);
+    assert_eq!(row_count::<entity::budget_area::Entity>(&db).await, 0);
+    assert_eq!(row_count::<entity::vat_rate::Entity>(&db).await, 0);
 }
 
 #[tokio::test]
@@ -652,4 +613,4 @@ async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
     assert!(curl.contains("Wethod-Company: demo") && curl.contains("Wethod-Version: 2024-06-15"));
 }
 
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::EntityTrait;

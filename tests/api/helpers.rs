@@ -133,6 +133,14 @@ pub async fn create_with_key(
         .await
 }
 
+/// How many rows the table of `E` holds.
+pub async fn row_count<E: EntityTrait>(db: &DatabaseConnection) -> u64
+where
+    E::Model: Sync,
+{
+    E::find().count(db).await.expect("count rows")
+}
+
 /// A response, read whole.
 pub struct Reply {
     pub status: u16,
@@ -270,10 +278,7 @@ impl TestApp {
     }
 
     pub async fn invoice_count(&self) -> u64 {
-        invoice::Entity::find()
-            .count(&self.db)
-            .await
-            .expect("count invoices")
+        row_count::<invoice::Entity>(&self.db).await
     }
 
     pub async fn stored_invoice(&self, id: i64) -> invoice::Model {
