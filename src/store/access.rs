@@ -129,11 +129,7 @@ pub async fn access(
         None => None,
     };
     if last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
-            .filter(api_token::Column::Id.eq(token_id))
-            .exec(db)
-            .await?;
+        touch(db, token_hash, now).await?;
     }
     Ok(Some(Access {
         owner: TokenOwner { token_id, user_id },
@@ -141,7 +137,7 @@ pub async fn access(
     }))
 }
 
-/// Records that the token with this hash was used at `now`.
+/// Records that the token with this hash (unique) was used at `now`.
 pub async fn touch(
     db: &impl ConnectionTrait,
     token_hash: &str,
