@@ -501,6 +501,19 @@ impl World {
         self.app.call_in(ACME, method, path, token, body).await
     }
 
+    /// Another project of `acme` with the same PM and Account as `project`; returns its id.
+    pub async fn project_with(&self, job_order: Option<&str>, archived: bool) -> i64 {
+        self.app
+            .add_project(
+                ACME,
+                "pm@acme.test",
+                "account@acme.test",
+                job_order,
+                archived,
+            )
+            .await
+    }
+
     /// A member of `acme` with these permissions (and no role on `project`); returns the token.
     pub async fn member(&self, name: &str, permissions: &[Permission]) -> String {
         self.app

@@ -104,16 +104,7 @@ async fn a_missing_project_is_a_412_before_the_pm_account_rule() {
 #[tokio::test]
 async fn the_pm_account_rule_comes_before_the_other_preconditions() {
     let w = World::new().await;
-    let archived = w
-        .app
-        .add_project(
-            ACME,
-            "pm@acme.test",
-            "account@acme.test",
-            Some("JO-2"),
-            true,
-        )
-        .await;
+    let archived = w.project_with(Some("JO-2"), true).await;
     w.create_as(&w.outsider, &w.body_with(json!({ "project_id": archived })))
         .await
         .assert_error(403, "forbidden");

@@ -43,16 +43,7 @@ async fn a_project_that_does_not_exist_or_belongs_to_another_company_is_missing(
 #[tokio::test]
 async fn an_archived_project_is_refused() {
     let w = World::new().await;
-    let archived = w
-        .app
-        .add_project(
-            ACME,
-            "pm@acme.test",
-            "account@acme.test",
-            Some("JO-2"),
-            true,
-        )
-        .await;
+    let archived = w.project_with(Some("JO-2"), true).await;
     assert_precondition(
         &w.create_as(&w.pm, &w.body_with(json!({ "project_id": archived })))
             .await,
@@ -64,10 +55,7 @@ async fn an_archived_project_is_refused() {
 async fn a_project_without_a_job_order_is_refused() {
     let w = World::new().await;
     for job_order in [None, Some("   ")] {
-        let project = w
-            .app
-            .add_project(ACME, "pm@acme.test", "account@acme.test", job_order, false)
-            .await;
+        let project = w.project_with(job_order, false).await;
         assert_precondition(
             &w.create_as(&w.pm, &w.body_with(json!({ "project_id": project })))
                 .await,
@@ -77,16 +65,7 @@ async fn a_project_without_a_job_order_is_refused() {
     // Stored blank by something else than the admin command: any Unicode whitespace is blank
     // (tabs, newlines, no-break and ideographic spaces), not only ASCII spaces.
     for blank in ["", "   ", "\t\r\n", "\u{a0}\u{3000}\u{2028}"] {
-        let project = w
-            .app
-            .add_project(
-                ACME,
-                "pm@acme.test",
-                "account@acme.test",
-                Some("JO-1"),
-                false,
-            )
-            .await;
+        let project = w.project_with(Some("JO-1"), false).await;
         w.app.set_job_order_raw(project, blank).await;
         assert_precondition(
             &w.create_as(&w.pm, &w.body_with(json!({ "project_id": project })))
@@ -100,10 +79,7 @@ async fn a_project_without_a_job_order_is_refused() {
 #[tokio::test]
 async fn archived_is_checked_before_the_job_order() {
     let w = World::new().await;
-    let project = w
-        .app
-        .add_project(ACME, "pm@acme.test", "account@acme.test", None, true)
-        .await;
+    let project = w.project_with(None, true).await;
     assert_precondition(
         &w.create_as(&w.pm, &w.body_with(json!({ "project_id": project })))
             .await,
@@ -118,16 +94,7 @@ async fn the_budget_area_must_be_an_enabled_area_of_that_project() {
     w.app
         .add_budget_area(w.project, "disabled-area", false)
         .await;
-    let sibling = w
-        .app
-        .add_project(
-            ACME,
-            "pm@acme.test",
-            "account@acme.test",
-            Some("JO-3"),
-            false,
-        )
-        .await;
+    let sibling = w.project_with(Some("JO-3"), false).await;
     w.app.add_budget_area(sibling, "sibling-area", true).await;
     w.app
         .add_budget_area(w.globex_project, "globex-area", true)
@@ -196,10 +163,7 @@ async fn preconditions_are_checked_in_the_contract_order() {
             "payment_term_id": 9999
         }))
     };
-    let no_job_order = w
-        .app
-        .add_project(ACME, "pm@acme.test", "account@acme.test", None, false)
-        .await;
+    let no_job_order = w.project_with(None, false).await;
     assert_precondition(
         &w.create_as(&w.pm, &everything_wrong(json!(9999))).await,
         "project",

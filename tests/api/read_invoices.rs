@@ -208,16 +208,7 @@ async fn pagination_takes_limit_and_offset_within_bounds() {
 #[tokio::test]
 async fn every_filter_operator_works_on_every_filter() {
     let w = World::new().await;
-    let second = w
-        .app
-        .add_project(
-            ACME,
-            "pm@acme.test",
-            "account@acme.test",
-            Some("JO-2"),
-            false,
-        )
-        .await;
+    let second = w.project_with(Some("JO-2"), false).await;
     let a = w.invoice(json!({ "issue_date": "2024-01-10" })).await;
     let b = w
         .invoice(json!({ "issue_date": "2024-02-10", "project_id": second }))

@@ -7,10 +7,7 @@ use serde_json::json;
 #[tokio::test]
 async fn members_discover_the_ids_they_send_and_only_their_companys() {
     let w = World::new().await;
-    let archived = w
-        .app
-        .add_project(ACME, "pm@acme.test", "account@acme.test", None, true)
-        .await;
+    let archived = w.project_with(None, true).await;
     w.app.add_budget_area(w.project, "area-1", true).await;
     w.app.add_budget_area(archived, "area-2", false).await;
     w.app

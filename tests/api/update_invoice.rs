@@ -143,16 +143,7 @@ async fn a_patch_meets_the_preconditions_of_creation() {
             .await
             .assert_error(412, "precondition_failure");
     }
-    let archived = w
-        .app
-        .add_project(
-            ACME,
-            "pm@acme.test",
-            "account@acme.test",
-            Some("JO-A"),
-            true,
-        )
-        .await;
+    let archived = w.project_with(Some("JO-A"), true).await;
     patch(&w, &w.pm, id, json!({ "project_id": archived }))
         .await
         .assert_error(412, "precondition_failure");
