@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, QueryFilter, Set,
 };
 
 /// A refused operator command; the message is printed as is.
@@ -139,7 +139,7 @@ pub async fn add_member(
     user_email: &str,
     permissions: &[Permission],
 ) -> Result<i64, AdminError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let company = company_by_slug(&txn, company_slug).await?;
     let user = user_by_email(&txn, user_email).await?;
     if membership_of(&txn, company.id, user.id).await?.is_some() {
@@ -183,7 +183,7 @@ pub async fn add_token(
     expires_in_days: Option<u32>,
 ) -> Result<String, AdminError> {
     let token_name = name(token_name, "token name")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let user = user_by_email(&txn, user_email).await?;
     let active = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user.id))
@@ -250,7 +250,7 @@ pub struct NewProject<'a> {
 }
 
 pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result<i64, AdminError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let company = company_by_slug(&txn, new.company_slug).await?;
     let mut role_ids = Vec::with_capacity(2);
     for (role, email) in [("PM", new.pm_email), ("Account", new.account_email)] {

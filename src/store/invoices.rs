@@ -259,7 +259,7 @@ where
         let id = new_rowid(result.last_insert_id())?;
         return Ok(invoice::Model { id, ..draft });
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let inserted = row.insert(&txn).await.map_err(insert_error)?;
     if let Some(remember) = remember {
         super::idempotency::forget_if_expired(
@@ -418,7 +418,7 @@ pub async fn update(
         row.payment_term_id = Set(v);
     }
     row.updated_at = Set(now);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let updated = match row.update(&txn).await {
         Ok(model) => model,
         Err(err) if super::is_unique_violation(&err) => {
@@ -442,7 +442,7 @@ pub async fn set_status(
     row.status = Set(status.as_str().to_owned());
     row.payment_date = Set(payment_date);
     row.updated_at = Set(now);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let updated = row.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
@@ -453,7 +453,7 @@ pub async fn delete(
     db: &(impl ConnectionTrait + TransactionTrait),
     invoice_id: i64,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::InvoiceId.eq(invoice_id))
         .exec(&txn)

@@ -8,7 +8,21 @@ pub mod idempotency;
 pub mod invoices;
 pub mod reference;
 
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{
+    DbErr, RuntimeErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so it queues on the busy timeout like any writer: a deferred transaction that
+/// reads first and then writes fails at once with "database is locked" when another writer
+/// committed in between. PostgreSQL ignores the mode.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
 
 /// Whether an error is the violation of a unique constraint.
 pub fn is_unique_violation(err: &DbErr) -> bool {

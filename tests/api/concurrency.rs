@@ -144,3 +144,29 @@ async fn concurrent_updates_deletes_and_transitions_all_succeed() {
         assert_eq!(status, expected, "{text}");
     }
 }
+
+/// Writes that read first (the operator's commands check before they insert) queue behind
+/// each other and behind the server's writes instead of failing with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_admin_writes_queue_instead_of_failing() {
+    let w = Arc::new(World::new().await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let w = Arc::clone(&w);
+        tasks.spawn(async move {
+            // `add_member` panics on any error; creates race it.
+            let token = w
+                .app
+                .add_member(
+                    crate::helpers::ACME,
+                    &format!("member{i}@acme.test"),
+                    &[invoices_api::domain::permission::Permission::InvoicesCreateOther],
+                )
+                .await;
+            w.create_as(&token, &w.minimal_body()).await.status
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.expect("task finished"), 201);
+    }
+}
