@@ -23,6 +23,8 @@ pub struct Model {
     pub created_by_user_id: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 when created, raised by one on every change: the invoice's `ETag`.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_keys;
+mod m20261130_000003_invoice_version;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261125_000002_idempotency_keys::Migration),
+            Box::new(m20261130_000003_invoice_version::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod allow;
 pub mod auth;
 pub mod body;
+pub mod conditional;
 pub mod custom_methods;
 pub mod error;
 pub mod filters;

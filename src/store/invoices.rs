@@ -3,7 +3,7 @@
 use super::reference::{Page, page_of};
 use crate::domain::filter::{Filter, Op};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::invoice::{InvoicePatch, InvoiceStatus, NewInvoice};
+use crate::domain::invoice::{InvoiceStatus, NewInvoice};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
@@ -176,15 +176,16 @@ fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
         created_by_user_id: Set(model.created_by_user_id),
         created_at: Set(model.created_at),
         updated_at: Set(model.updated_at),
+        version: Set(model.version),
     }
 }
 
-/// A failed insert: a taken invoice number, or the database's own error.
+/// A failed insert or update of an invoice: a taken invoice number (that index alone), or the
+/// database's own error.
 pub(super) fn insert_error(err: DbErr) -> InsertInvoiceError {
-    if super::is_unique_violation(&err) {
-        InsertInvoiceError::DuplicateNumber
-    } else {
-        InsertInvoiceError::Db(err)
+    match super::unique_index_violated(&err) {
+        Some(super::UniqueIndex::InvoiceNumber) => InsertInvoiceError::DuplicateNumber,
+        _ => InsertInvoiceError::Db(err),
     }
 }
 
@@ -195,6 +196,9 @@ pub struct Remember<'a, F> {
     pub request_hash: &'a str,
     pub render: F,
 }
+
+/// The version of a new invoice (also the column's default).
+pub const FIRST_VERSION: i64 = 1;
 
 /// The row a create inserts: a draft of `new`, its id left to the database.
 pub fn draft(
@@ -221,6 +225,7 @@ pub fn draft(
         created_by_user_id,
         created_at: now,
         updated_at: now,
+        version: FIRST_VERSION,
     }
 }
 
@@ -283,7 +288,10 @@ where
         };
         match record.insert(&txn).await {
             Ok(_) => {}
-            Err(err) if super::is_unique_violation(&err) => {
+            Err(err)
+                if super::unique_index_violated(&err)
+                    == Some(super::UniqueIndex::IdempotencyKey) =>
+            {
                 return Err(InsertInvoiceError::KeyTaken);
             }
             Err(err) => return Err(err.into()),
@@ -379,89 +387,6 @@ pub async fn list(
     .await
 }
 
-/// Applies a patch and stamps `updated_at`; the invoice number stays unique in the company.
-pub async fn update(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    current: invoice::Model,
-    patch: InvoicePatch,
-    now: DateTime<Utc>,
-) -> Result<invoice::Model, InsertInvoiceError> {
-    let mut row: invoice::ActiveModel = current.into();
-    if let Some(v) = patch.project_id {
-        row.project_id = Set(v);
-    }
-    if let Some(v) = patch.value {
-        row.value = Set(ExactDecimal(v.amount()));
-    }
-    if let Some(v) = patch.issue_date {
-        row.issue_date = Set(v);
-    }
-    if let Some(v) = patch.invoice_number {
-        row.invoice_number = Set(v.map(|n| n.into_inner()));
-    }
-    if let Some(v) = patch.purchase_order {
-        row.purchase_order = Set(v);
-    }
-    if let Some(v) = patch.exchange_rate {
-        row.exchange_rate = Set(v.map(|r| ExactDecimal(r.rate())));
-    }
-    if let Some(v) = patch.notes {
-        row.notes = Set(v);
-    }
-    if let Some(v) = patch.budget_area_uid {
-        row.budget_area_uid = Set(v);
-    }
-    if let Some(v) = patch.vat_rate_id {
-        row.vat_rate_id = Set(v);
-    }
-    if let Some(v) = patch.payment_term_id {
-        row.payment_term_id = Set(v);
-    }
-    row.updated_at = Set(now);
-    let txn = super::begin_write(db).await?;
-    let updated = match row.update(&txn).await {
-        Ok(model) => model,
-        Err(err) if super::is_unique_violation(&err) => {
-            return Err(InsertInvoiceError::DuplicateNumber);
-        }
-        Err(err) => return Err(err.into()),
-    };
-    txn.commit().await?;
-    Ok(updated)
-}
-
-/// Moves an invoice to `status` with this payment date, stamping `updated_at`.
-pub async fn set_status(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    current: invoice::Model,
-    status: InvoiceStatus,
-    payment_date: Option<NaiveDate>,
-    now: DateTime<Utc>,
-) -> Result<invoice::Model, DbErr> {
-    let mut row: invoice::ActiveModel = current.into();
-    row.status = Set(status.as_str().to_owned());
-    row.payment_date = Set(payment_date);
-    row.updated_at = Set(now);
-    let txn = super::begin_write(db).await?;
-    let updated = row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(updated)
-}
-
-/// Deletes an invoice, and the idempotency records that would replay its creation.
-pub async fn delete(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    invoice_id: i64,
-) -> Result<(), DbErr> {
-    let txn = super::begin_write(db).await?;
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::InvoiceId.eq(invoice_id))
-        .exec(&txn)
-        .await?;
-    invoice::Entity::delete_by_id(invoice_id).exec(&txn).await?;
-    txn.commit().await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,6 +411,7 @@ mod tests {
             created_by_user_id: 1,
             created_at: DateTime::<Utc>::MIN_UTC,
             updated_at: DateTime::<Utc>::MIN_UTC,
+            version: 1,
         };
         let sql = invoice::Entity::insert(new_row(&draft))
             .build(DatabaseBackend::Sqlite)

@@ -6,6 +6,7 @@ pub mod database;
 pub mod guarded_insert;
 pub mod idempotency;
 pub mod invoices;
+pub mod locked_invoice;
 pub mod reference;
 
 use sea_orm::{
@@ -27,6 +28,57 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
 /// Whether an error is the violation of a unique constraint.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The unique indexes whose violation is a client's answer rather than a fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueIndex {
+    /// `ux_invoices_company_invoice_number`: an invoice number is unique in its company.
+    InvoiceNumber,
+    /// `ux_idempotency_keys`: a key is used once per user and company.
+    IdempotencyKey,
+}
+
+/// Each index: its name (PostgreSQL reports it) and its columns as SQLite lists them in the
+/// error, which carries no index name.
+const UNIQUE_INDEXES: [(UniqueIndex, &str, &str); 2] = [
+    (
+        UniqueIndex::InvoiceNumber,
+        "ux_invoices_company_invoice_number",
+        "invoices.company_id, invoices.invoice_number",
+    ),
+    (
+        UniqueIndex::IdempotencyKey,
+        "ux_idempotency_keys",
+        "idempotency_keys.company_id, idempotency_keys.user_id, idempotency_keys.key",
+    ),
+];
+
+/// The named unique index a write collided with; `None` for any other error, including the
+/// violation of another constraint, which stays the fault it is.
+pub fn unique_index_violated(err: &DbErr) -> Option<UniqueIndex> {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::sqlx::error::ErrorKind;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let Sqlx::Database(db_err) = e.as_ref() else {
+        return None;
+    };
+    if db_err.kind() != ErrorKind::UniqueViolation {
+        return None;
+    }
+    let message = db_err.message();
+    UNIQUE_INDEXES
+        .iter()
+        .find(|(_, name, sqlite_columns)| match db_err.constraint() {
+            Some(constraint) => constraint == *name,
+            None => message
+                .strip_prefix("UNIQUE constraint failed: ")
+                .is_some_and(|columns| columns == *sqlite_columns),
+        })
+        .map(|(index, _, _)| *index)
 }
 
 /// Whether an error means the database can't be reached right now (a retry may succeed), as

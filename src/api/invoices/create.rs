@@ -1,11 +1,12 @@
 //! `POST /api/invoices`: creating an invoice, with `Idempotency-Key` retries.
 
 use super::checks::{self, References};
-use super::model::Invoice;
+use super::model::{Invoice, Tagged};
 use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::auth::{Credentials, authenticate};
 use crate::api::body::RefusableJsonBody;
+use crate::api::conditional::EntityTag;
 use crate::api::error::ApiError;
 use crate::api::params::{ApiVersion, HeaderParam};
 use crate::api::shape::Shape;
@@ -14,6 +15,7 @@ use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
 use crate::domain::permission::Action;
 use crate::store::guarded_insert::{self, Presented};
+use crate::store::invoices::FIRST_VERSION;
 use crate::store::{access, idempotency, invoices as store};
 use chrono::{DateTime, SubsecRound, Utc};
 use poem_openapi::ApiResponse;
@@ -35,13 +37,22 @@ pub enum CreateInvoiceResponse {
         /// `Idempotency-Key`; absent otherwise
         #[oai(header = "Idempotent-Replayed")]
         Option<bool>,
+        /// The version of the invoice returned: send it in `If-Match` to change only that
+        /// version, or in `If-None-Match` to read only a newer one
+        #[oai(header = "ETag")]
+        String,
     ),
 }
 
 impl CreateInvoiceResponse {
-    fn created(invoice: Invoice, replayed: bool) -> Self {
-        let location = format!("/api/invoices/{}", invoice.id);
-        CreateInvoiceResponse::Created(Json(invoice), location, replayed.then_some(true))
+    fn created(tagged: Tagged, replayed: bool) -> Self {
+        let location = format!("/api/invoices/{}", tagged.invoice.id);
+        CreateInvoiceResponse::Created(
+            Json(tagged.invoice),
+            location,
+            replayed.then_some(true),
+            tagged.etag.into_header(),
+        )
     }
 }
 
@@ -62,7 +73,12 @@ fn replay(
     let invoice = Invoice::parse_from_json(Some(value)).map_err(|e| {
         ApiError::Internal(anyhow::anyhow!("stored response: {}", e.into_message()))
     })?;
-    Ok(CreateInvoiceResponse::created(invoice, true))
+    // The replayed body is the invoice as created: its first version.
+    let etag = EntityTag::of(invoice.id, FIRST_VERSION);
+    Ok(CreateInvoiceResponse::created(
+        Tagged { invoice, etag },
+        true,
+    ))
 }
 
 /// What a request asks for, once its headers and body have the right shape.
@@ -135,7 +151,7 @@ pub async fn create(
         match inserted {
             Ok(Some(row)) => {
                 return Ok(CreateInvoiceResponse::created(
-                    Invoice::try_from(row)?,
+                    Tagged::try_from(row)?,
                     false,
                 ));
             }
@@ -199,7 +215,7 @@ pub async fn create(
         Err(err) => return Err(insert_failure(err)),
     };
     Ok(CreateInvoiceResponse::created(
-        Invoice::try_from(row)?,
+        Tagged::try_from(row)?,
         false,
     ))
 }

@@ -1,15 +1,16 @@
-//! Deleting an invoice and moving it through its states: send, set paid, set unpaid.
+//! Deleting an invoice and moving it through its states: send, set paid, set unpaid. Each acts
+//! on the invoice as it is when the change commits (see `store::locked_invoice`).
 
-use super::model::Invoice;
-use super::read::invoice_and_project;
+use super::model::Tagged;
+use super::read::locked_invoice_and_project;
+use crate::api::AppState;
 use crate::api::access::Caller;
+use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::permission::{Action, Permission};
-use crate::store::invoices as store;
 use chrono::{NaiveDate, SubsecRound, Utc};
 use entity::invoice;
-use sea_orm::DatabaseConnection;
 
 fn status_of(invoice: &invoice::Model) -> Result<InvoiceStatus, ApiError> {
     InvoiceStatus::parse(&invoice.status).ok_or_else(|| {
@@ -19,12 +20,18 @@ fn status_of(invoice: &invoice::Model) -> Result<InvoiceStatus, ApiError> {
 
 /// Deletes an invoice: `invoices.delete` / `invoices.delete_other`, plus `invoices.edit_sent`
 /// once it is sent or paid.
-pub async fn delete(db: &DatabaseConnection, caller: &Caller, id: i64) -> Result<(), ApiError> {
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    if_match: Option<&IfMatch>,
+) -> Result<(), ApiError> {
     let reach = caller.reach(Action::Delete)?;
-    let (invoice, project) = invoice_and_project(db, caller, id).await?;
+    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
     caller.require_on(reach, Action::Delete, &project)?;
-    caller.require_edit_sent(status_of(&invoice)?)?;
-    store::delete(db, invoice.id).await?;
+    conditional::require_match(if_match, &Tagged::etag_of(locked.row()))?;
+    caller.require_edit_sent(status_of(locked.row())?)?;
+    locked.delete().await?;
     Ok(())
 }
 
@@ -43,15 +50,18 @@ pub enum Transition {
 
 /// Applies a transition; 412 when the invoice's state does not allow it.
 pub async fn transition(
-    db: &DatabaseConnection,
+    state: &AppState,
     caller: &Caller,
     id: i64,
+    if_match: Option<&IfMatch>,
     transition: Transition,
-) -> Result<Invoice, ApiError> {
+) -> Result<Tagged, ApiError> {
     let reach = caller.reach(Action::Edit)?;
-    let (invoice, project) = invoice_and_project(db, caller, id).await?;
+    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
+    let invoice = locked.row();
     caller.require_on(reach, Action::Edit, &project)?;
-    let status = status_of(&invoice)?;
+    conditional::require_match(if_match, &Tagged::etag_of(invoice))?;
+    let status = status_of(invoice)?;
     let needs_edit_sent = !matches!(transition, Transition::Send);
     caller.require_permission(Permission::InvoicesEditSent, needs_edit_sent)?;
     let (next, payment_date) = match transition {
@@ -61,6 +71,6 @@ pub async fn transition(
     };
     let next = next.map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
     let now = Utc::now().trunc_subsecs(3);
-    let row = store::set_status(db, invoice, next, payment_date, now).await?;
-    Invoice::try_from(row)
+    let row = locked.set_status(next, payment_date, now).await?;
+    Tagged::try_from(row)
 }

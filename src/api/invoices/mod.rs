@@ -16,6 +16,7 @@ pub use model::Invoice;
 use super::access::Caller;
 use super::auth::{TokenAuth, TokenCredentials};
 use super::body::{JsonBody, RefusableJsonBody};
+use super::conditional::{self, IfMatch, IfNoneMatch};
 use super::error::ApiError;
 use super::filters::{DateFilter, DateTimeFilter, IdFilter};
 use super::paging::{self, default_limit, default_offset};
@@ -27,7 +28,7 @@ use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
 use chrono::Utc;
 use lifecycle::Transition;
-use model::SetPaid;
+use model::{SetPaid, Tagged};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -39,7 +40,39 @@ pub struct InvoicesApi;
 pub enum InvoiceResponse {
     /// The invoice.
     #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Invoice>),
+    Ok(
+        Json<Invoice>,
+        /// The version of the invoice returned: send it in `If-Match` to change only that
+        /// version, or in `If-None-Match` to read only a newer one
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl From<Tagged> for InvoiceResponse {
+    fn from(tagged: Tagged) -> Self {
+        InvoiceResponse::Ok(Json(tagged.invoice), tagged.etag.into_header())
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum GetInvoiceResponse {
+    /// The invoice.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(
+        Json<Invoice>,
+        /// The version of the invoice returned: send it in `If-Match` to change only that
+        /// version, or in `If-None-Match` to read only a newer one
+        #[oai(header = "ETag")]
+        String,
+    ),
+    /// The invoice is still the version named in `If-None-Match`; no body.
+    #[oai(status = 304)]
+    NotModified(
+        /// The version of the invoice, unchanged
+        #[oai(header = "ETag")]
+        String,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -66,19 +99,25 @@ const LIST_PARAMETERS: [&str; 6] = [
     "updated_at",
 ];
 
-/// Checks the common headers and the id, then resolves the caller: 400, then 403 for the
-/// company.
-async fn caller_and_id(
+/// Checks the common headers, the id and one more parameter (a conditional header), then
+/// resolves the caller: 400, then 403 for the company.
+async fn caller_id_and<T>(
     state: &AppState,
     auth: &TokenAuth,
     company: HeaderParam<CompanySlug>,
     version: HeaderParam<ApiVersion>,
     id: Path,
-) -> Result<(Caller, i64), ApiError> {
+    other: HeaderParam<T>,
+) -> Result<(Caller, i64, T), ApiError> {
     let (mut shape, company) = Shape::with_headers(company, version);
     let id = shape.take(id.into_result());
-    let (company, id) = shape.finish(company.zip(id))?;
-    Ok((Caller::resolve(&state.db, &auth.0, &company).await?, id))
+    let other = shape.take(other.into_result());
+    let ((company, id), other) = shape.finish(company.zip(id).zip(other))?;
+    Ok((
+        Caller::resolve(&state.db, &auth.0, &company).await?,
+        id,
+        other,
+    ))
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -219,10 +258,21 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
-    ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
-        let invoice = read::get(&state.db, &caller, id).await?;
-        Ok(InvoiceResponse::Ok(Json(invoice)))
+        /// ETags of versions you already have: when the invoice is still one of them, the
+        /// answer is 304 without a body
+        #[oai(name = "If-None-Match")]
+        if_none_match: HeaderParam<Option<IfNoneMatch>>,
+    ) -> Result<GetInvoiceResponse, ApiError> {
+        let (caller, id, if_none_match) =
+            caller_id_and(&state, &auth, company, version, id, if_none_match).await?;
+        let tagged = read::get(&state.db, &caller, id).await?;
+        if conditional::not_modified(if_none_match.as_ref(), &tagged.etag) {
+            return Ok(GetInvoiceResponse::NotModified(tagged.etag.into_header()));
+        }
+        Ok(GetInvoiceResponse::Ok(
+            Json(tagged.invoice),
+            tagged.etag.into_header(),
+        ))
     }
 
     /// Update an invoice
@@ -255,15 +305,21 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
+        /// The ETag of the version you read: the change is made only if the invoice is still
+        /// that version, else 412 (`*`: any version)
+        #[oai(name = "If-Match")]
+        if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<InvoicePatch>,
     ) -> Result<InvoiceResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
         let id = shape.take(id.into_result());
+        let if_match = shape.take(if_match.into_result());
         let patch = shape.take_all(body.parsed);
-        let ((company, id), patch) = shape.finish(company.zip(id).zip(patch))?;
+        let (((company, id), if_match), patch) =
+            shape.finish(company.zip(id).zip(if_match).zip(patch))?;
         let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
-        let invoice = update::update(&state.db, &caller, id, patch).await?;
-        Ok(InvoiceResponse::Ok(Json(invoice)))
+        let tagged = update::update(&state, &caller, id, if_match.as_ref(), patch).await?;
+        Ok(tagged.into())
     }
 
     /// Delete an invoice
@@ -289,9 +345,14 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
+        /// The ETag of the version you read: the change is made only if the invoice is still
+        /// that version, else 412 (`*`: any version)
+        #[oai(name = "If-Match")]
+        if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<DeletedResponse, ApiError> {
-        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
-        lifecycle::delete(&state.db, &caller, id).await?;
+        let (caller, id, if_match) =
+            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        lifecycle::delete(&state, &caller, id, if_match.as_ref()).await?;
         Ok(DeletedResponse::Deleted)
     }
 
@@ -318,10 +379,16 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
+        /// The ETag of the version you read: the change is made only if the invoice is still
+        /// that version, else 412 (`*`: any version)
+        #[oai(name = "If-Match")]
+        if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
-        let invoice = lifecycle::transition(&state.db, &caller, id, Transition::Send).await?;
-        Ok(InvoiceResponse::Ok(Json(invoice)))
+        let (caller, id, if_match) =
+            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        let tagged =
+            lifecycle::transition(&state, &caller, id, if_match.as_ref(), Transition::Send).await?;
+        Ok(tagged.into())
     }
 
     /// Set an invoice as paid
@@ -348,17 +415,24 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
+        /// The ETag of the version you read: the change is made only if the invoice is still
+        /// that version, else 412 (`*`: any version)
+        #[oai(name = "If-Match")]
+        if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<SetPaid>,
     ) -> Result<InvoiceResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
         let id = shape.take(id.into_result());
+        let if_match = shape.take(if_match.into_result());
         let body = shape.take_all(body.parsed);
-        let ((company, id), body) = shape.finish(company.zip(id).zip(body))?;
+        let (((company, id), if_match), body) =
+            shape.finish(company.zip(id).zip(if_match).zip(body))?;
         let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
-        let invoice =
-            lifecycle::transition(&state.db, &caller, id, Transition::SetPaid(date)).await?;
-        Ok(InvoiceResponse::Ok(Json(invoice)))
+        let transition = Transition::SetPaid(date);
+        let tagged =
+            lifecycle::transition(&state, &caller, id, if_match.as_ref(), transition).await?;
+        Ok(tagged.into())
     }
 
     /// Set an invoice as unpaid
@@ -385,9 +459,21 @@ impl InvoicesApi {
         version: HeaderParam<ApiVersion>,
         /// The ID of the invoice
         id: Path,
+        /// The ETag of the version you read: the change is made only if the invoice is still
+        /// that version, else 412 (`*`: any version)
+        #[oai(name = "If-Match")]
+        if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, id) = caller_and_id(&state, &auth, company, version, id).await?;
-        let invoice = lifecycle::transition(&state.db, &caller, id, Transition::SetUnpaid).await?;
-        Ok(InvoiceResponse::Ok(Json(invoice)))
+        let (caller, id, if_match) =
+            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        let tagged = lifecycle::transition(
+            &state,
+            &caller,
+            id,
+            if_match.as_ref(),
+            Transition::SetUnpaid,
+        )
+        .await?;
+        Ok(tagged.into())
     }
 }

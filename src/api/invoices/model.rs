@@ -1,6 +1,7 @@
 //! How invoices look on the wire, and how request bodies are parsed.
 
 use crate::api::body::{Fields, JsonObjectBody, integer, string};
+use crate::api::conditional::EntityTag;
 use crate::api::error::ApiError;
 use crate::api::types::{
     Date, Timestamp, date_from_json, exchange_rate_from_json, money_from_json,
@@ -103,6 +104,31 @@ impl Example for Invoice {
             vat_rate_id: Some(1),
             payment_term_id: Some(1),
         }
+    }
+}
+
+/// An invoice and the `ETag` of the version it shows.
+pub struct Tagged {
+    pub invoice: Invoice,
+    pub etag: EntityTag,
+}
+
+impl Tagged {
+    /// The `ETag` of a stored invoice's current version.
+    pub fn etag_of(row: &entity::invoice::Model) -> EntityTag {
+        EntityTag::of(row.id, row.version)
+    }
+}
+
+impl TryFrom<entity::invoice::Model> for Tagged {
+    type Error = ApiError;
+
+    fn try_from(row: entity::invoice::Model) -> Result<Self, ApiError> {
+        let etag = Tagged::etag_of(&row);
+        Ok(Tagged {
+            invoice: Invoice::try_from(row)?,
+            etag,
+        })
     }
 }
 

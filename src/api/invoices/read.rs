@@ -1,12 +1,14 @@
 //! `GET /api/invoices` and `GET /api/invoices/{id}`.
 
-use super::model::Invoice;
+use super::model::{Invoice, Tagged};
+use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
 use crate::api::paging::Paging;
 use crate::domain::permission::{Action, Reach};
 use crate::store::invoices::{self as store, ListQuery};
+use crate::store::locked_invoice::{self, LockedInvoice};
 use entity::{invoice, project};
 use sea_orm::ConnectionTrait;
 
@@ -48,30 +50,57 @@ pub async fn list(
         .collect()
 }
 
+/// The project of an invoice; every invoice has one in its company.
+async fn project_of(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    invoice: &invoice::Model,
+) -> Result<project::Model, ApiError> {
+    store::project_in_company(db, caller.company_id, invoice.project_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "invoice {} has no project in its company",
+                invoice.id
+            ))
+        })
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::NotFound(format!("No invoice {id} in this company."))
+}
+
 /// The invoice with this id in the caller's company and its project: 404 when there is none.
-pub async fn invoice_and_project(
+async fn invoice_and_project(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: i64,
 ) -> Result<(invoice::Model, project::Model), ApiError> {
-    let not_found = || ApiError::NotFound(format!("No invoice {id} in this company."));
     let invoice = store::find_in_company(db, caller.company_id, id)
         .await?
-        .ok_or_else(not_found)?;
-    let project = store::project_in_company(db, caller.company_id, invoice.project_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!(
-                "invoice {id} has no project in its company"
-            ))
-        })?;
+        .ok_or_else(|| not_found(id))?;
+    let project = project_of(db, caller, &invoice).await?;
     Ok((invoice, project))
 }
 
+/// The invoice with this id in the caller's company, locked for a change, and its project:
+/// 404 when there is none (also when it was deleted while this request waited for the lock).
+pub async fn locked_invoice_and_project<'s>(
+    state: &'s AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(LockedInvoice<'s>, project::Model), ApiError> {
+    let locked = locked_invoice::lock(&state.db, &state.write_turns, caller.company_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let project = project_of(locked.connection(), caller, locked.row()).await?;
+    Ok((locked, project))
+}
+
 /// One invoice, if the caller may see it.
-pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> Result<Invoice, ApiError> {
+pub async fn get(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> Result<Tagged, ApiError> {
     let reach = caller.reach(Action::View)?;
     let (invoice, project) = invoice_and_project(db, caller, id).await?;
     caller.require_on(reach, Action::View, &project)?;
-    Invoice::try_from(invoice)
+    Tagged::try_from(invoice)
 }

@@ -1,26 +1,31 @@
 //! `PATCH /api/invoices/{id}`.
 
 use super::checks::{self, References};
-use super::model::Invoice;
-use super::read::invoice_and_project;
+use super::model::Tagged;
+use super::read::locked_invoice_and_project;
+use crate::api::AppState;
 use crate::api::access::Caller;
+use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
 use crate::domain::permission::Action;
 use crate::store::invoices as store;
 use chrono::{SubsecRound, Utc};
-use sea_orm::DatabaseConnection;
 
-/// Applies a patch with the rules and preconditions of creation.
+/// Applies a patch with the rules and preconditions of creation, on the invoice as it is when
+/// the change commits (see `store::locked_invoice`).
 pub async fn update(
-    db: &DatabaseConnection,
+    state: &AppState,
     caller: &Caller,
     id: i64,
+    if_match: Option<&IfMatch>,
     patch: InvoicePatch,
-) -> Result<Invoice, ApiError> {
+) -> Result<Tagged, ApiError> {
     let reach = caller.reach(Action::Edit)?;
-    let (invoice, project) = invoice_and_project(db, caller, id).await?;
+    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
+    let invoice = locked.row();
     caller.require_on(reach, Action::Edit, &project)?;
+    conditional::require_match(if_match, &Tagged::etag_of(invoice))?;
     let status = InvoiceStatus::parse(&invoice.status)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("invoice {id}: bad stored status")))?;
     caller.require_edit_sent(status)?;
@@ -37,7 +42,13 @@ pub async fn update(
         vat_rate_id: patch.vat_rate_id.flatten(),
         payment_term_id: patch.payment_term_id.flatten(),
     };
-    let (target, usable) = checks::load(db, caller, moving.unwrap_or(project.id), refs).await?;
+    let (target, usable) = checks::load(
+        locked.connection(),
+        caller,
+        moving.unwrap_or(project.id),
+        refs,
+    )
+    .await?;
     // Moving the invoice to another project needs the right on that project too.
     if moving.is_some() {
         caller.require_on(reach, Action::Edit, &target)?;
@@ -46,8 +57,8 @@ pub async fn update(
     checks::references_are_usable(usable)?;
 
     let now = Utc::now().trunc_subsecs(3);
-    match store::update(db, invoice, patch, now).await {
-        Ok(row) => Invoice::try_from(row),
+    match locked.update(patch, now).await {
+        Ok(row) => Tagged::try_from(row),
         Err(store::InsertInvoiceError::DuplicateNumber) => Err(checks::duplicate_number()),
         Err(store::InsertInvoiceError::Db(err)) => Err(err.into()),
         Err(other) => Err(ApiError::Internal(other.into())),

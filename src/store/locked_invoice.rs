@@ -1,0 +1,145 @@
+//! Changing an invoice, the one way: read it locked, check, then write in the same transaction.
+//!
+//! A write whose checks depend on the invoice (its status, its project, that it exists) must
+//! act on the state it checked. [`lock`] begins the write transaction *before* reading the
+//! row: on PostgreSQL the row is read `FOR UPDATE`, so a concurrent write of it waits until
+//! this one commits or rolls back; on SQLite the transaction holds the database's write lock
+//! from its first statement (`BEGIN IMMEDIATE`), and on this node it also takes the writers'
+//! turn. The checks then read what they need through [`LockedInvoice::connection`], and the
+//! change is one of the methods that consume the lock and commit. Dropping the lock writes
+//! nothing (the transaction rolls back), which is what a refusal does.
+//!
+//! Nothing else in `store/` changes an existing invoice, so a new operation can't write from
+//! a read that may be stale.
+
+use super::database::WriteTurns;
+use super::invoices::{InsertInvoiceError, insert_error};
+use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{ExactDecimal, idempotency_key, invoice};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+};
+use tokio::sync::SemaphorePermit;
+
+/// An invoice read inside the transaction that will change it; nobody else can change it until
+/// that transaction ends.
+pub struct LockedInvoice<'t> {
+    // Dropped in this order: the transaction rolls back before the turn passes on.
+    txn: DatabaseTransaction,
+    row: invoice::Model,
+    _turn: Option<SemaphorePermit<'t>>,
+}
+
+/// Locks the invoice with this id in this company for a change; `None` when the company has
+/// no such invoice (another company's is not found either).
+pub async fn lock<'t>(
+    db: &DatabaseConnection,
+    turns: &'t WriteTurns,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<LockedInvoice<'t>>, DbErr> {
+    let turn = turns.take().await;
+    let txn = super::begin_write(db).await?;
+    // `FOR UPDATE` on PostgreSQL; SQLite has no row locks and needs none (see above).
+    let row = invoice::Entity::find_by_id(id)
+        .filter(invoice::Column::CompanyId.eq(company_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    Ok(row.map(|row| LockedInvoice {
+        txn,
+        row,
+        _turn: turn,
+    }))
+}
+
+impl LockedInvoice<'_> {
+    /// The invoice as it is, and stays until the change commits.
+    pub fn row(&self) -> &invoice::Model {
+        &self.row
+    }
+
+    /// The transaction, for the reads the checks need: they see the same state.
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The row to write: the current one, its version raised and `updated_at` stamped.
+    fn next_version(&self, now: DateTime<Utc>) -> invoice::ActiveModel {
+        let mut row: invoice::ActiveModel = self.row.clone().into();
+        row.version = Set(self.row.version + 1);
+        row.updated_at = Set(now);
+        row
+    }
+
+    /// Applies a patch; the invoice number stays unique in the company.
+    pub async fn update(
+        self,
+        patch: InvoicePatch,
+        now: DateTime<Utc>,
+    ) -> Result<invoice::Model, InsertInvoiceError> {
+        let mut row = self.next_version(now);
+        if let Some(v) = patch.project_id {
+            row.project_id = Set(v);
+        }
+        if let Some(v) = patch.value {
+            row.value = Set(ExactDecimal(v.amount()));
+        }
+        if let Some(v) = patch.issue_date {
+            row.issue_date = Set(v);
+        }
+        if let Some(v) = patch.invoice_number {
+            row.invoice_number = Set(v.map(|n| n.into_inner()));
+        }
+        if let Some(v) = patch.purchase_order {
+            row.purchase_order = Set(v);
+        }
+        if let Some(v) = patch.exchange_rate {
+            row.exchange_rate = Set(v.map(|r| ExactDecimal(r.rate())));
+        }
+        if let Some(v) = patch.notes {
+            row.notes = Set(v);
+        }
+        if let Some(v) = patch.budget_area_uid {
+            row.budget_area_uid = Set(v);
+        }
+        if let Some(v) = patch.vat_rate_id {
+            row.vat_rate_id = Set(v);
+        }
+        if let Some(v) = patch.payment_term_id {
+            row.payment_term_id = Set(v);
+        }
+        let updated = row.update(&self.txn).await.map_err(insert_error)?;
+        self.txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Moves the invoice to `status` with this payment date.
+    pub async fn set_status(
+        self,
+        status: InvoiceStatus,
+        payment_date: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<invoice::Model, DbErr> {
+        let mut row = self.next_version(now);
+        row.status = Set(status.as_str().to_owned());
+        row.payment_date = Set(payment_date);
+        let updated = row.update(&self.txn).await?;
+        self.txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes the invoice, and the idempotency records that would replay its creation.
+    pub async fn delete(self) -> Result<(), DbErr> {
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::InvoiceId.eq(self.row.id))
+            .exec(&self.txn)
+            .await?;
+        invoice::Entity::delete_by_id(self.row.id)
+            .exec(&self.txn)
+            .await?;
+        self.txn.commit().await
+    }
+}
