@@ -99,6 +99,12 @@ missing in this company); 403 (`invoices.create_other` needed where the user is 
 Account of the project); 412 (project archived, no job order, budget area, VAT rate, payment \
 term); 400 (duplicate `invoice_number` in the company). A failed request writes nothing.
 
+Every response with one invoice carries a strong `ETag`. Writes of one invoice take \
+`If-Match` and answer 412 when the invoice changed since that version was read; \
+`GET /api/invoices/{id}` answers 304 to an `If-None-Match` naming the current version. \
+Concurrent writes of one invoice run one after the other, each checked against the state the \
+previous one left.
+
 Money (`value`, `exchange_rate`) travels as JSON numbers and is exact: never a float. \
 Every response carries `x-request-id` (the client's own, if it sent a valid one).";
 

@@ -254,12 +254,29 @@ impl TestApp {
         token: &str,
         body: Option<&Value>,
     ) -> Reply {
+        self.call_with_headers(company, method, path, token, body, &[])
+            .await
+    }
+
+    /// Any call, with these headers besides the usual ones.
+    pub async fn call_with_headers(
+        &self,
+        company: &str,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, self.url(path))
             .bearer_auth(token)
             .header("Wethod-Company", company)
             .header("Wethod-Version", VERSION);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(body);
         }

@@ -4,7 +4,11 @@
 mod auth;
 mod cli;
 mod concurrency;
+mod concurrent_writes;
+mod conditional_requests;
+mod constraints;
 mod create_invoice;
+mod create_paths;
 mod errors;
 mod helpers;
 mod idempotency;
