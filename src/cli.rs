@@ -56,6 +56,19 @@ pub struct ServeArgs {
     /// With several nodes on one PostgreSQL, keep nodes × size under its `max_connections`.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 0)]
     pub database_pool_size: u32,
+    /// Longest a request head (request line and headers) may take to arrive, in seconds; the
+    /// connection is dropped after.
+    #[arg(long, env = "HEAD_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub head_timeout_secs: u64,
+    /// Open connections at most; more wait in the listen backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Open connections at most from one client IP address; more are closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_client: u32,
+    /// Streams one HTTP/2 connection may have open at once.
+    #[arg(long, env = "HTTP2_MAX_STREAMS", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub http2_max_streams: u32,
 }
 
 impl ServeArgs {
@@ -64,6 +77,12 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
             rate_limit_per_minute: std::num::NonZeroU32::new(self.rate_limit_per_minute),
+            connections: crate::config::ConnectionLimits {
+                head_timeout: std::time::Duration::from_secs(self.head_timeout_secs),
+                max_connections: self.max_connections as usize,
+                max_connections_per_client: self.max_connections_per_client as usize,
+            },
+            http2_max_streams: self.http2_max_streams,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Settings shared by every command, from flags or the environment.
 
+pub use crate::connections::ConnectionLimits;
 use crate::store::database::DEFAULT_DATABASE_URL;
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -46,6 +47,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Requests per minute per token (429 above); `None` is no limit.
     pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// How long a request head may take, and how many connections may be open.
+    pub connections: ConnectionLimits,
+    /// Streams one HTTP/2 connection may have open at once (more are refused).
+    pub http2_max_streams: u32,
 }
 
 impl Default for Limits {
@@ -54,6 +59,8 @@ impl Default for Limits {
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             rate_limit_per_minute: None,
+            connections: ConnectionLimits::default(),
+            http2_max_streams: 32,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::api::{self, AppState, middleware};
 use crate::config::{Limits, Settings};
+use crate::connections::GuardedAcceptor;
 use crate::store::database;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -45,7 +46,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    acceptor: GuardedAcceptor<TcpAcceptor>,
     port: u16,
     db: DatabaseConnection,
     limits: Limits,
@@ -72,7 +73,7 @@ impl Application {
             .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
             .ok_or_else(|| anyhow::anyhow!("could not read the bound port of {bind}"))?;
         Ok(Application {
-            acceptor,
+            acceptor: GuardedAcceptor::new(acceptor, limits.connections),
             port,
             db,
             limits,
@@ -93,6 +94,8 @@ impl Application {
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.limits.request_timeout)
+            .http2_max_concurrent_streams(self.limits.http2_max_streams)
+            .http2_max_header_list_size(api::edge::MAX_HEADER_BYTES as u32)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await?;
         housekeeping.abort();

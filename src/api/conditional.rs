@@ -29,15 +29,26 @@ impl EntityTag {
     }
 }
 
-const ENTITY_TAGS: &str = "must be `*` or a comma-separated list of entity tags (\"1-2\")";
+const ENTITY_TAGS: &str =
+    "must be `*` or a comma-separated list of entity tags (\"1-2\"), at most 1024 characters";
+
+/// The longest `If-Match` or `If-None-Match` taken.
+const MAX_LENGTH: usize = 1024;
+
+/// What [`is_entity_tag_list`] accepts, for the spec.
+const PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$"#;
 
 /// Whether `value` is `*` or a list of entity tags (`"…"` or `W/"…"`, visible ASCII but `"`
-/// inside the quotes), as RFC 9110 writes them. The `headers` crate skips elements that
+/// inside the quotes, separated by commas and spaces), as RFC 9110 writes them: exactly what
+/// [`PATTERN`] says. The `headers` crate skips elements that
 /// don't parse; a client that sent one made a mistake it should hear about.
 fn is_entity_tag_list(value: &str) -> bool {
-    value.trim() == "*"
+    if value.len() > MAX_LENGTH {
+        return false;
+    }
+    value == "*"
         || value.split(',').all(|element| {
-            let element = element.trim();
+            let element = element.trim_matches(' ');
             let quoted = element.strip_prefix("W/").unwrap_or(element);
             quoted.len() >= 2
                 && quoted.starts_with('"')
@@ -59,7 +70,8 @@ fn decode<H: Header>(value: &str) -> Result<H, &'static str> {
 
 fn entity_tags_schema(example: &str) -> MetaSchemaRef {
     let mut schema = MetaSchema::new("string");
-    schema.max_length = Some(1024);
+    schema.max_length = Some(MAX_LENGTH);
+    schema.pattern = Some(PATTERN.to_owned());
     schema.example = Some(serde_json::Value::String(example.into()));
     MetaSchemaRef::Inline(Box::new(schema))
 }
@@ -144,6 +156,8 @@ mod tests {
         for ok in ["*", "\"a\"", "W/\"a\"", "\"a\", W/\"b\"", "\"\""] {
             assert!(IfMatch::parse_from_parameter(ok).is_ok(), "{ok}");
         }
+        let long = format!("\"{}\"", "a".repeat(MAX_LENGTH));
+        assert!(IfMatch::parse_from_parameter(&long).is_err());
         for bad in [
             "",
             "7-3",

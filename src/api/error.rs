@@ -48,10 +48,14 @@ pub enum ErrorKey {
     PreconditionFailure,
     /// 413
     PayloadTooLarge,
+    /// 414
+    UriTooLong,
     /// 415
     UnsupportedMediaType,
     /// 429
     TooManyRequests,
+    /// 431
+    HeadersTooLarge,
     /// 500
     InternalError,
     /// 503
@@ -70,9 +74,16 @@ pub struct ErrorBody {
     pub key: ErrorKey,
     /// Human-readable message describing the error
     pub message: String,
-    /// List of validation errors (with `invalid_data` only)
+    /// List of validation errors (with `invalid_data` only): the first 20 of the request
     pub failures: Option<Vec<Failure>>,
+    /// How many more validation errors the request had than `failures` lists (present only
+    /// when some were left out)
+    pub omitted_failures: Option<u64>,
 }
+
+/// The most entries of `failures` in one answer: a request can't make its answer much larger
+/// than itself.
+pub const MAX_FAILURES: usize = 20;
 
 /// Documents the error responses of every operation. Never built: the responses themselves are
 /// made by [`ApiError`], whose spec entry this is.
@@ -182,6 +193,15 @@ pub enum ApiError {
     /// 415 `unsupported_media_type`.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 414 `uri_too_long`: path and query over this many bytes.
+    #[error("URI too long")]
+    UriTooLong(usize),
+    /// 431 `headers_too_large`: more headers, or more bytes of them, than allowed.
+    #[error("request headers too large")]
+    HeadersTooLarge {
+        max_headers: usize,
+        max_bytes: usize,
+    },
     /// 429 `too_many_requests`: the token's budget is spent; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -211,6 +231,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -242,6 +264,20 @@ impl ApiError {
             ApiError::UnsupportedMediaType => (
                 ErrorKey::UnsupportedMediaType,
                 "Send the body as JSON with 'Content-Type: application/json'.".into(),
+            ),
+            ApiError::UriTooLong(max) => (
+                ErrorKey::UriTooLong,
+                format!("The URI (path and query string) is longer than {max} bytes."),
+            ),
+            ApiError::HeadersTooLarge {
+                max_headers,
+                max_bytes,
+            } => (
+                ErrorKey::HeadersTooLarge,
+                format!(
+                    "The request has more than {max_headers} headers or more than {max_bytes} \
+                     bytes of them."
+                ),
             ),
             ApiError::TooManyRequests { retry_after_secs } => (
                 ErrorKey::TooManyRequests,
@@ -284,14 +320,21 @@ impl ApiError {
     /// The body as the spec's `Error` object.
     pub fn error_body(&self) -> ErrorBody {
         let (key, message) = self.key_and_message();
-        let failures = match self {
-            ApiError::InvalidData(failures) => Some(failures.clone()),
-            _ => None,
+        let (failures, omitted_failures) = match self {
+            ApiError::InvalidData(failures) => {
+                let omitted = failures.len().saturating_sub(MAX_FAILURES);
+                (
+                    Some(failures.iter().take(MAX_FAILURES).cloned().collect()),
+                    (omitted > 0).then_some(omitted as u64),
+                )
+            }
+            _ => (None, None),
         };
         ErrorBody {
             key,
             message,
             failures,
+            omitted_failures,
         }
     }
 }

@@ -25,9 +25,10 @@ fn new_request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Gives every request an id (the client's, if acceptable), a log span carrying it, a deadline
-/// (503 when it passes: a slow client or a stuck database can't hold a worker forever), and a
-/// log line when it ends; sends the id back in `x-request-id`.
+/// Gives every request an id (the client's, if acceptable), a log span carrying it, the edge's
+/// bounds (`edge::refusal`), a deadline (503 when it passes: a slow client or a stuck database
+/// can't hold a worker forever), and a log line when it ends; sends the id back in
+/// `x-request-id`, with the security headers.
 pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -48,7 +49,14 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         .unwrap_or_else(|| Limits::default().request_timeout);
     let routes = state.map(|state| Arc::clone(&state.routes));
     let path = req.uri().path().to_owned();
+    let authenticated = req
+        .headers()
+        .contains_key(poem::http::header::AUTHORIZATION);
+    let refused = super::edge::refusal(&req);
     let mut response = async move {
+        if let Some(refusal) = refused {
+            return poem::error::ResponseError::as_response(&refusal);
+        }
         match tokio::time::timeout(timeout, next.call(req)).await {
             Ok(Ok(response)) => response.into_response(),
             Ok(Err(err)) => json_error(err),
@@ -60,6 +68,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    super::edge::add_security_headers(&mut response, authenticated);
     if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
         && let Some(allow) = routes.as_ref().and_then(|r| r.allow(&path))
         && let Ok(value) = HeaderValue::from_str(allow)

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod conditional;
 pub mod custom_methods;
+pub mod edge;
 pub mod error;
 pub mod filters;
 pub mod health;

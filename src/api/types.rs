@@ -40,10 +40,10 @@ pub fn exchange_rate_from_json(value: &Value) -> Result<ExchangeRate, String> {
     decimal_from_json(value).and_then(|d| ExchangeRate::new(d).map_err(|e| e.0))
 }
 
-/// A calendar date from a JSON string `YYYY-MM-DD`.
+/// An invoice's date from a JSON string `YYYY-MM-DD`, 1900-01-01 to 2999-12-31.
 pub fn date_from_json(value: &Value) -> Result<NaiveDate, String> {
     match value {
-        Value::String(s) => crate::domain::invoice::parse_date(s),
+        Value::String(s) => crate::domain::invoice::parse_invoice_date(s),
         other => Err(format!("must be a string, not {}", json_type_name(other))),
     }
 }
@@ -177,7 +177,7 @@ wire_type!(
     |v: &Value| decimal_from_json(v).map(Percentage)
 );
 
-/// A calendar date, `YYYY-MM-DD` on the wire.
+/// An invoice's calendar date, `YYYY-MM-DD` on the wire, from 1900-01-01 to 2999-12-31.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
@@ -186,6 +186,8 @@ wire_type!(
     "date",
     {
         let mut schema = MetaSchema::new_with_format("string", "date");
+        // The years the dates may have (1900–2999), as a pattern: OpenAPI has no date bounds.
+        schema.pattern = Some("^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$".into());
         schema.example = Some(Value::String("2024-06-15".into()));
         MetaSchemaRef::Inline(Box::new(schema))
     },

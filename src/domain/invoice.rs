@@ -114,6 +114,33 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| "must be a real calendar date written YYYY-MM-DD".into())
 }
 
+/// The first and last dates an invoice may carry (issue and payment dates): wide enough for
+/// any real invoice, narrow enough that a typo (`0024`, `9999`) is caught.
+pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+pub const LATEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2999, 12, 31).expect("a date");
+
+/// An invoice's date: a calendar date `YYYY-MM-DD` from 1900-01-01 to 2999-12-31.
+pub fn parse_invoice_date(raw: &str) -> Result<NaiveDate, String> {
+    let date = parse_date(raw)?;
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!("must be between {EARLIEST_DATE} and {LATEST_DATE}"))
+    }
+}
+
+/// Whether a payment date may go with an issue date: not before it.
+pub fn paid_after_issue(
+    issue_date: NaiveDate,
+    payment_date: NaiveDate,
+) -> Result<(), &'static str> {
+    if payment_date < issue_date {
+        Err("The payment date is before the invoice's issue date.")
+    } else {
+        Ok(())
+    }
+}
+
 /// A positive database id, as clients send for every reference.
 pub fn positive_id(raw: i64) -> Result<i64, String> {
     if raw >= 1 {
@@ -161,6 +188,11 @@ mod tests {
     #[test]
     fn dates_must_be_real_and_exact() {
         assert!(parse_date("2024-02-29").is_ok());
+        assert!(parse_invoice_date("1900-01-01").is_ok());
+        assert!(parse_invoice_date("2999-12-31").is_ok());
+        assert!(parse_invoice_date("1899-12-31").is_err());
+        assert!(parse_invoice_date("0001-01-01").is_err());
+        assert!(parse_invoice_date("9999-12-31").is_err());
         assert!(parse_date("2023-02-29").is_err());
         assert!(parse_date("2024-2-9").is_err());
         assert!(parse_date("2024-02-290").is_err());

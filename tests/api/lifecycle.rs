@@ -252,3 +252,92 @@ async fn a_deleted_invoices_number_and_idempotency_key_are_free_again() {
     );
     w.invoice(json!({ "invoice_number": "N-1" })).await;
 }
+
+#[tokio::test]
+async fn invoice_dates_stay_between_1900_and_2999() {
+    let w = World::new().await;
+    let manager = w
+        .member("manager", &[InvoicesEditOther, InvoicesEditSent])
+        .await;
+    let id = w.invoice(json!({ "issue_date": "1900-01-01" })).await;
+    for date in ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"] {
+        let reply = act(
+            &w,
+            &manager,
+            id,
+            "set-paid",
+            Some(json!({ "payment_date": date })),
+        )
+        .await;
+        assert_eq!(reply.failed_fields(), ["payment_date"], "{date}");
+        let created = w
+            .create_as(&w.pm, &w.body_with(json!({ "issue_date": date })))
+            .await;
+        assert_eq!(created.failed_fields(), ["issue_date"], "{date}");
+    }
+    let paid = act(
+        &w,
+        &manager,
+        id,
+        "set-paid",
+        Some(json!({ "payment_date": "2999-12-31" })),
+    )
+    .await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+}
+
+#[tokio::test]
+async fn an_invoice_is_never_paid_before_it_was_issued() {
+    let w = World::new().await;
+    let manager = w
+        .member("manager", &[InvoicesEditOther, InvoicesEditSent])
+        .await;
+    let id = w.invoice(json!({ "issue_date": "2024-06-15" })).await;
+    let early = act(
+        &w,
+        &manager,
+        id,
+        "set-paid",
+        Some(json!({ "payment_date": "2024-06-14" })),
+    )
+    .await;
+    let body = early.assert_error(412, "precondition_failure");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("before"),
+        "{body}"
+    );
+    assert_eq!(w.app.stored_invoice(id).await.status, "draft");
+
+    let same_day = act(
+        &w,
+        &manager,
+        id,
+        "set-paid",
+        Some(json!({ "payment_date": "2024-06-15" })),
+    )
+    .await;
+    assert_eq!(same_day.status, 200, "{}", same_day.text);
+    // Moving the issue date of a paid invoice past its payment date is refused the same way.
+    let path = format!("/api/invoices/{id}");
+    let moved = w
+        .call(
+            Method::PATCH,
+            &path,
+            &manager,
+            Some(&json!({ "issue_date": "2024-06-16" })),
+        )
+        .await;
+    moved.assert_error(412, "precondition_failure");
+    let kept = w
+        .call(
+            Method::PATCH,
+            &path,
+            &manager,
+            Some(&json!({ "issue_date": "2024-06-01" })),
+        )
+        .await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+}

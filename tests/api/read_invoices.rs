@@ -245,8 +245,8 @@ async fn every_filter_operator_works_on_every_filter() {
 #[tokio::test]
 async fn payment_date_and_updated_at_filters_work() {
     let w = World::new().await;
-    let a = w.invoice(json!({})).await;
-    let b = w.invoice(json!({})).await;
+    let a = w.invoice(json!({ "issue_date": "2024-01-01" })).await;
+    let b = w.invoice(json!({ "issue_date": "2024-01-01" })).await;
     let paid = w
         .member(
             "payer",

@@ -7,7 +7,7 @@ use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
-use crate::domain::invoice::InvoiceStatus;
+use crate::domain::invoice::{InvoiceStatus, paid_after_issue};
 use crate::domain::permission::{Action, Permission};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use entity::invoice;
@@ -70,6 +70,10 @@ pub async fn transition(
         Transition::SetUnpaid => (status.unpay(), None),
     };
     let next = next.map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+    if let Some(paid_on) = payment_date {
+        paid_after_issue(invoice.issue_date, paid_on)
+            .map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+    }
     let now = Utc::now().trunc_subsecs(3);
     let row = locked.set_status(next, payment_date, now).await?;
     Tagged::try_from(row)

@@ -7,7 +7,7 @@ use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
-use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
+use crate::domain::invoice::{InvoicePatch, InvoiceStatus, paid_after_issue};
 use crate::domain::permission::Action;
 use crate::store::invoices as store;
 use chrono::{SubsecRound, Utc};
@@ -55,6 +55,11 @@ pub async fn update(
     }
     checks::project_is_open(&target)?;
     checks::references_are_usable(usable)?;
+    if let Some(paid_on) = invoice.payment_date {
+        let issue_date = patch.issue_date.unwrap_or(invoice.issue_date);
+        paid_after_issue(issue_date, paid_on)
+            .map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+    }
 
     let now = Utc::now().trunc_subsecs(3);
     match locked.update(patch, now).await {

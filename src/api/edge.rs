@@ -1,0 +1,97 @@
+//! What every request must respect before any route sees it, and what every answer carries:
+//! bounds on the URI and the headers, headers that must come once, and the security headers.
+//!
+//! The HTTP layer refuses by itself, with an empty body, what it can't parse or hold: a
+//! malformed request, a URI over 65,534 bytes, more than 100 headers, a head over its buffer
+//! (about 400 KiB). The bounds here are well inside those, so that every request a client can
+//! reasonably send and get wrong is answered in the contract's JSON shape instead.
+
+use super::error::{ApiError, Failure};
+use super::params::query_pairs;
+use poem::Request;
+use poem::http::{HeaderValue, header};
+use std::collections::HashMap;
+
+/// The longest URI taken, path and query string together (414 above).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most headers a request may have (431 above).
+pub const MAX_HEADERS: usize = 64;
+/// The most bytes of headers, names and values together, a request may have (431 above).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The most times one query parameter may be sent (`?issue_date=gte:…&issue_date=lt:…`; 400
+/// above): every value of a filter becomes a condition of a query, so the work a request asks
+/// for stays small.
+pub const MAX_REPEATS: usize = 10;
+/// The headers that mean one thing and so may be sent only once (400 otherwise).
+pub const SINGLE_HEADERS: [&str; 3] = ["Authorization", "Wethod-Company", "Wethod-Version"];
+
+/// The refusal a request earns before routing, if any: a header sent twice that may come once,
+/// or a query parameter sent more than [`MAX_REPEATS`] times (400, naming each); a URI over
+/// [`MAX_URI_BYTES`] (414); too many headers or bytes of them (431).
+pub fn refusal(request: &Request) -> Option<ApiError> {
+    let headers = request.headers();
+    let mut failures: Vec<Failure> = SINGLE_HEADERS
+        .iter()
+        .filter(|name| headers.get_all(**name).iter().nth(1).is_some())
+        .map(|name| Failure::new(*name, "must be sent once"))
+        .collect();
+    failures.extend(over_repeated(request));
+    if !failures.is_empty() {
+        return Some(ApiError::InvalidData(failures));
+    }
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return Some(ApiError::UriTooLong(MAX_URI_BYTES));
+    }
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    (headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES).then_some(
+        ApiError::HeadersTooLarge {
+            max_headers: MAX_HEADERS,
+            max_bytes: MAX_HEADER_BYTES,
+        },
+    )
+}
+
+/// A failure for each query parameter sent more than [`MAX_REPEATS`] times, in order of
+/// first appearance.
+fn over_repeated(request: &Request) -> Vec<Failure> {
+    let mut order: Vec<String> = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (name, _) in query_pairs(request) {
+        let count = counts.entry(name.clone()).or_insert(0);
+        *count += 1;
+        if *count == MAX_REPEATS + 1 {
+            order.push(name);
+        }
+    }
+    order
+        .into_iter()
+        .map(|name| {
+            let count = counts.get(&name).copied().unwrap_or_default();
+            let message =
+                format!("may be sent at most {MAX_REPEATS} times (it was sent {count} times)");
+            Failure::new(name, message)
+        })
+        .collect()
+}
+
+/// Adds the headers every answer carries: `X-Content-Type-Options: nosniff` (a browser must
+/// not guess another type than the one declared), and `Cache-Control: no-store` on answers to
+/// requests that carried credentials (company data must not sit in shared or browser caches),
+/// unless the answer set its own.
+pub fn add_security_headers(response: &mut poem::Response, authenticated: bool) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
