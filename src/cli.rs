@@ -66,6 +66,11 @@ pub struct ServeArgs {
     /// Open connections at most from one client IP address; more are closed at once.
     #[arg(long, env = "MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections_per_client: u32,
+    /// A web origin whose pages may call the API from a browser (CORS), such as
+    /// `https://app.example.com`; repeat the flag, or separate origins with commas in the
+    /// variable. None by default: browsers then refuse cross-origin calls.
+    #[arg(long = "cors-allow-origin", env = "CORS_ALLOW_ORIGINS", value_delimiter = ',', value_parser = crate::config::parse_origin)]
+    pub cors_allow_origins: Vec<String>,
     /// Streams one HTTP/2 connection may have open at once.
     #[arg(long, env = "HTTP2_MAX_STREAMS", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub http2_max_streams: u32,
@@ -315,6 +320,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = Settings {
                 database_pool_size: std::num::NonZeroU32::new(args.database_pool_size),
+                cors_allowed_origins: args.cors_allow_origins.clone(),
                 ..Settings::new(Some(database_url.clone()), &args.bind, args.limits())
             };
             let app = Application::build(&settings).await?;

@@ -25,6 +25,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Database connections of this node at most; `None` is the backend's default.
     pub database_pool_size: Option<NonZeroU32>,
+    /// Web origins whose pages may call the API from a browser (CORS); none by default.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Settings {
@@ -34,7 +36,30 @@ impl Settings {
             bind: bind.into(),
             limits,
             database_pool_size: None,
+            cors_allowed_origins: Vec::new(),
         }
+    }
+}
+
+/// A web origin as browsers send it in `Origin`: `http` or `https`, a host, an optional port,
+/// nothing after (`https://app.example.com`, `http://localhost:3000`).
+pub fn parse_origin(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("{raw:?} is not an origin: it must start with https:// or http://")
+        })?;
+    let well_formed = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if well_formed {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!(
+            "{raw:?} is not an origin: a scheme, a host and an optional port, with no path"
+        ))
     }
 }
 
@@ -61,6 +86,33 @@ impl Default for Limits {
             rate_limit_per_minute: None,
             connections: ConnectionLimits::default(),
             http2_max_streams: 32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_a_scheme_a_host_and_a_port_at_most() {
+        for ok in [
+            "https://app.example.com",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(parse_origin(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "app.example.com",
+            "https://",
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "ftp://x",
+            "*",
+            "https://a b",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }
 }

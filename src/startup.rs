@@ -6,7 +6,7 @@ use crate::connections::GuardedAcceptor;
 use crate::store::database;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::CatchPanic;
+use poem::middleware::{CatchPanic, Cors};
 use poem::web::Html;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 use sea_orm::DatabaseConnection;
@@ -15,8 +15,38 @@ use std::time::Duration;
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// Every route of the service, wrapped in the middleware every request goes through.
-pub fn routes(state: AppState) -> impl Endpoint {
+/// The headers a browser page may send and read across origins: those of the contract.
+const CORS_REQUEST_HEADERS: [&str; 8] = [
+    "Authorization",
+    "Content-Type",
+    "Wethod-Company",
+    "Wethod-Version",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "x-request-id",
+];
+const CORS_RESPONSE_HEADERS: [&str; 5] = [
+    "Location",
+    "ETag",
+    "Idempotent-Replayed",
+    "x-request-id",
+    "x-ratelimit-retry-after",
+];
+
+/// CORS for these origins: preflights answered, the contract's headers allowed and exposed.
+fn cors(origins: &[String]) -> Cors {
+    Cors::new()
+        .allow_origins(origins.iter().map(String::as_str))
+        .allow_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allow_headers(CORS_REQUEST_HEADERS)
+        .expose_headers(CORS_RESPONSE_HEADERS)
+        .max_age(600)
+}
+
+/// Every route of the service, wrapped in the middleware every request goes through. With
+/// `cors_origins`, pages of those origins may call the API from a browser.
+pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<> {
     let docs = Html(state.spec.swagger_ui_html.clone());
     let json = state.spec.json.clone();
     let yaml = state.spec.yaml();
@@ -39,6 +69,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         )
         .around(middleware::custom_methods)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
+        .with_if(!cors_origins.is_empty(), cors(cors_origins))
         .around(middleware::request_id)
         // Outermost, so that every layer above can read the state (limits, database).
         .data(state)
@@ -50,6 +81,7 @@ pub struct Application {
     port: u16,
     db: DatabaseConnection,
     limits: Limits,
+    cors_origins: Vec<String>,
 }
 
 impl Application {
@@ -57,7 +89,14 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db =
             database::open_with_pool(&settings.database_url, settings.database_pool_size).await?;
-        Self::with_database(db, &settings.bind, settings.limits).await
+        let app = Self::with_database(db, &settings.bind, settings.limits).await?;
+        Ok(app.with_cors_origins(settings.cors_allowed_origins.clone()))
+    }
+
+    /// Lets pages of these web origins call the API from a browser (CORS).
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors_origins = origins;
+        self
     }
 
     /// Binds the address for an already opened database.
@@ -77,6 +116,7 @@ impl Application {
             port,
             db,
             limits,
+            cors_origins: Vec::new(),
         })
     }
 
@@ -90,7 +130,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = AppState::new(self.db.clone(), self.limits);
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
-        let app = routes(state);
+        let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.limits.request_timeout)

@@ -408,6 +408,10 @@ pub fn from_poem_error(err: poem::Error) -> ApiError {
     }
     match err.status() {
         StatusCode::NOT_FOUND => ApiError::NotFound("No such route.".into()),
+        // CORS: an origin, method or header the operator did not allow.
+        StatusCode::FORBIDDEN => {
+            ApiError::Forbidden(format!("Cross-origin request refused: {err}."))
+        }
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(None),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,

@@ -107,7 +107,14 @@ impl<'a, T: ParseFromParameter + Send, L: ParamLocation> ApiExtractor<'a> for Pa
     }
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
-        Some(T::schema_ref())
+        let mut schema = T::schema_ref();
+        // A repeatable parameter is refused past this many values (`edge::refusal`).
+        if let MetaSchemaRef::Inline(inline) = &mut schema
+            && inline.ty == "array"
+        {
+            inline.max_items = Some(super::edge::MAX_REPEATS);
+        }
+        Some(schema)
     }
 
     async fn from_request(

@@ -317,3 +317,61 @@ async fn every_answer_says_nosniff_and_authenticated_ones_are_not_stored() {
         );
     }
 }
+
+async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> Reply {
+    let response = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/invoices"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type,wethod-company,wethod-version",
+        )
+        .send()
+        .await
+        .expect("sent");
+    Reply::from(response).await
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_so_a_preflight_is_a_405() {
+    let app = spawn_app_with(Limits::default()).await;
+    let reply = preflight(&app, "https://app.example.com").await;
+    assert_json_error_with_request_id(&reply, 405, "method_not_allowed");
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn an_allowed_origin_gets_its_preflight_and_others_are_refused() {
+    let app = crate::helpers::spawn_app_with_cors(&["https://app.example.com"]).await;
+    let ok = preflight(&app, "https://app.example.com").await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    let methods = ok
+        .header("access-control-allow-methods")
+        .unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let health = Reply::from(
+        app.client
+            .get(app.url("/health"))
+            .header("Origin", "https://app.example.com")
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert_eq!(
+        health.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    let exposed = health
+        .header("access-control-expose-headers")
+        .unwrap_or_default();
+    assert!(exposed.to_lowercase().contains("etag"), "{exposed}");
+    let other = preflight(&app, "https://evil.example").await;
+    assert_json_error_with_request_id(&other, 403, "forbidden");
+}

@@ -94,13 +94,28 @@ pub async fn spawn_app_with(limits: Limits) -> TestApp {
 /// The app with these limits and a pool of at most `pool_size` connections (`None`: the
 /// default), shared with the test's own queries.
 pub async fn spawn_app_configured(limits: Limits, pool_size: Option<NonZeroU32>) -> TestApp {
+    spawn_app_full(limits, pool_size, Vec::new()).await
+}
+
+/// The app with the default limits, letting pages of these origins call it (CORS).
+pub async fn spawn_app_with_cors(origins: &[&str]) -> TestApp {
+    let origins = origins.iter().map(|o| (*o).to_owned()).collect();
+    spawn_app_full(Limits::default(), None, origins).await
+}
+
+async fn spawn_app_full(
+    limits: Limits,
+    pool_size: Option<NonZeroU32>,
+    cors_origins: Vec<String>,
+) -> TestApp {
     let fresh = fresh_database().await;
     let db = database::open_with_pool(&fresh.url, pool_size)
         .await
         .expect("database opens");
     let app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
         .await
-        .expect("server binds");
+        .expect("server binds")
+        .with_cors_origins(cors_origins);
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
