@@ -37,7 +37,7 @@ pub struct JsonBody<T> {
 }
 
 impl<T: JsonObjectBody> JsonBody<T> {
-    fn from_map(map: Map<String, Value>) -> Self {
+    pub(crate) fn from_map(map: Map<String, Value>) -> Self {
         let digest = serde_json::to_vec(&map)
             .map(|bytes| crate::domain::token::sha256_hex(&bytes))
             .unwrap_or_default();

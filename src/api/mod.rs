@@ -14,6 +14,8 @@ pub mod invoices;
 pub mod middleware;
 pub mod paging;
 pub mod params;
+#[cfg(test)]
+mod parsing_fuzz;
 pub mod rate_limit;
 pub mod reference;
 pub mod shape;
