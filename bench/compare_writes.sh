@@ -4,10 +4,10 @@
 # (postgres: run it through tests/with-postgres.sh). For each binary, two rounds, each on a
 # fresh database seeded by `demo`: POST /api/invoices (the create), then PATCH of distinct
 # invoices, PATCH of one hot invoice (every connection on the same row), and :send of distinct
-# drafts, each with wrk at concurrency 16 for DURATION seconds (default 5; the creates run twice as long). Prints one
-# Markdown row per binary, round and measurement. Build each binary in a target directory of
-# its own: two checkouts sharing one mixed up the workspace's path crates (a build of one ran
-# the other's migrations).
+# drafts, each with wrk at concurrency 16 for DURATION seconds (default 5; the creates run
+# twice as long). Prints one Markdown row per binary, round and measurement. Build each binary
+# in a target directory of its own: two checkouts sharing one mixed up the workspace's path
+# crates (a build of one ran the other's migrations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$1 after=$2 which=$3

@@ -14,6 +14,22 @@ fn host_port(address: &str) -> &str {
     address.trim_start_matches("http://")
 }
 
+/// The status line of the answer to `GET uri`, sent over a plain TCP connection.
+async fn raw_status_line(address: &str, uri: &str) -> String {
+    let mut stream = TcpStream::connect(host_port(address))
+        .await
+        .expect("connects");
+    let request = format!("GET {uri} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("sent");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[track_caller]
 fn assert_json_error_with_request_id(reply: &Reply, status: u16, key: &str) -> serde_json::Value {
     let body = reply.assert_error(status, key);
@@ -32,12 +48,15 @@ async fn a_filter_repeated_hundreds_of_times_is_a_400_naming_it_and_the_server_s
     for (name, value) in [("project_id", "1"), ("issue_date", "gte:2024-01-01")] {
         for repeats in [11, 700, 750, 1_000, 5_000] {
             let query = vec![format!("{name}={value}"); repeats].join("&");
-            if query.len() > 60_000 {
-                continue; // Beyond what the HTTP layer reads at all (see the URI test).
+            let uri = format!("/api/invoices?{query}");
+            if uri.len() > 65_534 {
+                // Past what the HTTP layer reads at all: its own bare 414 (README, Limits).
+                // Sent by hand: the test's HTTP client refuses to build such a URI.
+                let status_line = raw_status_line(&w.app.address, &uri).await;
+                assert!(status_line.starts_with("HTTP/1.1 414"), "{status_line}");
+                continue;
             }
-            let reply = w
-                .call(Method::GET, &format!("/api/invoices?{query}"), &w.pm, None)
-                .await;
+            let reply = w.call(Method::GET, &uri, &w.pm, None).await;
             let body = assert_json_error_with_request_id(&reply, 400, "invalid_data");
             assert_eq!(
                 body["failures"][0]["field"], name,
