@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_keys;
 mod m20261130_000003_invoice_version;
+mod m20261130_000004_list_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261125_000002_idempotency_keys::Migration),
             Box::new(m20261130_000003_invoice_version::Migration),
+            Box::new(m20261130_000004_list_indexes::Migration),
         ]
     }
 }

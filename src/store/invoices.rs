@@ -348,6 +348,11 @@ pub async fn list(
     company_id: i64,
     query: &ListQuery,
 ) -> Result<Vec<invoice::Model>, DbErr> {
+    list_select(company_id, query).all(db).await
+}
+
+/// The query of [`list`], to run or to explain.
+pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoice::Entity> {
     let mut condition = Condition::all().add(invoice::Column::CompanyId.eq(company_id));
     if let Some(user_id) = query.only_projects_of {
         let own_projects = Query::select()
@@ -379,12 +384,10 @@ pub async fn list(
         offset: query.offset,
     };
     page_of(
-        db,
         invoice::Entity::find().filter(condition),
         invoice::Column::Id,
         page,
     )
-    .await
 }
 
 #[cfg(test)]

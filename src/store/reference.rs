@@ -13,18 +13,8 @@ pub struct Page {
 }
 
 /// One page of `query`, in the order of `id`.
-pub(super) async fn page_of<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    query: Select<E>,
-    id: E::Column,
-    page: Page,
-) -> Result<Vec<E::Model>, DbErr> {
-    query
-        .order_by_asc(id)
-        .limit(page.limit)
-        .offset(page.offset)
-        .all(db)
-        .await
+pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Page) -> Select<E> {
+    query.order_by_asc(id).limit(page.limit).offset(page.offset)
 }
 
 pub async fn projects(
@@ -33,7 +23,7 @@ pub async fn projects(
     page: Page,
 ) -> Result<Vec<project::Model>, DbErr> {
     let query = project::Entity::find().filter(project::Column::CompanyId.eq(company_id));
-    page_of(db, query, project::Column::Id, page).await
+    page_of(query, project::Column::Id, page).all(db).await
 }
 
 /// Budget areas of the company's projects, of one project when `project_id` is given.
@@ -49,7 +39,7 @@ pub async fn budget_areas(
     if let Some(project_id) = project_id {
         query = query.filter(budget_area::Column::ProjectId.eq(project_id));
     }
-    page_of(db, query, budget_area::Column::Id, page).await
+    page_of(query, budget_area::Column::Id, page).all(db).await
 }
 
 pub async fn vat_rates(
@@ -58,7 +48,7 @@ pub async fn vat_rates(
     page: Page,
 ) -> Result<Vec<vat_rate::Model>, DbErr> {
     let query = vat_rate::Entity::find().filter(vat_rate::Column::CompanyId.eq(company_id));
-    page_of(db, query, vat_rate::Column::Id, page).await
+    page_of(query, vat_rate::Column::Id, page).all(db).await
 }
 
 pub async fn payment_terms(
@@ -67,5 +57,5 @@ pub async fn payment_terms(
     page: Page,
 ) -> Result<Vec<payment_term::Model>, DbErr> {
     let query = payment_term::Entity::find().filter(payment_term::Column::CompanyId.eq(company_id));
-    page_of(db, query, payment_term::Column::Id, page).await
+    page_of(query, payment_term::Column::Id, page).all(db).await
 }

@@ -15,6 +15,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod limits;
+mod list_plans;
 mod money;
 mod openapi_spec;
 mod permissions;

@@ -1,0 +1,44 @@
+//! Indexes for "this company's rows, in id order", the shape of every list: a page is then an
+//! index walk from the company's first row, not a sort of all the company's rows.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Each index: name, table, the columns that scope the list; `id` follows them.
+const INDEXES: [(&str, &str, &[&str]); 6] = [
+    ("ix_invoices_company_id", "invoices", &["company_id"]),
+    (
+        "ix_invoices_company_project_id",
+        "invoices",
+        &["company_id", "project_id"],
+    ),
+    ("ix_projects_company_id", "projects", &["company_id"]),
+    (
+        "ix_budget_areas_project_id",
+        "budget_areas",
+        &["project_id"],
+    ),
+    ("ix_vat_rates_company_id", "vat_rates", &["company_id"]),
+    (
+        "ix_payment_terms_company_id",
+        "payment_terms",
+        &["company_id"],
+    ),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (name, table, scope) in INDEXES {
+            let mut index = Index::create();
+            index.name(name).table(table).if_not_exists();
+            for column in scope {
+                index.col(*column);
+            }
+            manager.create_index(index.col("id").to_owned()).await?;
+        }
+        Ok(())
+    }
+}
