@@ -1,5 +1,8 @@
 //! Indexes for "this company's rows, in id order", the shape of every list: a page is then an
-//! index walk from the company's first row, not a sort of all the company's rows.
+//! index walk from the company's first row, not a sort of all the company's rows. The index of
+//! invoices by company and project replaces the one on `project_id` alone (every lookup of
+//! invoices by project is within a company), so a create maintains one index more, not two
+//! (BENCHMARKS.md measures what each costs).
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +34,16 @@ const INDEXES: [(&str, &str, &[&str]); 6] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Replaced by `ix_invoices_company_project_id`, which also keeps them in id order.
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_invoices_project")
+                    .table("invoices")
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         for (name, table, scope) in INDEXES {
             let mut index = Index::create();
             index.name(name).table(table).if_not_exists();
