@@ -8,7 +8,8 @@ use crate::store::invoices::{self as store, Usable};
 use entity::project;
 use sea_orm::ConnectionTrait;
 
-fn precondition(message: &str) -> ApiError {
+/// A 412 `precondition_failure` with this message.
+pub fn precondition(message: &str) -> ApiError {
     ApiError::PreconditionFailed(message.to_owned())
 }
 

@@ -1,22 +1,16 @@
 //! Deleting an invoice and moving it through its states: send, set paid, set unpaid. Each acts
 //! on the invoice as it is when the change commits (see `store::locked_invoice`).
 
+use super::checks::precondition;
 use super::model::Tagged;
-use super::read::locked_invoice_and_project;
+use super::read::{locked_invoice_and_project, status_of};
 use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
-use crate::domain::invoice::{InvoiceStatus, paid_after_issue};
+use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
 use chrono::{NaiveDate, SubsecRound, Utc};
-use entity::invoice;
-
-fn status_of(invoice: &invoice::Model) -> Result<InvoiceStatus, ApiError> {
-    InvoiceStatus::parse(&invoice.status).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("invoice {}: bad stored status", invoice.id))
-    })
-}
 
 /// Deletes an invoice: `invoices.delete` / `invoices.delete_other`, plus `invoices.edit_sent`
 /// once it is sent or paid.
@@ -69,10 +63,9 @@ pub async fn transition(
         Transition::SetPaid(date) => (status.pay(), Some(date)),
         Transition::SetUnpaid => (status.unpay(), None),
     };
-    let next = next.map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+    let next = next.map_err(precondition)?;
     if let Some(paid_on) = payment_date {
-        paid_after_issue(invoice.issue_date, paid_on)
-            .map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+        paid_after_issue(invoice.issue_date, paid_on).map_err(precondition)?;
     }
     let now = Utc::now().trunc_subsecs(3);
     let row = locked.set_status(next, payment_date, now).await?;

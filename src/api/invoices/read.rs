@@ -6,6 +6,7 @@ use crate::api::access::Caller;
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
 use crate::api::paging::Paging;
+use crate::domain::invoice::InvoiceStatus;
 use crate::domain::permission::{Action, Reach};
 use crate::store::invoices::{self as store, ListQuery};
 use crate::store::locked_invoice::{self, LockedInvoice};
@@ -64,6 +65,13 @@ async fn project_of(
                 invoice.id
             ))
         })
+}
+
+/// The status stored with an invoice; a value no status has is a fault of ours (500).
+pub fn status_of(invoice: &invoice::Model) -> Result<InvoiceStatus, ApiError> {
+    InvoiceStatus::parse(&invoice.status).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("invoice {}: bad stored status", invoice.id))
+    })
 }
 
 fn not_found(id: i64) -> ApiError {

@@ -2,12 +2,12 @@
 
 use super::checks::{self, References};
 use super::model::Tagged;
-use super::read::locked_invoice_and_project;
+use super::read::{locked_invoice_and_project, status_of};
 use crate::api::AppState;
 use crate::api::access::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
-use crate::domain::invoice::{InvoicePatch, InvoiceStatus, paid_after_issue};
+use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
 use crate::store::invoices as store;
 use chrono::{SubsecRound, Utc};
@@ -26,9 +26,7 @@ pub async fn update(
     let invoice = locked.row();
     caller.require_on(reach, Action::Edit, &project)?;
     conditional::require_match(if_match, &Tagged::etag_of(invoice))?;
-    let status = InvoiceStatus::parse(&invoice.status)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("invoice {id}: bad stored status")))?;
-    caller.require_edit_sent(status)?;
+    caller.require_edit_sent(status_of(invoice)?)?;
 
     // A budget area belongs to one project: check the one sent, or the kept one on a move.
     let moving = patch.project_id.filter(|p| *p != project.id);
@@ -57,8 +55,7 @@ pub async fn update(
     checks::references_are_usable(usable)?;
     if let Some(paid_on) = invoice.payment_date {
         let issue_date = patch.issue_date.unwrap_or(invoice.issue_date);
-        paid_after_issue(issue_date, paid_on)
-            .map_err(|why| ApiError::PreconditionFailed(why.to_owned()))?;
+        paid_after_issue(issue_date, paid_on).map_err(checks::precondition)?;
     }
 
     let now = Utc::now().trunc_subsecs(3);
