@@ -9,6 +9,7 @@ mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_keys;
 mod m20261130_000003_invoice_version;
 mod m20261130_000004_list_indexes;
+mod m20261130_000005_filter_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_idempotency_keys::Migration),
             Box::new(m20261130_000003_invoice_version::Migration),
             Box::new(m20261130_000004_list_indexes::Migration),
+            Box::new(m20261130_000005_filter_indexes::Migration),
         ]
     }
 }

@@ -11,8 +11,8 @@ use entity::{
 use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
-    Set, TransactionSession, TransactionTrait,
+    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
 /// The project with this id in this company; another company's project is not found.
@@ -313,6 +313,16 @@ pub async fn find_in_company(
         .await
 }
 
+/// The order of a list of invoices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// By id: the order of creation.
+    #[default]
+    Id,
+    /// By the last update, then by id: the order in which a syncing client sees changes.
+    UpdatedAt,
+}
+
 /// What `GET /api/invoices` asks for. Several filters on one field must all hold.
 #[derive(Debug, Default)]
 pub struct ListQuery {
@@ -322,6 +332,7 @@ pub struct ListQuery {
     pub issue_date: Vec<Filter<NaiveDate>>,
     pub payment_date: Vec<Filter<NaiveDate>>,
     pub updated_at: Vec<Filter<DateTime<Utc>>>,
+    pub order: ListOrder,
     pub limit: u64,
     pub offset: u64,
 }
@@ -342,7 +353,7 @@ fn compare<V: Into<sea_orm::Value> + Clone>(
     }
 }
 
-/// A page of the company's invoices, in id order.
+/// A page of the company's invoices, in the order asked for.
 pub async fn list(
     db: &impl ConnectionTrait,
     company_id: i64,
@@ -383,11 +394,11 @@ pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoic
         limit: query.limit,
         offset: query.offset,
     };
-    page_of(
-        invoice::Entity::find().filter(condition),
-        invoice::Column::Id,
-        page,
-    )
+    let mut select = invoice::Entity::find().filter(condition);
+    if query.order == ListOrder::UpdatedAt {
+        select = select.order_by_asc(invoice::Column::UpdatedAt);
+    }
+    page_of(select, invoice::Column::Id, page)
 }
 
 #[cfg(test)]

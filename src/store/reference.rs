@@ -17,13 +17,34 @@ pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Pag
     query.order_by_asc(id).limit(page.limit).offset(page.offset)
 }
 
+/// The query of a page of the company's projects, to run or to explain.
+pub fn projects_select(company_id: i64, page: Page) -> Select<project::Entity> {
+    let query = project::Entity::find().filter(project::Column::CompanyId.eq(company_id));
+    page_of(query, project::Column::Id, page)
+}
+
 pub async fn projects(
     db: &impl ConnectionTrait,
     company_id: i64,
     page: Page,
 ) -> Result<Vec<project::Model>, DbErr> {
-    let query = project::Entity::find().filter(project::Column::CompanyId.eq(company_id));
-    page_of(query, project::Column::Id, page).all(db).await
+    projects_select(company_id, page).all(db).await
+}
+
+/// The query of a page of the budget areas of the company's projects (of one project when
+/// `project_id` is given), to run or to explain.
+pub fn budget_areas_select(
+    company_id: i64,
+    project_id: Option<i64>,
+    page: Page,
+) -> Select<budget_area::Entity> {
+    let mut query = budget_area::Entity::find()
+        .inner_join(project::Entity)
+        .filter(project::Column::CompanyId.eq(company_id));
+    if let Some(project_id) = project_id {
+        query = query.filter(budget_area::Column::ProjectId.eq(project_id));
+    }
+    page_of(query, budget_area::Column::Id, page)
 }
 
 /// Budget areas of the company's projects, of one project when `project_id` is given.
@@ -33,13 +54,15 @@ pub async fn budget_areas(
     project_id: Option<i64>,
     page: Page,
 ) -> Result<Vec<budget_area::Model>, DbErr> {
-    let mut query = budget_area::Entity::find()
-        .inner_join(project::Entity)
-        .filter(project::Column::CompanyId.eq(company_id));
-    if let Some(project_id) = project_id {
-        query = query.filter(budget_area::Column::ProjectId.eq(project_id));
-    }
-    page_of(query, budget_area::Column::Id, page).all(db).await
+    budget_areas_select(company_id, project_id, page)
+        .all(db)
+        .await
+}
+
+/// The query of a page of the company's VAT rates, to run or to explain.
+pub fn vat_rates_select(company_id: i64, page: Page) -> Select<vat_rate::Entity> {
+    let query = vat_rate::Entity::find().filter(vat_rate::Column::CompanyId.eq(company_id));
+    page_of(query, vat_rate::Column::Id, page)
 }
 
 pub async fn vat_rates(
@@ -47,8 +70,13 @@ pub async fn vat_rates(
     company_id: i64,
     page: Page,
 ) -> Result<Vec<vat_rate::Model>, DbErr> {
-    let query = vat_rate::Entity::find().filter(vat_rate::Column::CompanyId.eq(company_id));
-    page_of(query, vat_rate::Column::Id, page).all(db).await
+    vat_rates_select(company_id, page).all(db).await
+}
+
+/// The query of a page of the company's payment terms, to run or to explain.
+pub fn payment_terms_select(company_id: i64, page: Page) -> Select<payment_term::Entity> {
+    let query = payment_term::Entity::find().filter(payment_term::Column::CompanyId.eq(company_id));
+    page_of(query, payment_term::Column::Id, page)
 }
 
 pub async fn payment_terms(
@@ -56,6 +84,5 @@ pub async fn payment_terms(
     company_id: i64,
     page: Page,
 ) -> Result<Vec<payment_term::Model>, DbErr> {
-    let query = payment_term::Entity::find().filter(payment_term::Column::CompanyId.eq(company_id));
-    page_of(query, payment_term::Column::Id, page).all(db).await
+    payment_terms_select(company_id, page).all(db).await
 }

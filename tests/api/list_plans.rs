@@ -1,40 +1,206 @@
-//! A list page is an index walk in id order, not a read and sort of the whole company: the
-//! database's own plan for each list query is held to that, so a later change to a query or a
-//! migration cannot undo it silently.
+//! Every list shape reads about as many rows as it returns: the database's own plan for each
+//! list query is held to that, so a later change to a query or a migration cannot undo it
+//! silently. A shape in its index's order is a walk of that index from the first row it needs,
+//! with no sort; a range filter (`issue_date=gte:…` in id order) is a search of the filter's
+//! own index by the range, and a sort of only the rows the range matches.
 
 use crate::helpers::{World, fresh_database};
+use chrono::{Duration, NaiveDate, Utc};
 use invoices_api::domain::filter::{Filter, Op};
 use invoices_api::store::database;
-use invoices_api::store::invoices::{ListQuery, list_select};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryTrait, Statement};
+use invoices_api::store::invoices::{ListOrder, ListQuery, list_select};
+use invoices_api::store::reference::{
+    Page, budget_areas_select, payment_terms_select, projects_select, vat_rates_select,
+};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};
 
-/// The list shapes that have an index of their own today.
-fn shapes(project_id: i64) -> Vec<(&'static str, ListQuery)> {
-    let page = |offset| ListQuery {
+/// What a shape's plan must be.
+struct Expected {
+    /// The index that serves it.
+    index: &'static str,
+    /// `Some(column)`: a range of this column is searched in the index and its matches sorted;
+    /// `None`: the index is walked in the list's order, with nothing sorted.
+    range_of: Option<&'static str>,
+}
+
+const fn in_order(index: &'static str) -> Expected {
+    Expected {
+        index,
+        range_of: None,
+    }
+}
+
+const fn range(index: &'static str, column: &'static str) -> Expected {
+    Expected {
+        index,
+        range_of: Some(column),
+    }
+}
+
+fn filter<T>(op: Op, value: T) -> Filter<T> {
+    Filter { op, value }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+}
+
+/// Every list shape, built for `backend`, with the plan it must have.
+fn shapes(
+    backend: DatabaseBackend,
+    project_id: i64,
+    pm_user_id: i64,
+) -> Vec<(&'static str, Statement, Expected)> {
+    let page = Page {
         limit: 100,
-        offset,
-        ..ListQuery::default()
+        offset: 0,
     };
+    let list = |query: ListQuery| {
+        list_select(
+            1,
+            &ListQuery {
+                limit: 100,
+                ..query
+            },
+        )
+        .build(backend)
+    };
+    let recently = Utc::now() - Duration::minutes(10);
+    let march = vec![
+        filter(Op::Gte, day(2016, 3, 1)),
+        filter(Op::Lt, day(2016, 3, 8)),
+    ];
     vec![
-        ("the first page", page(0)),
-        ("a deep offset", page(900_000)),
+        (
+            "the first page",
+            list(ListQuery::default()),
+            in_order("ix_invoices_company_id"),
+        ),
+        (
+            "a deep offset",
+            list(ListQuery {
+                offset: 900_000,
+                ..ListQuery::default()
+            }),
+            in_order("ix_invoices_company_id"),
+        ),
         (
             "one project",
-            ListQuery {
-                project_id: vec![Filter {
-                    op: Op::Eq,
-                    value: project_id,
-                }],
-                ..page(0)
+            list(ListQuery {
+                project_id: vec![filter(Op::Eq, project_id)],
+                ..ListQuery::default()
+            }),
+            in_order("ix_invoices_company_project_id"),
+        ),
+        (
+            "one issue date",
+            list(ListQuery {
+                issue_date: vec![filter(Op::Eq, day(2016, 3, 1))],
+                ..ListQuery::default()
+            }),
+            in_order("ix_invoices_company_issue_date"),
+        ),
+        (
+            "a week of issue dates",
+            list(ListQuery {
+                issue_date: march.clone(),
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_issue_date", "issue_date"),
+        ),
+        (
+            "payment dates from a day on",
+            list(ListQuery {
+                payment_date: vec![filter(Op::Gte, day(2016, 6, 1))],
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_payment_date", "payment_date"),
+        ),
+        (
+            "payment dates up to a day",
+            list(ListQuery {
+                payment_date: vec![filter(Op::Lte, day(2016, 2, 1))],
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_payment_date", "payment_date"),
+        ),
+        (
+            "the updated_at poll in id order",
+            list(ListQuery {
+                updated_at: vec![filter(Op::Gt, recently)],
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_updated_at", "updated_at"),
+        ),
+        (
+            "the sync walk from its start",
+            list(ListQuery {
+                order: ListOrder::UpdatedAt,
+                ..ListQuery::default()
+            }),
+            in_order("ix_invoices_company_updated_at"),
+        ),
+        (
+            "the sync walk from a cursor",
+            list(ListQuery {
+                order: ListOrder::UpdatedAt,
+                updated_at: vec![filter(Op::Gte, recently)],
+                ..ListQuery::default()
+            }),
+            in_order("ix_invoices_company_updated_at"),
+        ),
+        (
+            "one project and a week of issue dates",
+            list(ListQuery {
+                project_id: vec![filter(Op::Eq, project_id)],
+                issue_date: march,
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_issue_date", "issue_date"),
+        ),
+        (
+            "the invoices of a PM's or Account's projects",
+            list(ListQuery {
+                only_projects_of: Some(pm_user_id),
+                ..ListQuery::default()
+            }),
+            // Either is bounded by what the caller may see, not by the company: SQLite, with
+            // no statistics, walks the company's invoices in id order and keeps those of the
+            // caller's projects (a page costs `limit` divided by their share); PostgreSQL
+            // reads each of the caller's projects' invoices through the project index and
+            // sorts them.
+            if backend == DatabaseBackend::Postgres {
+                range("ix_invoices_company_project_id", "project_id")
+            } else {
+                in_order("ix_invoices_company_id")
             },
+        ),
+        (
+            "projects",
+            projects_select(1, page).build(backend),
+            in_order("ix_projects_company_id"),
+        ),
+        (
+            "one project's budget areas",
+            budget_areas_select(1, Some(project_id), page).build(backend),
+            in_order("ix_budget_areas_project_id"),
+        ),
+        (
+            "VAT rates",
+            vat_rates_select(1, page).build(backend),
+            in_order("ix_vat_rates_company_id"),
+        ),
+        (
+            "payment terms",
+            payment_terms_select(1, page).build(backend),
+            in_order("ix_payment_terms_company_id"),
         ),
     ]
 }
 
 /// The plan's lines, as the database prints them.
-async fn plan(db: &DatabaseConnection, query: &ListQuery) -> String {
+async fn plan(db: &impl ConnectionTrait, statement: Statement) -> String {
     let backend = db.get_database_backend();
-    let statement = list_select(1, query).build(backend);
     let explain = match backend {
         DatabaseBackend::Postgres => "EXPLAIN",
         _ => "EXPLAIN QUERY PLAN",
@@ -61,34 +227,100 @@ async fn plan(db: &DatabaseConnection, query: &ListQuery) -> String {
         .join("\n")
 }
 
+/// Whether the plan sorts rows (SQLite's temporary B-tree, PostgreSQL's Sort node).
+fn sorts(plan: &str) -> bool {
+    plan.contains("TEMP B-TREE") || plan.contains("Sort")
+}
+
+/// The table an index of ours belongs to (`ix_<table>_…`).
+fn table_of(index: &str) -> &'static str {
+    [
+        "invoices",
+        "projects",
+        "budget_areas",
+        "vat_rates",
+        "payment_terms",
+    ]
+    .into_iter()
+    .find(|table| index.starts_with(&format!("ix_{table}_")))
+    .expect("an index of a known table")
+}
+
+/// Whether the plan reads the whole `table` (SQLite's SCAN, PostgreSQL's sequential scan).
+fn scans(plan: &str, table: &str) -> bool {
+    plan.lines().any(|line| {
+        line.contains(&format!("Seq Scan on {table}"))
+            || line
+                .trim_start_matches(['|', '`', '-', ' '])
+                .starts_with(&format!("SCAN {table}"))
+    })
+}
+
+/// Whether the plan searches `index` by a condition on `column` (not only by the company).
+fn searches_by(plan: &str, index: &str, column: &str) -> bool {
+    let lines: Vec<&str> = plan.lines().collect();
+    lines.iter().enumerate().any(|(i, line)| {
+        line.contains(index)
+            && (line.contains(&format!("{column}>"))
+                || line.contains(&format!("{column}<"))
+                // PostgreSQL prints the index's condition on the next line.
+                || lines.get(i + 1).is_some_and(|next| {
+                    next.contains("Index Cond") && next.contains(&format!("{column} "))
+                }))
+    })
+}
+
 #[tokio::test]
-async fn each_list_shape_walks_an_index_in_id_order() {
+async fn each_list_shape_reads_what_it_returns() {
     let w = World::new().await;
     let db = &w.app.db;
-    if db.get_database_backend() == DatabaseBackend::Postgres {
+    let backend = db.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
         // A table shared by companies of different sizes (this one small, the other a hundred
-        // times larger), with fresh statistics, for the plan to be the one a real table gets;
-        // sequential scans off, so the plan shows which index serves the order.
+        // times larger) whose rows spread over dates and update times, with fresh statistics,
+        // for the plan to be the one a real table gets; sequential scans off, so the plan
+        // shows which index serves the order.
         db.execute_unprepared(
             "INSERT INTO invoices (company_id, project_id, status, value, issue_date, \
-             created_by_user_id, created_at, updated_at) \
-             SELECT p.company_id, p.id, 'draft', 1, DATE '2024-01-01', p.pm_user_id, now(), now() \
+             payment_date, created_by_user_id, created_at, updated_at) \
+             SELECT p.company_id, p.id, 'draft', 1, DATE '2016-01-01' + g % 3650, \
+             CASE WHEN g % 3 = 0 THEN DATE '2016-01-31' + g % 3650 END, p.pm_user_id, \
+             now() - g * interval '1 minute', now() - g * interval '1 minute' \
              FROM projects p, \
-             LATERAL generate_series(1, CASE WHEN p.company_id = 1 THEN 200 ELSE 20000 END); \
-             ANALYZE invoices",
+             LATERAL generate_series(1, CASE WHEN p.company_id = 1 THEN 200 ELSE 20000 END) g; \
+             ANALYZE",
         )
         .await
         .expect("seeded");
-        db.execute_unprepared("SET enable_seqscan = off")
+    }
+    // One connection for the setting and the plans.
+    let txn = db.begin().await.expect("a transaction");
+    if backend == DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
             .await
             .expect("set");
     }
-    for (shape, query) in shapes(w.project) {
-        let plan = plan(db, &query).await;
-        assert!(!plan.contains("SCAN invoices"), "{shape}: {plan}");
-        assert!(!plan.contains("TEMP B-TREE"), "{shape}: {plan}");
-        assert!(!plan.contains("Sort"), "{shape}: {plan}");
-        assert!(plan.contains("ix_invoices_"), "{shape}: {plan}");
+    let pm_user_id = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT pm_user_id FROM projects WHERE id = {}", w.project),
+        ))
+        .await
+        .expect("query")
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .expect("the project's PM");
+    for (shape, statement, expected) in shapes(backend, w.project, pm_user_id) {
+        let plan = plan(&txn, statement).await;
+        let table = table_of(expected.index);
+        assert!(!scans(&plan, table), "{shape} reads all {table}: {plan}");
+        assert!(plan.contains(expected.index), "{shape}: {plan}");
+        match expected.range_of {
+            None => assert!(!sorts(&plan), "{shape} sorts: {plan}"),
+            Some(column) => assert!(
+                searches_by(&plan, expected.index, column),
+                "{shape} walks the company instead of searching {column}: {plan}"
+            ),
+        }
     }
 }
 
@@ -117,6 +349,9 @@ async fn the_migrations_create_the_list_indexes() {
         "ix_budget_areas_project_id",
         "ix_vat_rates_company_id",
         "ix_payment_terms_company_id",
+        "ix_invoices_company_issue_date",
+        "ix_invoices_company_payment_date",
+        "ix_invoices_company_updated_at",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

@@ -300,6 +300,8 @@ async fn bad_filters_and_unknown_parameters_are_400s_naming_them() {
         ("payment_date=yesterday", vec!["payment_date"]),
         ("updated_at=2024-01-01", vec!["updated_at"]),
         ("projectid=1", vec!["projectid"]),
+        ("order_by=issue_date", vec!["order_by"]),
+        ("order_by=", vec!["order_by"]),
         (
             "limit=0&status=paid&issue_date=x",
             vec!["status", "limit", "issue_date"],
@@ -335,4 +337,103 @@ async fn the_list_of_each_company_is_its_own() {
         .call_in(GLOBEX, Method::GET, "/api/invoices", &globex_viewer, None)
         .await;
     assert_eq!(reply.json(), Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn order_by_updated_at_lists_by_last_change_then_id() {
+    let w = World::new().await;
+    let [a, b, c] = [
+        w.invoice(json!({})).await,
+        w.invoice(json!({})).await,
+        w.invoice(json!({})).await,
+    ];
+    let touched = w
+        .call(
+            Method::PATCH,
+            &format!("/api/invoices/{a}"),
+            &w.pm,
+            Some(&json!({ "notes": "changed" })),
+        )
+        .await;
+    assert_eq!(touched.status, 200, "{}", touched.text);
+    let list = |q: &'static str| {
+        let w = &w;
+        async move {
+            ids(&w
+                .call(Method::GET, &format!("/api/invoices?{q}"), &w.pm, None)
+                .await)
+        }
+    };
+    assert_eq!(list("order_by=updated_at").await, [b, c, a]);
+    assert_eq!(list("order_by=id").await, [a, b, c]);
+    assert_eq!(list("").await, [a, b, c], "id order is the default");
+}
+
+/// The sync pattern of the list's description, followed as a client would: pages in
+/// `updated_at` order from a cursor, skipping what was already received at the cursor's time.
+#[tokio::test]
+async fn the_documented_sync_pattern_sees_every_change_made_while_it_pages() {
+    let w = World::new().await;
+    let mut all = Vec::new();
+    for _ in 0..7 {
+        all.push(w.invoice(json!({})).await);
+    }
+    // id -> the updated_at last received
+    let mut copy: std::collections::BTreeMap<i64, String> = Default::default();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let query = match &cursor {
+            None => "order_by=updated_at&limit=2".to_owned(),
+            Some(t) => format!("order_by=updated_at&limit=2&updated_at=gte:{t}"),
+        };
+        let reply = w
+            .call(Method::GET, &format!("/api/invoices?{query}"), &w.pm, None)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let page = reply.json().as_array().expect("array").clone();
+        let mut fresh = 0;
+        for invoice in &page {
+            let id = invoice["id"].as_i64().expect("id");
+            let updated = invoice["updated_at"]
+                .as_str()
+                .expect("updated_at")
+                .to_owned();
+            if copy.get(&id) != Some(&updated) {
+                fresh += 1;
+            }
+            copy.insert(id, updated.clone());
+            cursor = Some(updated);
+        }
+        pages += 1;
+        // Meanwhile, changes to an invoice already received and to one not received yet.
+        if pages == 2 {
+            for id in [all[0], all[5]] {
+                let reply = w
+                    .call(
+                        Method::PATCH,
+                        &format!("/api/invoices/{id}"),
+                        &w.pm,
+                        Some(&json!({ "notes": "meanwhile" })),
+                    )
+                    .await;
+                assert_eq!(reply.status, 200, "{}", reply.text);
+            }
+        }
+        if page.len() < 2 || fresh == 0 {
+            break;
+        }
+        assert!(pages < 50, "the walk ends");
+    }
+    for id in &all {
+        let current = w
+            .call(Method::GET, &format!("/api/invoices/{id}"), &w.pm, None)
+            .await
+            .json();
+        assert_eq!(
+            copy.get(id).map(String::as_str),
+            current["updated_at"].as_str(),
+            "invoice {id} is received at its last change"
+        );
+    }
 }

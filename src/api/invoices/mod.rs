@@ -26,9 +26,10 @@ use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
+use crate::store::invoices::ListOrder;
 use chrono::Utc;
 use lifecycle::Transition;
-use model::{SetPaid, Tagged};
+use model::{InvoiceOrder, SetPaid, Tagged};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -92,9 +93,10 @@ pub enum DeletedResponse {
 }
 
 /// The query parameters `GET /api/invoices` knows.
-const LIST_PARAMETERS: [&str; 6] = [
+const LIST_PARAMETERS: [&str; 7] = [
     "limit",
     "offset",
+    "order_by",
     "project_id",
     "issue_date",
     "payment_date",
@@ -169,11 +171,20 @@ impl InvoicesApi {
     /// - `invoices.view`: lists the invoices of projects where the user is PM or Account.
     /// - `invoices.view_other`: lists the invoices of every project.
     ///
-    /// A bare JSON array in id order. Each filter takes a plain value (equality) or an operator
+    /// A bare JSON array, in id order unless `order_by` says otherwise. Each filter takes a plain value (equality) or an operator
     /// prefix `eq:`, `neq:`, `gt:`, `gte:`, `lt:`, `lte:` (`issue_date=gte:2024-01-01`); a
     /// filter may be repeated and all must hold (`issue_date=gte:2024-01-01&issue_date=lt:2024-02-01`).
     /// Filters on `payment_date` match only invoices that have one. Unknown query parameters
     /// are refused.
+    ///
+    /// To keep a copy in sync at any size, follow changes in `updated_at` order: ask for
+    /// `order_by=updated_at` (no filter the first time), then for
+    /// `updated_at=gte:<the updated_at of the last invoice received>&order_by=updated_at`,
+    /// skipping the invoices already received with that same `updated_at`, until a page is
+    /// shorter than `limit`; poll the same way later. Each page is an index walk from the cursor,
+    /// whatever the company's size. A change is visible a moment after its `updated_at` is
+    /// taken, so a client that polls should start a few seconds before its cursor. Paging
+    /// with `offset` can skip an invoice that changes while the pages are read.
     #[oai(path = "/api/invoices", method = "get", operation_id = "list_invoices")]
     async fn list_invoices(
         &self,
@@ -198,6 +209,8 @@ impl InvoicesApi {
             validator(minimum(value = "0"), maximum(value = "1000000000"))
         )]
         offset: QueryParam<u64>,
+        /// The order: `id` (the default) or `updated_at` (then id)
+        order_by: QueryParam<Option<InvoiceOrder>>,
         /// The project: an ID, optionally after an operator prefix (`gt:3`)
         project_id: QueryParam<Option<Vec<IdFilter>>>,
         /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`)
@@ -211,6 +224,10 @@ impl InvoicesApi {
         let (mut shape, company) = Shape::with_headers(company, version);
         reject_unknown_query(&mut shape, request, &LIST_PARAMETERS);
         let page = paging::paging(&mut shape, limit, offset);
+        let order = shape
+            .take(order_by.into_result())
+            .flatten()
+            .map_or(ListOrder::Id, ListOrder::from);
         let filters = read::Filters {
             project_id: shape
                 .take(project_id.into_result())
@@ -230,7 +247,7 @@ impl InvoicesApi {
                 .unwrap_or_default(),
         };
         let (company, page) = shape.finish(company.zip(page))?;
-        let query = read::list_query(filters, page);
+        let query = read::list_query(filters, order, page);
         let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let invoices = read::list(&state.db, &caller, query).await?;
         Ok(InvoiceListResponse::Ok(Json(invoices)))

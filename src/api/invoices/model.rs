@@ -11,6 +11,7 @@ use crate::domain::invoice::{
     bounded_text, positive_id,
 };
 use crate::domain::money::{ExchangeRate, Money};
+use crate::store::invoices::ListOrder;
 use chrono::Utc;
 use poem_openapi::types::Example;
 use poem_openapi::{Enum, Object};
@@ -30,6 +31,24 @@ impl From<InvoiceStatus> for Status {
             InvoiceStatus::Draft => Status::Draft,
             InvoiceStatus::Sent => Status::Sent,
             InvoiceStatus::Paid => Status::Paid,
+        }
+    }
+}
+
+/// The order of a list of invoices: `id` (creation), or `updated_at` (the last update, then
+/// id), the order in which a syncing client follows changes
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum InvoiceOrder {
+    Id,
+    UpdatedAt,
+}
+
+impl From<InvoiceOrder> for ListOrder {
+    fn from(order: InvoiceOrder) -> Self {
+        match order {
+            InvoiceOrder::Id => ListOrder::Id,
+            InvoiceOrder::UpdatedAt => ListOrder::UpdatedAt,
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
 use crate::api::paging::Paging;
 use crate::domain::invoice::InvoiceStatus;
 use crate::domain::permission::{Action, Reach};
-use crate::store::invoices::{self as store, ListQuery};
+use crate::store::invoices::{self as store, ListOrder, ListQuery};
 use crate::store::locked_invoice::{self, LockedInvoice};
 use entity::{invoice, project};
 use sea_orm::ConnectionTrait;
@@ -21,14 +21,15 @@ pub struct Filters {
     pub updated_at: Vec<DateTimeFilter>,
 }
 
-/// The list query for these filters and this page.
-pub fn list_query(filters: Filters, paging: Paging) -> ListQuery {
+/// The list query for these filters, in this order, and this page.
+pub fn list_query(filters: Filters, order: ListOrder, paging: Paging) -> ListQuery {
     ListQuery {
         only_projects_of: None,
         project_id: filters.project_id.into_iter().map(|f| f.0).collect(),
         issue_date: filters.issue_date.into_iter().map(|f| f.0).collect(),
         payment_date: filters.payment_date.into_iter().map(|f| f.0).collect(),
         updated_at: filters.updated_at.into_iter().map(|f| f.0).collect(),
+        order,
         limit: paging.limit,
         offset: paging.offset,
     }
