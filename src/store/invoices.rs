@@ -1,6 +1,5 @@
 //! Invoices and the company data their creation depends on.
 
-use super::reference::{Page, page_of};
 use crate::domain::filter::{Filter, Op};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoiceStatus, NewInvoice};
@@ -8,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
-use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
     DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
@@ -390,15 +389,52 @@ pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoic
     for f in &query.updated_at {
         condition = condition.add(compare(invoice::Column::UpdatedAt, f));
     }
-    let page = Page {
-        limit: query.limit,
-        offset: query.offset,
-    };
-    let mut select = invoice::Entity::find().filter(condition);
-    if query.order == ListOrder::UpdatedAt {
-        select = select.order_by_asc(invoice::Column::UpdatedAt);
+    let matching = order_matches(invoice::Entity::find().filter(condition), query);
+    let page = matching.limit(query.limit).offset(query.offset);
+    if query.offset == 0 {
+        return page;
     }
-    page_of(select, invoice::Column::Id, page)
+    // A deep page: the rows to skip are found by their ids alone, which the list's indexes
+    // hold (an index-only walk), and only the page's rows are read whole.
+    let ids = page.select_only().column(invoice::Column::Id).into_query();
+    let page_rows = invoice::Entity::find().filter(invoice::Column::Id.in_subquery(ids));
+    match query.order {
+        ListOrder::Id => page_rows.order_by_asc(invoice::Column::Id),
+        ListOrder::UpdatedAt => page_rows
+            .order_by_asc(invoice::Column::UpdatedAt)
+            .order_by_asc(invoice::Column::Id),
+    }
+}
+
+/// Whether a filter of the query is a range (`gt:`, `gte:`, `lt:`, `lte:`).
+fn has_range(query: &ListQuery) -> bool {
+    let range = |op: Op| matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
+    query.project_id.iter().any(|f| range(f.op))
+        || query.issue_date.iter().any(|f| range(f.op))
+        || query.payment_date.iter().any(|f| range(f.op))
+        || query.updated_at.iter().any(|f| range(f.op))
+}
+
+/// Puts the matches of a list query in its order. In id order, a range filter's matches are
+/// found through that filter's index and then sorted (`id + 0` keeps the planner from walking
+/// the company in id order instead): the cost follows the range, however the dates of the
+/// company's invoices are spread. A walk in id order that keeps the matches is cheap only when
+/// they are spread evenly, and PostgreSQL's planner assumes they are: for a week of issue dates
+/// in a company whose invoices were issued in id order, it read 840,000 rows to find 100.
+fn order_matches(
+    select: sea_orm::Select<invoice::Entity>,
+    query: &ListQuery,
+) -> sea_orm::Select<invoice::Entity> {
+    match query.order {
+        ListOrder::UpdatedAt => select
+            .order_by_asc(invoice::Column::UpdatedAt)
+            .order_by_asc(invoice::Column::Id),
+        ListOrder::Id if has_range(query) => select.order_by(
+            Expr::col((invoice::Entity, invoice::Column::Id)).add(0),
+            sea_orm::Order::Asc,
+        ),
+        ListOrder::Id => select.order_by_asc(invoice::Column::Id),
+    }
 }
 
 #[cfg(test)]
