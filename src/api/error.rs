@@ -99,7 +99,7 @@ enum ErrorResponses {
         Json<ErrorBody>,
         /// Always `Bearer`
         #[oai(header = "WWW-Authenticate")]
-        String,
+        super::response_headers::BearerChallenge,
     ),
     /// Forbidden
     #[oai(status = 403, content_type = "application/json")]
@@ -122,7 +122,7 @@ enum ErrorResponses {
         Json<ErrorBody>,
         /// Seconds to wait before the next request
         #[oai(header = "x-ratelimit-retry-after")]
-        u64,
+        super::response_headers::RetryAfterSeconds,
     ),
     /// Internal server error
     #[oai(status = 500, content_type = "application/json")]

@@ -18,6 +18,7 @@ pub mod params;
 mod parsing_fuzz;
 pub mod rate_limit;
 pub mod reference;
+pub mod response_headers;
 pub mod shape;
 pub mod types;
 

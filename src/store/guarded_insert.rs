@@ -135,7 +135,8 @@ pub async fn insert_draft_if_allowed(
         WHITESPACE.as_str().into(),
     ];
     // `query_all_raw` reads to the end, which finishes the statement and so commits it; on
-    // SQLite an `INSERT … RETURNING` left unfinished keeps its transaction open (STACK-NOTES).
+    // SQLite an `INSERT … RETURNING` left unfinished (its rows not all read) keeps its
+    // transaction open, and the WAL then cannot be checkpointed past it.
     let found = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await

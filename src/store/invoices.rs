@@ -248,8 +248,9 @@ where
     let row = new_row(&draft);
     // With nothing else to write, one statement and no transaction. PostgreSQL: `INSERT …
     // RETURNING`. SQLite: a plain `INSERT` run to completion, then the new rowid; there an
-    // `INSERT … RETURNING` outside a transaction leaves its statement unfinished, and the WAL
-    // then never checkpoints (see STACK-NOTES). Each statement saved is a round trip saved
+    // `INSERT … RETURNING` outside a transaction leaves its statement unfinished (the driver
+    // steps it only as far as its rows are read), which holds its transaction open, and the
+    // WAL then never checkpoints (BENCHMARKS.md measured it growing). Each statement saved is a round trip saved
     // (to PostgreSQL, or to SQLite's worker thread).
     if remember.is_none() {
         let backend = db.get_database_backend();

@@ -21,6 +21,7 @@ mod openapi_spec;
 mod permissions;
 mod preconditions;
 mod read_invoices;
+mod readme_layout;
 mod readme_limits;
 mod reference;
 mod startup;

@@ -58,6 +58,36 @@ async fn every_operation_has_an_operation_id() {
     );
 }
 
+/// A mock server or a client generated from the spec shows documented examples: every
+/// response header has one, of its schema's type.
+#[tokio::test]
+async fn every_response_header_has_an_example() {
+    let spec = served_spec().await;
+    let mut seen = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let Some(headers) = response["headers"].as_object() else {
+                    continue;
+                };
+                for (name, header) in headers {
+                    let schema = &header["schema"];
+                    let example = &schema["example"];
+                    let typed = match schema["type"].as_str() {
+                        Some("string") => example.is_string(),
+                        Some("boolean") => example.is_boolean(),
+                        Some("integer") => example.is_u64(),
+                        _ => false,
+                    };
+                    assert!(typed, "{method} {path} {status} {name}: {schema}");
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen >= 5, "the response headers were found ({seen})");
+}
+
 #[tokio::test]
 async fn create_invoice_documents_its_headers_security_and_responses() {
     let spec = served_spec().await;

@@ -9,6 +9,7 @@ use crate::api::body::RefusableJsonBody;
 use crate::api::conditional::EntityTag;
 use crate::api::error::ApiError;
 use crate::api::params::{ApiVersion, HeaderParam};
+use crate::api::response_headers::{Location, Replayed};
 use crate::api::shape::Shape;
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
@@ -32,15 +33,15 @@ pub enum CreateInvoiceResponse {
         Json<Invoice>,
         /// The path of the new invoice: `/api/invoices/{id}`
         #[oai(header = "Location")]
-        String,
+        Location,
         /// `true` when this is the replay of an earlier response to the same
         /// `Idempotency-Key`; absent otherwise
         #[oai(header = "Idempotent-Replayed")]
-        Option<bool>,
+        Option<Replayed>,
         /// The version of the invoice returned: send it in `If-Match` to change only that
         /// version, or in `If-None-Match` to read only a newer one
         #[oai(header = "ETag")]
-        String,
+        EntityTag,
     ),
 }
 
@@ -49,9 +50,9 @@ impl CreateInvoiceResponse {
         let location = format!("/api/invoices/{}", tagged.invoice.id);
         CreateInvoiceResponse::Created(
             Json(tagged.invoice),
-            location,
-            replayed.then_some(true),
-            tagged.etag.into_header(),
+            Location(location),
+            replayed.then_some(Replayed),
+            tagged.etag,
         )
     }
 }

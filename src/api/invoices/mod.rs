@@ -16,7 +16,7 @@ pub use model::Invoice;
 use super::access::Caller;
 use super::auth::{TokenAuth, TokenCredentials};
 use super::body::{JsonBody, RefusableJsonBody};
-use super::conditional::{self, IfMatch, IfNoneMatch};
+use super::conditional::{self, EntityTag, IfMatch, IfNoneMatch};
 use super::error::ApiError;
 use super::filters::{DateFilter, DateTimeFilter, IdFilter};
 use super::paging::{self, default_limit, default_offset};
@@ -46,13 +46,13 @@ pub enum InvoiceResponse {
         /// The version of the invoice returned: send it in `If-Match` to change only that
         /// version, or in `If-None-Match` to read only a newer one
         #[oai(header = "ETag")]
-        String,
+        EntityTag,
     ),
 }
 
 impl From<Tagged> for InvoiceResponse {
     fn from(tagged: Tagged) -> Self {
-        InvoiceResponse::Ok(Json(tagged.invoice), tagged.etag.into_header())
+        InvoiceResponse::Ok(Json(tagged.invoice), tagged.etag)
     }
 }
 
@@ -67,14 +67,14 @@ pub enum GetInvoiceResponse {
         /// The version of the invoice returned: send it in `If-Match` to change only that
         /// version, or in `If-None-Match` to read only a newer one
         #[oai(header = "ETag")]
-        String,
+        EntityTag,
     ),
     /// The invoice is still the version named in `If-None-Match`; no body.
     #[oai(status = 304)]
     NotModified(
         /// The version of the invoice, unchanged
         #[oai(header = "ETag")]
-        String,
+        EntityTag,
     ),
 }
 
@@ -286,12 +286,9 @@ impl InvoicesApi {
             caller_id_and(&state, &auth, company, version, id, if_none_match).await?;
         let tagged = read::get(&state.db, &caller, id).await?;
         if conditional::not_modified(if_none_match.as_ref(), &tagged.etag) {
-            return Ok(GetInvoiceResponse::NotModified(tagged.etag.into_header()));
+            return Ok(GetInvoiceResponse::NotModified(tagged.etag));
         }
-        Ok(GetInvoiceResponse::Ok(
-            Json(tagged.invoice),
-            tagged.etag.into_header(),
-        ))
+        Ok(GetInvoiceResponse::Ok(Json(tagged.invoice), tagged.etag))
     }
 
     /// Update an invoice
