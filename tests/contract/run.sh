@@ -2,8 +2,11 @@
 # Contract conformance, with tools no one here wrote, against the live server:
 #   1. openapi-spec-validator and `redocly lint` on openapi.yaml (no errors);
 #   2. schemathesis, all checks and all phases (examples, coverage, fuzzing, stateful);
-#   3. Swagger UI in headless Chromium (Playwright): authorize, "Try it out", read a 201;
-#   4. clients generated from openapi.yaml by openapi-python-client, openapi-typescript with
+#   3. the README walk-through and an invoice's lifecycle through Prism's validating proxy
+#      (`prism proxy --errors`), which fails any request or response openapi.yaml doesn't
+#      describe (tests/contract/through_prism.py);
+#   4. Swagger UI in headless Chromium (Playwright): authorize, "Try it out", read a 201;
+#   5. clients generated from openapi.yaml by openapi-python-client, openapi-typescript with
 #      openapi-fetch (type-checked by tsc), openapi-generator (python and rust) and progenitor:
 #      each builds and, against the live server, gets a typed 201, a typed 400 and a typed 412
 #      (tests/contract/clients/).
@@ -26,12 +29,12 @@ if [ ! -x "$tools/venv/bin/openapi-generator-cli" ]; then
     schemathesis==4.32.5 openapi-spec-validator==0.9.0 \
     openapi-python-client==0.29.1 openapi-generator-cli==7.26.0
 fi
-if [ ! -d "$tools/npm/node_modules/openapi-fetch" ]; then
+if [ ! -x "$tools/npm/node_modules/.bin/prism" ]; then
   mkdir -p "$tools/npm"
   (cd "$tools/npm" && { [ -f package.json ] || npm init -y >/dev/null; })
   npm install --silent --no-audit --no-fund --prefix "$tools/npm" \
     @redocly/cli@2.77.0 playwright-core@1.65.1 openapi-typescript@7.13.0 openapi-fetch@0.17.0 \
-    typescript@5.9.3 @types/node@20 >/dev/null
+    typescript@5.9.3 @types/node@20 @stoplight/prism-cli@5.16.0 >/dev/null
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -44,17 +47,24 @@ echo "== openapi-spec-validator"
 echo "== redocly lint"
 "$tools/npm/node_modules/.bin/redocly" lint openapi.yaml 2>&1 | tail -n 3
 
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_for_health() {  # PORT: until GET /health answers (at most 30 s)
+  for _ in $(seq 1 300); do
+    curl -fsS "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+}
+
 work=$(mktemp -d /tmp/invoices-contract.XXXXXX)
 export DATABASE_URL="sqlite://$work/contract.db"
 token=$("$binary" demo | sed -n 's/.*(valid 30 days): //p')
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$binary" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_for_health "$port"
 
 echo "== schemathesis (all checks, all phases)"
 PYTHONPATH="$root/tests/contract" SCHEMATHESIS_HOOKS=hooks \
@@ -66,6 +76,19 @@ PYTHONPATH="$root/tests/contract" SCHEMATHESIS_HOOKS=hooks \
   >"$work/schemathesis.log" 2>&1 || { cat "$work/schemathesis.log"; exit 1; }
 grep -E "^Test cases:" -A1 "$work/schemathesis.log" | tail -n 1 | sed 's/^ */schemathesis: /'
 grep -E "^(=+ .* in [0-9.]+s =+)$" "$work/schemathesis.log" || true
+
+echo "== through Prism's validating proxy"
+prism_port=$(free_port)
+"$tools/npm/node_modules/.bin/prism" proxy openapi.yaml "http://127.0.0.1:$port" --errors \
+  -p "$prism_port" >"$work/prism.log" 2>&1 &
+prism=$!
+trap 'kill "$server" "$prism" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+wait_for_health "$prism_port"
+bob_token=$("$binary" admin token add --user bob@demo.test --name prism)
+python3 tests/contract/through_prism.py "http://127.0.0.1:$prism_port" "$token" "$bob_token" \
+  "$work/prism.log" >"$work/through-prism.log" 2>&1 || { cat "$work/through-prism.log" "$work/prism.log"; exit 1; }
+tail -n 1 "$work/through-prism.log"
+kill "$prism" 2>/dev/null || true
 
 echo "== Swagger UI in Chromium"
 PLAYWRIGHT_CORE="$tools/npm/node_modules/playwright-core" node tests/contract/swagger-ui.mjs \
