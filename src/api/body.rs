@@ -20,7 +20,7 @@ pub trait JsonObjectBody: Sized + Send {
     type Schema: poem_openapi::types::Type;
 
     /// Whether a request must send a body; an optional body may be left out entirely (no
-    /// body, or an empty one), which reads as `{}`.
+    /// body, or an empty one) or sent as `[]`, which all read as `{}`.
     const REQUIRED: bool = true;
 
     /// Parses the fields of a JSON object, recording every failure in `fields`.
@@ -166,11 +166,17 @@ impl<T: JsonObjectBody> JsonBody<T> {
                 )));
             }
         };
-        let Value::Object(map) = value else {
-            return Ok(JsonBody::refused(Failure::new(
-                "body",
-                format!("must be a JSON object, not {}", json_type_name(&value)),
-            )));
+        let map = match value {
+            Value::Object(map) => map,
+            // PHP's json_encode writes an empty parameter array as `[]`: clients generated in
+            // PHP send it for "no parameters", so an optional body takes it as `{}`.
+            Value::Array(items) if items.is_empty() && !T::REQUIRED => Map::new(),
+            value => {
+                return Ok(JsonBody::refused(Failure::new(
+                    "body",
+                    format!("must be a JSON object, not {}", json_type_name(&value)),
+                )));
+            }
         };
         Ok(JsonBody::from_map(map))
     }

@@ -174,6 +174,24 @@ async fn the_set_paid_body_is_optional_but_checked_when_sent() {
     );
 }
 
+/// Clients generated in PHP send an empty parameter array as the body `[]`.
+#[tokio::test]
+async fn the_transitions_take_an_empty_json_array_as_no_body() {
+    let w = World::new().await;
+    let clerk = w
+        .member("clerk", &[InvoicesEditOther, InvoicesEditSent])
+        .await;
+    let id = w.invoice(json!({})).await;
+    for verb in ["send", "set-paid", "set-unpaid"] {
+        let reply = act(&w, &clerk, id, verb, Some(json!([]))).await;
+        assert_eq!(reply.status, 200, "{verb}: {}", reply.text);
+    }
+    let fields = act(&w, &clerk, id, "set-paid", Some(json!([1])))
+        .await
+        .failed_fields();
+    assert_eq!(fields, ["body"], "a non-empty array is still refused");
+}
+
 #[tokio::test]
 async fn custom_methods_are_only_served_in_their_colon_form() {
     let w = World::new().await;
