@@ -1,7 +1,7 @@
 //! The values of list filters on the wire: strings with a pattern that matches exactly what the
 //! server accepts (`gte:2024-01-01`).
 
-use crate::domain::filter::{Filter, patterns};
+use crate::domain::filter::{FORMS, Filter, patterns};
 use crate::domain::invoice::parse_date;
 use chrono::{DateTime, SubsecRound, Utc};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
@@ -36,8 +36,9 @@ macro_rules! filter_value {
         impl ParseFromParameter for $ty {
             fn parse_from_parameter(raw: &str) -> ParseResult<Self> {
                 if !Self::matches(raw) {
-                    return Err(ParseError::custom(concat!(
-                        "must match ", $name, ": a value optionally after eq:, neq:, gt:, gte:, lt: or lte:"
+                    return Err(ParseError::custom(format!(
+                        concat!("must be ", $name, " in one of the forms: {}"),
+                        FORMS
                     )));
                 }
                 #[allow(clippy::redundant_closure_call)]
@@ -48,12 +49,12 @@ macro_rules! filter_value {
 }
 
 filter_value!(
-    /// A project id filter (`3`, `gt:3`).
+    /// A project id filter (`3`, `gt:3`, `in:3,4`).
     IdFilter, "an id ≥ 1", patterns::id, "gte:1", i64,
     |v: &str| v.parse::<i64>().map_err(|e| e.to_string())
 );
 filter_value!(
-    /// A date filter (`2024-01-01`, `gte:2024-01-01`).
+    /// A date filter (`2024-01-01`, `gte:2024-01-01`, `bt:2024-01-01,2024-01-31`).
     DateFilter, "a date YYYY-MM-DD", patterns::date, "gte:2024-01-01", chrono::NaiveDate,
     parse_date
 );

@@ -337,19 +337,26 @@ pub struct ListQuery {
     pub offset: u64,
 }
 
-/// A comparison of a column with a filter's value.
+/// The condition a filter puts on a column.
 fn compare<V: Into<sea_orm::Value> + Clone>(
     column: invoice::Column,
     filter: &Filter<V>,
 ) -> SimpleExpr {
-    let value = filter.value.clone();
-    match filter.op {
-        Op::Eq => column.eq(value),
-        Op::Neq => column.ne(value),
-        Op::Gt => column.gt(value),
-        Op::Gte => column.gte(value),
-        Op::Lt => column.lt(value),
-        Op::Lte => column.lte(value),
+    match filter {
+        Filter::Compare(op, value) => {
+            let value = value.clone();
+            match op {
+                Op::Eq => column.eq(value),
+                Op::Neq => column.ne(value),
+                Op::Gt => column.gt(value),
+                Op::Gte => column.gte(value),
+                Op::Lt => column.lt(value),
+                Op::Lte => column.lte(value),
+            }
+        }
+        Filter::In(values) => column.is_in(values.iter().cloned()),
+        Filter::NotIn(values) => column.is_not_in(values.iter().cloned()),
+        Filter::Between(min, max) => column.between(min.clone(), max.clone()),
     }
 }
 
@@ -407,16 +414,16 @@ pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoic
     }
 }
 
-/// Whether a filter of the query is a range (`gt:`, `gte:`, `lt:`, `lte:`).
+/// Whether a filter of the query is a range or a set of values (`gt:`, `in:`, `bt:`…).
 fn has_range(query: &ListQuery) -> bool {
-    let range = |op: Op| matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
-    query.project_id.iter().any(|f| range(f.op))
-        || query.issue_date.iter().any(|f| range(f.op))
-        || query.payment_date.iter().any(|f| range(f.op))
-        || query.updated_at.iter().any(|f| range(f.op))
+    query.project_id.iter().any(Filter::is_range)
+        || query.issue_date.iter().any(Filter::is_range)
+        || query.payment_date.iter().any(Filter::is_range)
+        || query.updated_at.iter().any(Filter::is_range)
 }
 
-/// Puts the matches of a list query in its order. In id order, a range filter's matches are
+/// Puts the matches of a list query in its order. In id order, a range filter's (or a set's)
+/// matches are
 /// found through that filter's index and then sorted (`id + 0` keeps the planner from walking
 /// the company in id order instead): the cost follows the range, however the dates of the
 /// company's invoices are spread. A walk in id order that keeps the matches is cheap only when

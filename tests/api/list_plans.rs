@@ -51,7 +51,7 @@ const fn range(index: &'static str, column: &'static str) -> Expected {
 }
 
 fn filter<T>(op: Op, value: T) -> Filter<T> {
-    Filter { op, value }
+    Filter::Compare(op, value)
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -126,6 +126,22 @@ fn shapes(
             "a week of issue dates",
             list(ListQuery {
                 issue_date: march.clone(),
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_issue_date", "issue_date"),
+        ),
+        (
+            "a few projects",
+            list(ListQuery {
+                project_id: vec![Filter::In(vec![project_id, 999_999])],
+                ..ListQuery::default()
+            }),
+            range("ix_invoices_company_project_id", "project_id"),
+        ),
+        (
+            "issue dates between two days",
+            list(ListQuery {
+                issue_date: vec![Filter::Between(day(2016, 3, 1), day(2016, 3, 8))],
                 ..ListQuery::default()
             }),
             range("ix_invoices_company_issue_date", "issue_date"),
@@ -278,13 +294,16 @@ fn scans(plan: &str, table: &str) -> bool {
     })
 }
 
-/// Whether the plan searches `index` by a condition on `column` (not only by the company).
+/// Whether the plan searches `index` by a condition on `column` (not only by the company): a
+/// range, or each value of a list.
 fn searches_by(plan: &str, index: &str, column: &str) -> bool {
     let lines: Vec<&str> = plan.lines().collect();
     lines.iter().enumerate().any(|(i, line)| {
         line.contains(index)
             && (line.contains(&format!("{column}>"))
                 || line.contains(&format!("{column}<"))
+                // SQLite searches a list (`in:`) value by value.
+                || line.contains(&format!("{column}=?"))
                 // PostgreSQL prints the index's condition on the next line.
                 || lines.get(i + 1).is_some_and(|next| {
                     next.contains("Index Cond") && next.contains(&format!("{column} "))

@@ -233,6 +233,18 @@ async fn every_filter_operator_works_on_every_filter() {
             "issue_date=gte:2024-01-15&issue_date=lt:2024-03-01".into(),
             vec![b],
         ),
+        (format!("project_id=in:{p},{second}"), vec![a, b, c]),
+        (format!("project_id=in:{second}"), vec![b]),
+        (format!("project_id=nin:{second}"), vec![a, c]),
+        (format!("project_id=bt:{p},{p}"), vec![a, c]),
+        ("issue_date=in:2024-01-10,2024-03-10".into(), vec![a, c]),
+        ("issue_date=nin:2024-01-10,2024-03-10".into(), vec![b]),
+        ("issue_date=bt:2024-02-10,2024-03-10".into(), vec![b, c]),
+        ("issue_date=bt:2024-03-10,2024-02-10".into(), vec![]),
+        (
+            format!("issue_date=bt:2024-01-01,2024-02-28&project_id=in:{p},{second}"),
+            vec![a, b],
+        ),
     ];
     for (query, expected) in cases {
         let reply = w
@@ -287,6 +299,25 @@ async fn payment_date_and_updated_at_filters_work() {
     assert_eq!(list(format!("updated_at=gte:{b_updated}")).await, [b, c]);
     assert_eq!(list(format!("updated_at=eq:{b_updated}")).await, [b]);
     assert_eq!(list(format!("updated_at=lt:{b_updated}")).await, [a]);
+    assert_eq!(
+        list("payment_date=in:2024-05-01,2024-06-01".into()).await,
+        [a, b]
+    );
+    assert_eq!(
+        list("payment_date=nin:2024-05-01".into()).await,
+        [b],
+        "unpaid invoices never match"
+    );
+    assert_eq!(
+        list("payment_date=bt:2024-05-02,2024-06-01".into()).await,
+        [b]
+    );
+    assert_eq!(list(format!("updated_at=in:{b_updated}")).await, [b]);
+    assert_eq!(list(format!("updated_at=nin:{b_updated}")).await, [a, c]);
+    assert_eq!(
+        list(format!("updated_at=bt:{b_updated},2999-01-01T00:00:00Z")).await,
+        [b, c]
+    );
 }
 
 #[tokio::test]
@@ -301,6 +332,14 @@ async fn bad_filters_and_unknown_parameters_are_400s_naming_them() {
         ("updated_at=2024-01-01", vec!["updated_at"]),
         ("projectid=1", vec!["projectid"]),
         ("order_by=issue_date", vec!["order_by"]),
+        ("project_id=in:", vec!["project_id"]),
+        ("project_id=in:1,,2", vec!["project_id"]),
+        ("issue_date=bt:2024-01-01", vec!["issue_date"]),
+        (
+            "issue_date=bt:2024-01-01,2024-01-02,2024-01-03",
+            vec!["issue_date"],
+        ),
+        ("payment_date=nin:2024-02-30", vec!["payment_date"]),
         ("order_by=", vec!["order_by"]),
         (
             "limit=0&status=paid&issue_date=x",
@@ -313,6 +352,32 @@ async fn bad_filters_and_unknown_parameters_are_400s_naming_them() {
             .await;
         assert_eq!(reply.failed_fields(), fields, "{query}");
     }
+    // At most 100 values in a list; the message shows every accepted form.
+    let ids = |n: usize| vec!["1"; n].join(",");
+    let ok = w
+        .call(
+            Method::GET,
+            &format!("/api/invoices?project_id=in:{}", ids(100)),
+            &w.pm,
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let refused = w
+        .call(
+            Method::GET,
+            &format!("/api/invoices?project_id=nin:{}", ids(101)),
+            &w.pm,
+            None,
+        )
+        .await;
+    assert_eq!(refused.failed_fields(), ["project_id"]);
+    assert!(
+        refused.text.contains("in: or nin: before 1 to 100 values")
+            && refused.text.contains("bt: before min,max"),
+        "{}",
+        refused.text
+    );
 }
 
 #[tokio::test]

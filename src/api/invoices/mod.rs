@@ -171,9 +171,12 @@ impl InvoicesApi {
     /// - `invoices.view`: lists the invoices of projects where the user is PM or Account.
     /// - `invoices.view_other`: lists the invoices of every project.
     ///
-    /// A bare JSON array, in id order unless `order_by` says otherwise. Each filter takes a plain value (equality) or an operator
-    /// prefix `eq:`, `neq:`, `gt:`, `gte:`, `lt:`, `lte:` (`issue_date=gte:2024-01-01`); a
-    /// filter may be repeated and all must hold (`issue_date=gte:2024-01-01&issue_date=lt:2024-02-01`).
+    /// A bare JSON array, in id order unless `order_by` says otherwise. Each filter takes a
+    /// plain value (equality) or an operator prefix `eq:`, `neq:`, `gt:`, `gte:`, `lt:`,
+    /// `lte:` (`issue_date=gte:2024-01-01`); `in:` or `nin:` before 1 to 100 values separated
+    /// by commas (`project_id=in:3,4`); or `bt:` before two values, both included
+    /// (`issue_date=bt:2024-01-01,2024-01-31`). A filter may be repeated and all must hold
+    /// (`issue_date=gte:2024-01-01&issue_date=lt:2024-02-01`).
     /// Filters on `payment_date` match only invoices that have one. Unknown query parameters
     /// are refused.
     ///
@@ -211,14 +214,17 @@ impl InvoicesApi {
         offset: QueryParam<u64>,
         /// The order: `id` (the default) or `updated_at` (then id)
         order_by: QueryParam<Option<InvoiceOrder>>,
-        /// The project: an ID, optionally after an operator prefix (`gt:3`)
+        /// The project: an ID, optionally after an operator prefix (`gt:3`), or a list
+        /// (`in:3,4`, `nin:3,4`) or range (`bt:3,9`) of IDs
         project_id: QueryParam<Option<Vec<IdFilter>>>,
-        /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`)
+        /// The issue date: `YYYY-MM-DD`, optionally after an operator prefix (`gte:2024-01-01`),
+        /// or a list or range of dates (`bt:2024-01-01,2024-01-31`)
         issue_date: QueryParam<Option<Vec<DateFilter>>>,
-        /// The payment date: `YYYY-MM-DD`, optionally after an operator prefix
+        /// The payment date: `YYYY-MM-DD`, optionally after an operator prefix, or a list or
+        /// range of dates
         payment_date: QueryParam<Option<Vec<DateFilter>>>,
         /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-        /// (`gt:2026-03-10T18:18:59.374Z`)
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<InvoiceListResponse, ApiError> {
         let (mut shape, company) = Shape::with_headers(company, version);
