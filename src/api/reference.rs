@@ -7,12 +7,12 @@ use super::access::Caller;
 use super::auth::TokenAuth;
 use super::error::{ApiError, Failure};
 use super::paging::{self, Paging, default_limit, default_offset};
-use super::params::{ApiVersion, HeaderParam, QueryParam, reject_unknown_query};
+use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
 use super::shape::Shape;
 use super::types::Percentage;
 use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
-use crate::store::reference;
+use crate::store::{invoices, reference};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -136,6 +136,26 @@ pub enum ProjectsResponse {
 }
 
 #[derive(ApiResponse)]
+pub enum ProjectResponse {
+    /// The project.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Project>),
+}
+
+impl From<entity::project::Model> for Project {
+    fn from(p: entity::project::Model) -> Self {
+        Project {
+            id: p.id,
+            name: p.name,
+            job_order: p.job_order,
+            pm_id: p.pm_user_id,
+            account_id: p.account_user_id,
+            is_archived: p.archived,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
 pub enum BudgetAreasResponse {
     /// The budget areas, in id order.
     #[oai(status = 200, content_type = "application/json")]
@@ -219,17 +239,40 @@ impl ReferenceApi {
         .await?;
         let rows = reference::projects(&state.db, caller.company_id, page).await?;
         Ok(ProjectsResponse::Ok(Json(
-            rows.into_iter()
-                .map(|p| Project {
-                    id: p.id,
-                    name: p.name,
-                    job_order: p.job_order,
-                    pm_id: p.pm_user_id,
-                    account_id: p.account_user_id,
-                    is_archived: p.archived,
-                })
-                .collect(),
+            rows.into_iter().map(Project::from).collect(),
         )))
+    }
+
+    /// Get a project
+    ///
+    /// One of the company's projects, for any member; another company's project is not found.
+    #[oai(
+        path = "/api/projects/:id",
+        method = "get",
+        operation_id = "get_project",
+        tag = "ApiTags::Projects"
+    )]
+    async fn get_project(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the project
+        id: Path,
+    ) -> Result<ProjectResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        let id = shape.take(id.into_result());
+        let (company, id) = shape.finish(company.zip(id))?;
+        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let project = invoices::project_in_company(&state.db, caller.company_id, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("No project {id} in this company.")))?;
+        Ok(ProjectResponse::Ok(Json(project.into())))
     }
 
     /// List budget areas

@@ -123,3 +123,48 @@ async fn reference_lists_are_paginated_and_checked() {
             .assert_error(401, "unauthorized");
     }
 }
+
+#[tokio::test]
+async fn a_member_reads_one_project_of_their_company() {
+    let w = World::new().await;
+    let listed = w
+        .call(Method::GET, "/api/projects", &w.viewer, None)
+        .await
+        .json();
+    let one = w
+        .call(
+            Method::GET,
+            &format!("/api/projects/{}", w.project),
+            &w.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert_eq!(one.json(), listed[0], "the same object as in the list");
+    for id in [w.globex_project, 999_999] {
+        let reply = w
+            .call(Method::GET, &format!("/api/projects/{id}"), &w.viewer, None)
+            .await;
+        assert_eq!(reply.status, 404, "{id}: {}", reply.text);
+        assert_eq!(reply.json()["key"], "not_found");
+    }
+    let malformed = w
+        .call(Method::GET, "/api/projects/abc", &w.viewer, None)
+        .await;
+    assert_eq!(malformed.failed_fields(), ["id"]);
+    let outsider = w
+        .app
+        .call_in(
+            GLOBEX,
+            Method::GET,
+            &format!("/api/projects/{}", w.project),
+            &w.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(
+        outsider.status, 403,
+        "not a member of globex: {}",
+        outsider.text
+    );
+}

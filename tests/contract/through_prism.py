@@ -68,6 +68,8 @@ call("GET", invoice, expect=404)
 # The reference lists.
 for path in ["/api/projects", "/api/budget-areas?project_id=1", "/api/vat-rates", "/api/payment-terms"]:
     call("GET", path)
+call("GET", "/api/projects/1")
+call("GET", "/api/projects/999999", expect=404)
 
 with open(prism_log, encoding="utf-8") as log:
     violations = [line for line in log if "violation" in line.lower()]
