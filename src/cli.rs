@@ -118,6 +118,9 @@ pub enum Admin {
     /// Payment terms.
     #[command(subcommand)]
     PaymentTerm(PaymentTermCmd),
+    /// Invoice contacts: the addresses a company sends invoices to.
+    #[command(subcommand)]
+    InvoiceContact(InvoiceContactCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -248,6 +251,22 @@ pub enum PaymentTermCmd {
         days: u16,
         #[arg(long)]
         archived: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceContactCmd {
+    /// Add an invoice contact; prints its id.
+    Add {
+        /// Company slug.
+        #[arg(long)]
+        company: String,
+        /// The contact's email address (at most 50 characters).
+        #[arg(long)]
+        email: String,
+        /// The contact's alias (1 to 50 characters).
+        #[arg(long)]
+        alias: String,
     },
 }
 
@@ -412,6 +431,13 @@ async fn run_admin(db: &sea_orm::DatabaseConnection, command: Admin) -> anyhow::
             days,
             archived,
         }) => admin::add_payment_term(db, &company, &name, days, archived)
+            .await?
+            .to_string(),
+        Admin::InvoiceContact(InvoiceContactCmd::Add {
+            company,
+            email,
+            alias,
+        }) => admin::add_invoice_contact(db, &company, &email, &alias)
             .await?
             .to_string(),
     };

@@ -10,6 +10,7 @@ pub mod budget_area;
 pub mod company;
 pub mod idempotency_key;
 pub mod invoice;
+pub mod invoice_contact;
 pub mod membership;
 pub mod membership_permission;
 pub mod payment_term;

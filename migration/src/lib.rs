@@ -10,6 +10,7 @@ mod m20261125_000002_idempotency_keys;
 mod m20261130_000003_invoice_version;
 mod m20261130_000004_list_indexes;
 mod m20261130_000005_filter_indexes;
+mod m20261130_000006_invoice_contacts;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_invoice_version::Migration),
             Box::new(m20261130_000004_list_indexes::Migration),
             Box::new(m20261130_000005_filter_indexes::Migration),
+            Box::new(m20261130_000006_invoice_contacts::Migration),
         ]
     }
 }

@@ -83,6 +83,9 @@ pub enum ApiTags {
     /// The company's payment terms.
     #[oai(rename = "Payment terms")]
     PaymentTerms,
+    /// The company's invoice contacts: the addresses invoices are sent to.
+    #[oai(rename = "Invoice contacts")]
+    InvoiceContacts,
     /// The service itself.
     Service,
 }

@@ -6,10 +6,11 @@
 use super::access::Caller;
 use super::auth::TokenAuth;
 use super::error::{ApiError, Failure};
+use super::filters::DateTimeFilter;
 use super::paging::{self, Paging, default_limit, default_offset};
 use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
 use super::shape::Shape;
-use super::types::Percentage;
+use super::types::{Percentage, Timestamp};
 use super::{ApiTags, AppState};
 use crate::domain::company::CompanySlug;
 use crate::store::{invoices, reference};
@@ -126,6 +127,63 @@ impl Example for PaymentTerm {
             is_archived: false,
         }
     }
+}
+
+/// An invoice contact of the company: an address invoices are sent to.
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct InvoiceContact {
+    /// The unique identifier of the invoice contact
+    pub id: i64,
+    /// When the contact was created
+    pub created_at: Timestamp,
+    /// When the contact was last changed
+    pub updated_at: Timestamp,
+    /// The contact's email address (at most 50 characters)
+    pub email: String,
+    /// The contact's alias (at most 50 characters)
+    pub alias: String,
+}
+
+impl Example for InvoiceContact {
+    fn example() -> Self {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-10T18:18:59.374Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        InvoiceContact {
+            id: 1,
+            created_at: Timestamp(at),
+            updated_at: Timestamp(at),
+            email: "billing@client.example".into(),
+            alias: "Client billing".into(),
+        }
+    }
+}
+
+impl From<entity::invoice_contact::Model> for InvoiceContact {
+    fn from(c: entity::invoice_contact::Model) -> Self {
+        InvoiceContact {
+            id: c.id,
+            created_at: Timestamp(c.created_at),
+            updated_at: Timestamp(c.updated_at),
+            email: c.email,
+            alias: c.alias,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum InvoiceContactsResponse {
+    /// The invoice contacts, in id order.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Vec<InvoiceContact>>),
+}
+
+#[derive(ApiResponse)]
+pub enum InvoiceContactResponse {
+    /// The invoice contact.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<InvoiceContact>),
 }
 
 #[derive(ApiResponse)]
@@ -440,5 +498,96 @@ impl ReferenceApi {
                 })
                 .collect(),
         )))
+    }
+
+    /// List invoice contacts
+    ///
+    /// The company's invoice contacts, in id order, for any member. `updated_at` filters like
+    /// the invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
+    #[oai(
+        path = "/api/invoice-contacts",
+        method = "get",
+        operation_id = "list_invoice_contacts",
+        tag = "ApiTags::InvoiceContacts"
+    )]
+    async fn list_invoice_contacts(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// How many at most (1–100)
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: QueryParam<u32>,
+        /// How many to skip (at most 1000000000)
+        #[oai(
+            default = "default_offset",
+            validator(minimum(value = "0"), maximum(value = "1000000000"))
+        )]
+        offset: QueryParam<u64>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+    ) -> Result<InvoiceContactsResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        let updated_at: Vec<_> = shape
+            .take(updated_at.into_result())
+            .flatten()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        let known = ["limit", "offset", "updated_at"];
+        let (caller, page) = member_and_page(
+            &state, &auth, request, shape, company, &known, limit, offset,
+        )
+        .await?;
+        let rows =
+            reference::invoice_contacts(&state.db, caller.company_id, &updated_at, page).await?;
+        Ok(InvoiceContactsResponse::Ok(Json(
+            rows.into_iter().map(InvoiceContact::from).collect(),
+        )))
+    }
+
+    /// Get an invoice contact
+    ///
+    /// One of the company's invoice contacts, for any member; another company's is not found.
+    #[oai(
+        path = "/api/invoice-contacts/:id",
+        method = "get",
+        operation_id = "get_invoice_contact",
+        tag = "ApiTags::InvoiceContacts"
+    )]
+    async fn get_invoice_contact(
+        &self,
+        state: Data<&AppState>,
+        auth: TokenAuth,
+        /// The company you want to interact with
+        #[oai(name = "Wethod-Company")]
+        company: HeaderParam<CompanySlug>,
+        /// The API version you want to use
+        #[oai(name = "Wethod-Version")]
+        version: HeaderParam<ApiVersion>,
+        /// The ID of the invoice contact
+        id: Path,
+    ) -> Result<InvoiceContactResponse, ApiError> {
+        let (mut shape, company) = Shape::with_headers(company, version);
+        let id = shape.take(id.into_result());
+        let (company, id) = shape.finish(company.zip(id))?;
+        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let contact = reference::invoice_contact(&state.db, caller.company_id, id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("No invoice contact {id} in this company."))
+            })?;
+        Ok(InvoiceContactResponse::Ok(Json(contact.into())))
     }
 }

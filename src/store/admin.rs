@@ -6,10 +6,10 @@
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use crate::domain::token;
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use entity::{
-    ExactDecimal, api_token, budget_area, company, membership, membership_permission, payment_term,
-    project, user, vat_rate,
+    ExactDecimal, api_token, budget_area, company, invoice_contact, membership,
+    membership_permission, payment_term, project, user, vat_rate,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -104,21 +104,29 @@ pub async fn add_company(
     Ok(model.id)
 }
 
+/// An email address, trimmed and lowercased: one `@` between non-empty parts, at most `max`
+/// characters.
+fn email_address(raw: &str, max: usize) -> Result<String, AdminError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.chars().count() <= max
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(AdminError::Invalid(format!(
+            "{email:?} is not an email address of at most {max} characters"
+        )))
+    }
+}
+
 pub async fn add_user(
     db: &DatabaseConnection,
     email: &str,
     name_: &str,
 ) -> Result<i64, AdminError> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 320
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
-    if !valid {
-        return Err(AdminError::Invalid(format!(
-            "{email:?} is not an email address"
-        )));
-    }
+    let email = email_address(email, 320)?;
     let row = user::ActiveModel {
         id: NotSet,
         email: Set(email.clone()),
@@ -361,6 +369,38 @@ pub async fn add_payment_term(
         days: Set(i32::from(days)),
         archived: Set(archived),
         created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(model.id)
+}
+
+/// The longest email address and alias of an invoice contact.
+pub const CONTACT_TEXT_MAX: usize = 50;
+
+/// Adds an invoice contact to a company; returns its id.
+pub async fn add_invoice_contact(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    email: &str,
+    alias: &str,
+) -> Result<i64, AdminError> {
+    let email = email_address(email, CONTACT_TEXT_MAX)?;
+    let alias = alias.trim();
+    if alias.is_empty() || alias.chars().count() > CONTACT_TEXT_MAX {
+        return Err(AdminError::Invalid(format!(
+            "alias must be 1 to {CONTACT_TEXT_MAX} characters, not blank"
+        )));
+    }
+    let company = company_by_slug(db, company_slug).await?;
+    let now = Utc::now().trunc_subsecs(3);
+    let model = invoice_contact::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        email: Set(email),
+        alias: Set(alias.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(db)
     .await?;

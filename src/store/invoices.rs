@@ -1,6 +1,7 @@
 //! Invoices and the company data their creation depends on.
 
-use crate::domain::filter::{Filter, Op};
+use super::reference::filter_condition;
+use crate::domain::filter::Filter;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoiceStatus, NewInvoice};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -337,29 +338,6 @@ pub struct ListQuery {
     pub offset: u64,
 }
 
-/// The condition a filter puts on a column.
-fn compare<V: Into<sea_orm::Value> + Clone>(
-    column: invoice::Column,
-    filter: &Filter<V>,
-) -> SimpleExpr {
-    match filter {
-        Filter::Compare(op, value) => {
-            let value = value.clone();
-            match op {
-                Op::Eq => column.eq(value),
-                Op::Neq => column.ne(value),
-                Op::Gt => column.gt(value),
-                Op::Gte => column.gte(value),
-                Op::Lt => column.lt(value),
-                Op::Lte => column.lte(value),
-            }
-        }
-        Filter::In(values) => column.is_in(values.iter().cloned()),
-        Filter::NotIn(values) => column.is_not_in(values.iter().cloned()),
-        Filter::Between(min, max) => column.between(min.clone(), max.clone()),
-    }
-}
-
 /// A page of the company's invoices, in the order asked for.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -386,16 +364,16 @@ pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoic
         condition = condition.add(invoice::Column::ProjectId.in_subquery(own_projects));
     }
     for f in &query.project_id {
-        condition = condition.add(compare(invoice::Column::ProjectId, f));
+        condition = condition.add(filter_condition(invoice::Column::ProjectId, f));
     }
     for f in &query.issue_date {
-        condition = condition.add(compare(invoice::Column::IssueDate, f));
+        condition = condition.add(filter_condition(invoice::Column::IssueDate, f));
     }
     for f in &query.payment_date {
-        condition = condition.add(compare(invoice::Column::PaymentDate, f));
+        condition = condition.add(filter_condition(invoice::Column::PaymentDate, f));
     }
     for f in &query.updated_at {
-        condition = condition.add(compare(invoice::Column::UpdatedAt, f));
+        condition = condition.add(filter_condition(invoice::Column::UpdatedAt, f));
     }
     let matching = order_matches(invoice::Entity::find().filter(condition), query);
     let page = matching.limit(query.limit).offset(query.offset);

@@ -1,6 +1,9 @@
 //! The company's reference data, for clients to discover the ids they must send.
 
-use entity::{budget_area, payment_term, project, vat_rate};
+use crate::domain::filter::{Filter, Op};
+use chrono::{DateTime, Utc};
+use entity::{budget_area, invoice_contact, payment_term, project, vat_rate};
+use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -85,4 +88,66 @@ pub async fn payment_terms(
     page: Page,
 ) -> Result<Vec<payment_term::Model>, DbErr> {
     payment_terms_select(company_id, page).all(db).await
+}
+
+/// The condition a list filter puts on `column`.
+pub(super) fn filter_condition<C, V>(column: C, filter: &Filter<V>) -> SimpleExpr
+where
+    C: ColumnTrait,
+    V: Into<sea_orm::Value> + Clone,
+{
+    match filter {
+        Filter::Compare(op, value) => {
+            let value = value.clone();
+            match op {
+                Op::Eq => column.eq(value),
+                Op::Neq => column.ne(value),
+                Op::Gt => column.gt(value),
+                Op::Gte => column.gte(value),
+                Op::Lt => column.lt(value),
+                Op::Lte => column.lte(value),
+            }
+        }
+        Filter::In(values) => column.is_in(values.iter().cloned()),
+        Filter::NotIn(values) => column.is_not_in(values.iter().cloned()),
+        Filter::Between(min, max) => column.between(min.clone(), max.clone()),
+    }
+}
+
+/// The query of a page of the company's invoice contacts with these `updated_at` filters, to
+/// run or to explain.
+pub fn invoice_contacts_select(
+    company_id: i64,
+    updated_at: &[Filter<DateTime<Utc>>],
+    page: Page,
+) -> Select<invoice_contact::Entity> {
+    let mut query =
+        invoice_contact::Entity::find().filter(invoice_contact::Column::CompanyId.eq(company_id));
+    for filter in updated_at {
+        query = query.filter(filter_condition(invoice_contact::Column::UpdatedAt, filter));
+    }
+    page_of(query, invoice_contact::Column::Id, page)
+}
+
+pub async fn invoice_contacts(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    updated_at: &[Filter<DateTime<Utc>>],
+    page: Page,
+) -> Result<Vec<invoice_contact::Model>, DbErr> {
+    invoice_contacts_select(company_id, updated_at, page)
+        .all(db)
+        .await
+}
+
+/// The company's invoice contact with this id; another company's is not found.
+pub async fn invoice_contact(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<invoice_contact::Model>, DbErr> {
+    invoice_contact::Entity::find_by_id(id)
+        .filter(invoice_contact::Column::CompanyId.eq(company_id))
+        .one(db)
+        .await
 }

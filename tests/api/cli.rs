@@ -614,3 +614,41 @@ async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
 }
 
 use sea_orm::EntityTrait;
+
+#[tokio::test]
+async fn invoice_contacts_are_added_with_a_valid_email_and_alias() {
+    let cli = Cli::new().await;
+    cli.seed();
+    let add = |email: &str, alias: &str| {
+        [
+            "admin",
+            "invoice-contact",
+            "add",
+            "--company",
+            ACME,
+            "--email",
+            email,
+            "--alias",
+            alias,
+        ]
+        .map(str::to_owned)
+    };
+    let args = add(" Billing@Client.example ", "Client billing");
+    let id = cli.one_line(&args.each_ref().map(String::as_str));
+    assert!(id.parse::<i64>().is_ok_and(|id| id >= 1), "{id}");
+    let long = format!("{}@client.example", "a".repeat(40));
+    for (email, alias, says) in [
+        ("not-an-address", "Client", "not an email address"),
+        (long.as_str(), "Client", "at most 50 characters"),
+        ("billing@client.example", "  ", "alias must be 1 to 50"),
+        (
+            "billing@client.example",
+            &"x".repeat(51),
+            "alias must be 1 to 50",
+        ),
+    ] {
+        let args = add(email, alias);
+        let stderr = cli.fails(&args.each_ref().map(String::as_str));
+        assert!(stderr.contains(says), "{email} {alias}: {stderr}");
+    }
+}

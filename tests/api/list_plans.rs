@@ -10,7 +10,8 @@ use invoices_api::domain::filter::{Filter, Op};
 use invoices_api::store::database;
 use invoices_api::store::invoices::{ListOrder, ListQuery, list_select};
 use invoices_api::store::reference::{
-    Page, budget_areas_select, payment_terms_select, projects_select, vat_rates_select,
+    Page, budget_areas_select, invoice_contacts_select, payment_terms_select, projects_select,
+    vat_rates_select,
 };
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};
 
@@ -233,6 +234,11 @@ fn shapes(
             payment_terms_select(1, page).build(backend),
             in_order("ix_payment_terms_company_id"),
         ),
+        (
+            "invoice contacts",
+            invoice_contacts_select(1, &[], page).build(backend),
+            in_order("ix_invoice_contacts_company_id"),
+        ),
     ]
 }
 
@@ -278,6 +284,7 @@ fn table_of(index: &str) -> &'static str {
         "budget_areas",
         "vat_rates",
         "payment_terms",
+        "invoice_contacts",
     ]
     .into_iter()
     .find(|table| index.starts_with(&format!("ix_{table}_")))
@@ -404,6 +411,8 @@ async fn the_migrations_create_the_list_indexes() {
         "ix_invoices_company_issue_date",
         "ix_invoices_company_payment_date",
         "ix_invoices_company_updated_at",
+        "ix_invoice_contacts_company_id",
+        "ix_invoice_contacts_company_updated_at",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

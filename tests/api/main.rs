@@ -13,6 +13,7 @@ mod edge;
 mod errors;
 mod helpers;
 mod idempotency;
+mod invoice_contacts;
 mod lifecycle;
 mod limits;
 mod list_plans;

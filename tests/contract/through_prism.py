@@ -70,6 +70,8 @@ for path in ["/api/projects", "/api/budget-areas?project_id=1", "/api/vat-rates"
     call("GET", path)
 call("GET", "/api/projects/1")
 call("GET", "/api/projects/999999", expect=404)
+call("GET", "/api/invoice-contacts?updated_at=gt:2020-01-01T00:00:00Z")
+call("GET", "/api/invoice-contacts/999999", expect=404)
 
 with open(prism_log, encoding="utf-8") as log:
     violations = [line for line in log if "violation" in line.lower()]
