@@ -2,7 +2,7 @@
 
 use crate::domain::permission::Permission;
 use crate::store::admin::{self, AdminError, NewProject};
-use entity::{budget_area, payment_term, project, vat_rate};
+use entity::{budget_area, invoice_contact, payment_term, project, vat_rate};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -96,6 +96,14 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
         .is_some();
     if !has_term {
         admin::add_payment_term(db, COMPANY, "30 days", 30, false).await?;
+    }
+    let has_contact = invoice_contact::Entity::find()
+        .filter(invoice_contact::Column::CompanyId.eq(company.id))
+        .one(db)
+        .await?
+        .is_some();
+    if !has_contact {
+        admin::add_invoice_contact(db, COMPANY, "billing@client.example", "Client billing").await?;
     }
 
     match admin::revoke_token(db, PM, TOKEN_NAME).await {

@@ -593,6 +593,11 @@ async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
         .await
         .expect("companies");
     assert_eq!(companies.len(), 1, "demo twice must not duplicate data");
+    let contacts = entity::invoice_contact::Entity::find()
+        .all(&db)
+        .await
+        .expect("contacts");
+    assert_eq!(contacts.len(), 1, "one invoice contact to list, made once");
     let app =
         invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
             .await

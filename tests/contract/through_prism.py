@@ -71,6 +71,7 @@ for path in ["/api/projects", "/api/budget-areas?project_id=1", "/api/vat-rates"
 call("GET", "/api/projects/1")
 call("GET", "/api/projects/999999", expect=404)
 call("GET", "/api/invoice-contacts?updated_at=gt:2020-01-01T00:00:00Z")
+call("GET", "/api/invoice-contacts/1")  # the demo's
 call("GET", "/api/invoice-contacts/999999", expect=404)
 
 with open(prism_log, encoding="utf-8") as log:
