@@ -253,6 +253,21 @@ async fn member_and_page(
     Ok((caller, page))
 }
 
+/// The shape checks of reading one record: headers and the id; then the caller, who only
+/// needs to be a member.
+async fn member_and_id(
+    state: &AppState,
+    auth: &TokenAuth,
+    company: HeaderParam<CompanySlug>,
+    version: HeaderParam<ApiVersion>,
+    id: Path,
+) -> Result<(Caller, i64), ApiError> {
+    let (mut shape, company) = Shape::with_headers(company, version);
+    let id = shape.take(id.into_result());
+    let (company, id) = shape.finish(company.zip(id))?;
+    Ok((Caller::resolve(&state.db, &auth.0, &company).await?, id))
+}
+
 const PAGING: [&str; 2] = ["limit", "offset"];
 
 #[OpenApi]
@@ -323,10 +338,7 @@ impl ReferenceApi {
         /// The ID of the project
         id: Path,
     ) -> Result<ProjectResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let id = shape.take(id.into_result());
-        let (company, id) = shape.finish(company.zip(id))?;
-        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let (caller, id) = member_and_id(&state, &auth, company, version, id).await?;
         let project = invoices::project_in_company(&state.db, caller.company_id, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("No project {id} in this company.")))?;
@@ -579,10 +591,7 @@ impl ReferenceApi {
         /// The ID of the invoice contact
         id: Path,
     ) -> Result<InvoiceContactResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let id = shape.take(id.into_result());
-        let (company, id) = shape.finish(company.zip(id))?;
-        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let (caller, id) = member_and_id(&state, &auth, company, version, id).await?;
         let contact = reference::invoice_contact(&state.db, caller.company_id, id)
             .await?
             .ok_or_else(|| {

@@ -383,10 +383,20 @@ pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoic
     // A deep page: the rows to skip are found by their ids alone, which the list's indexes
     // hold (an index-only walk), and only the page's rows are read whole.
     let ids = page.select_only().column(invoice::Column::Id).into_query();
-    let page_rows = invoice::Entity::find().filter(invoice::Column::Id.in_subquery(ids));
-    match query.order {
-        ListOrder::Id => page_rows.order_by_asc(invoice::Column::Id),
-        ListOrder::UpdatedAt => page_rows
+    in_order(
+        invoice::Entity::find().filter(invoice::Column::Id.in_subquery(ids)),
+        query.order,
+    )
+}
+
+/// Puts invoices in a list's order.
+fn in_order(
+    select: sea_orm::Select<invoice::Entity>,
+    order: ListOrder,
+) -> sea_orm::Select<invoice::Entity> {
+    match order {
+        ListOrder::Id => select.order_by_asc(invoice::Column::Id),
+        ListOrder::UpdatedAt => select
             .order_by_asc(invoice::Column::UpdatedAt)
             .order_by_asc(invoice::Column::Id),
     }
@@ -401,25 +411,22 @@ fn has_range(query: &ListQuery) -> bool {
 }
 
 /// Puts the matches of a list query in its order. In id order, a range filter's (or a set's)
-/// matches are
-/// found through that filter's index and then sorted (`id + 0` keeps the planner from walking
-/// the company in id order instead): the cost follows the range, however the dates of the
-/// company's invoices are spread. A walk in id order that keeps the matches is cheap only when
+/// matches are found through that filter's index and then sorted (`id + 0` keeps the planner
+/// from walking the company in id order instead): the cost follows the range, however the
+/// dates of the company's invoices are spread. A walk in id order that keeps the matches is cheap only when
 /// they are spread evenly, and PostgreSQL's planner assumes they are: for a week of issue dates
 /// in a company whose invoices were issued in id order, it read 840,000 rows to find 100.
 fn order_matches(
     select: sea_orm::Select<invoice::Entity>,
     query: &ListQuery,
 ) -> sea_orm::Select<invoice::Entity> {
-    match query.order {
-        ListOrder::UpdatedAt => select
-            .order_by_asc(invoice::Column::UpdatedAt)
-            .order_by_asc(invoice::Column::Id),
-        ListOrder::Id if has_range(query) => select.order_by(
+    if query.order == ListOrder::Id && has_range(query) {
+        select.order_by(
             Expr::col((invoice::Entity, invoice::Column::Id)).add(0),
             sea_orm::Order::Asc,
-        ),
-        ListOrder::Id => select.order_by_asc(invoice::Column::Id),
+        )
+    } else {
+        in_order(select, query.order)
     }
 }
 

@@ -156,6 +156,18 @@ where
     E::find().count(db).await.expect("count rows")
 }
 
+/// The ids of a 200 whose body is a bare JSON array of objects, in order.
+pub fn ids(reply: &Reply) -> Vec<i64> {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply
+        .json()
+        .as_array()
+        .expect("a bare JSON array")
+        .iter()
+        .map(|item| item["id"].as_i64().expect("id"))
+        .collect()
+}
+
 /// A response, read whole.
 pub struct Reply {
     pub status: u16,

@@ -1,6 +1,6 @@
 //! GET /api/invoice-contacts and GET /api/invoice-contacts/{id}.
 
-use crate::helpers::{ACME, GLOBEX, World};
+use crate::helpers::{ACME, GLOBEX, World, ids};
 use invoices_api::store::admin;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -9,17 +9,6 @@ async fn add(w: &World, company: &str, email: &str, alias: &str) -> i64 {
     admin::add_invoice_contact(&w.app.db, company, email, alias)
         .await
         .expect("contact added")
-}
-
-fn ids(reply: &crate::helpers::Reply) -> Vec<i64> {
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply
-        .json()
-        .as_array()
-        .expect("a bare JSON array")
-        .iter()
-        .map(|c| c["id"].as_i64().expect("id"))
-        .collect()
 }
 
 #[tokio::test]

@@ -1,20 +1,9 @@
 //! GET /api/invoices and GET /api/invoices/{id}: visibility, 404s, pagination and filters.
 
-use crate::helpers::{ACME, GLOBEX, World};
+use crate::helpers::{ACME, GLOBEX, World, ids};
 use invoices_api::domain::permission::Permission::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn ids(reply: &crate::helpers::Reply) -> Vec<i64> {
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply
-        .json()
-        .as_array()
-        .expect("a bare JSON array")
-        .iter()
-        .map(|i| i["id"].as_i64().expect("id"))
-        .collect()
-}
 
 #[tokio::test]
 async fn an_invoice_reads_back_as_created() {
