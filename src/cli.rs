@@ -346,7 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Openapi => {
-            print!("{}", api::spec_yaml());
+            print!("{}", api::spec_yaml()?);
             Ok(())
         }
         Command::Migrate => {

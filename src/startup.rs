@@ -128,7 +128,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool
     /// (so SQLite checkpoints its WAL).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let state = AppState::new(self.db.clone(), self.limits);
+        let state = AppState::new(self.db.clone(), self.limits)?;
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");

@@ -27,13 +27,18 @@ pub trait JsonObjectBody: Sized + Send {
     fn parse(fields: &mut Fields) -> Option<Self>;
 }
 
-/// The outcome of reading a JSON body: the parsed value, or every failure found in it.
-/// A body that is not JSON at all (wrong `Content-Type`) or too large fails the request at once.
-pub struct JsonBody<T> {
-    pub parsed: Result<T, Vec<Failure>>,
-    /// SHA-256 (hex) of the JSON value as re-serialized (insignificant whitespace ignored);
-    /// it tells a retry from a different request under the same idempotency key.
-    pub digest: String,
+/// The outcome of reading a JSON body: refused as a whole (not JSON, too large, unreadable:
+/// answered before any other failure of the request), or read, with the parsed value or every
+/// failure found in it. It never fails the request by itself, so the operation answers in the
+/// contract's order (a 401 first).
+pub enum JsonBody<T> {
+    Refused(ApiError),
+    Read {
+        parsed: Result<T, Vec<Failure>>,
+        /// SHA-256 (hex) of the JSON value as re-serialized (insignificant whitespace
+        /// ignored); it tells a retry from a different request under the same idempotency key.
+        digest: String,
+    },
 }
 
 impl<T: JsonObjectBody> JsonBody<T> {
@@ -43,7 +48,7 @@ impl<T: JsonObjectBody> JsonBody<T> {
             .unwrap_or_default();
         let mut fields = Fields::new(map);
         let parsed = T::parse(&mut fields);
-        JsonBody {
+        JsonBody::Read {
             parsed: fields.finish(parsed),
             digest,
         }
@@ -51,10 +56,18 @@ impl<T: JsonObjectBody> JsonBody<T> {
 }
 
 impl<T> JsonBody<T> {
-    fn refused(failure: Failure) -> Self {
-        JsonBody {
+    fn failed(failure: Failure) -> Self {
+        JsonBody::Read {
             parsed: Err(vec![failure]),
             digest: String::new(),
+        }
+    }
+
+    /// The digest of a body that was read (empty otherwise).
+    pub fn digest(&self) -> &str {
+        match self {
+            JsonBody::Read { digest, .. } => digest,
+            JsonBody::Refused(_) => "",
         }
     }
 }
@@ -95,34 +108,9 @@ impl<'a, T: JsonObjectBody> ApiExtractor<'a> for JsonBody<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        Ok(Self::read(request, body).await?)
-    }
-}
-
-/// A [`JsonBody`] whose refusal (415, 413, an unreadable body) is kept for the operation to
-/// answer, instead of answering it before the operation runs: for an operation that
-/// authenticates by itself, so a 401 still comes first (see `api::auth::TokenCredentials`).
-pub struct RefusableJsonBody<T>(pub Result<JsonBody<T>, ApiError>);
-
-impl<'a, T: JsonObjectBody> ApiExtractor<'a> for RefusableJsonBody<T> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        <JsonBody<T> as ApiExtractor>::register(registry);
-    }
-
-    fn request_meta() -> Option<MetaRequest> {
-        <JsonBody<T> as ApiExtractor>::request_meta()
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        Ok(RefusableJsonBody(JsonBody::read(request, body).await))
+        Ok(Self::read(request, body)
+            .await
+            .unwrap_or_else(JsonBody::Refused))
     }
 }
 
@@ -160,7 +148,7 @@ impl<T: JsonObjectBody> JsonBody<T> {
         let value: Value = match serde_json::from_slice(&bytes) {
             Ok(value) => value,
             Err(e) => {
-                return Ok(JsonBody::refused(Failure::new(
+                return Ok(JsonBody::failed(Failure::new(
                     "body",
                     format!("is not valid JSON: {e}"),
                 )));
@@ -172,7 +160,7 @@ impl<T: JsonObjectBody> JsonBody<T> {
             // PHP send it for "no parameters", so an optional body takes it as `{}`.
             Value::Array(items) if items.is_empty() && !T::REQUIRED => Map::new(),
             value => {
-                return Ok(JsonBody::refused(Failure::new(
+                return Ok(JsonBody::failed(Failure::new(
                     "body",
                     format!("must be a JSON object, not {}", json_type_name(&value)),
                 )));

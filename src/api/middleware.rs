@@ -47,7 +47,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
     let timeout = state
         .map(|state| state.limits.request_timeout)
         .unwrap_or_else(|| Limits::default().request_timeout);
-    let routes = state.map(|state| Arc::clone(&state.routes));
+    let spec = state.map(|state| Arc::clone(&state.spec));
     let path = req.uri().path().to_owned();
     let authenticated = req
         .headers()
@@ -70,7 +70,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
     }
     super::edge::add_security_headers(&mut response, authenticated);
     if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = routes.as_ref().and_then(|r| r.allow(&path))
+        && let Some(allow) = spec.as_ref().and_then(|s| s.routes.allow(&path))
         && let Ok(value) = HeaderValue::from_str(allow)
     {
         response

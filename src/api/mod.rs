@@ -1,9 +1,8 @@
 //! The HTTP API: one file per resource, plus what every operation shares.
 
-pub mod access;
 pub mod allow;
-pub mod auth;
 pub mod body;
+pub mod caller;
 pub mod conditional;
 pub mod custom_methods;
 pub mod edge;
@@ -11,6 +10,7 @@ pub mod error;
 pub mod filters;
 pub mod health;
 pub mod invoices;
+pub mod last_used;
 pub mod middleware;
 pub mod paging;
 pub mod params;
@@ -19,8 +19,9 @@ mod parsing_fuzz;
 pub mod rate_limit;
 pub mod reference;
 pub mod response_headers;
-pub mod shape;
+pub mod spec;
 pub mod types;
+pub mod validation;
 
 use crate::config::Limits;
 use poem_openapi::{OpenApiService, ServerObject, Tags};
@@ -35,35 +36,29 @@ pub struct AppState {
     /// Present when a per-token rate limit is configured.
     pub rate_limiter: Option<Arc<rate_limit::TokenRateLimiter>>,
     /// When this node last refreshed each token's `last_used_at` without reading the token.
-    pub last_used: Arc<auth::LastUsedMemo>,
+    pub last_used: Arc<last_used::LastUsedMemo>,
     /// Turns for the one-statement create (SQLite only).
     pub write_turns: crate::store::database::WriteTurns,
-    /// The finished spec, built once.
-    pub spec: Arc<Spec>,
-    /// The methods of every path, for the `Allow` header of a 405.
-    pub routes: Arc<allow::RouteTable>,
+    /// The finished spec, built once, and the routes it describes.
+    pub spec: Arc<spec::Spec>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, limits: Limits) -> Self {
+    /// The state of a server on `db`; fails when the spec can't be finished.
+    pub fn new(db: DatabaseConnection, limits: Limits) -> anyhow::Result<Self> {
         let rate_limiter = limits
             .rate_limit_per_minute
             .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n)));
         let write_turns =
             crate::store::database::WriteTurns::for_backend(db.get_database_backend());
-        let spec = spec();
-        let routes = serde_json::from_str(&spec.json)
-            .map(|document| allow::RouteTable::from_spec(&document))
-            .unwrap_or_default();
-        AppState {
+        Ok(AppState {
             db,
             limits,
             rate_limiter,
             last_used: Arc::default(),
             write_turns,
-            spec: Arc::new(spec),
-            routes: Arc::new(routes),
-        }
+            spec: Arc::new(spec::Spec::build()?),
+        })
     }
 }
 
@@ -138,102 +133,7 @@ pub fn service() -> OpenApiService<
     .server(ServerObject::new("/").description("This server"))
 }
 
-/// Request objects that refuse unknown fields. poem-openapi's `deny_unknown_fields` does not
-/// reach the spec, so `additionalProperties: false` is written here; a test checks every body
-/// schema is listed.
-pub const CLOSED_SCHEMAS: &[&str] = &[
-    "CreateInvoiceRequest",
-    "UpdateInvoiceRequest",
-    "SetPaidRequest",
-];
-
-/// The finished spec, in every form it is served.
-pub struct Spec {
-    /// Pretty-printed JSON.
-    pub json: String,
-    /// The Swagger UI page, with the finished spec embedded.
-    pub swagger_ui_html: String,
-}
-
-impl Spec {
-    /// The YAML form: the JSON (which is also YAML), ending in a newline. See [`spec_yaml`].
-    pub fn yaml(&self) -> String {
-        format!("{}\n", self.json)
-    }
-}
-
-/// Builds the spec once: poem-openapi's document, plus what it can't express.
-pub fn spec() -> Spec {
-    let service = service();
-    let generated = service.spec();
-    let json = match serde_json::from_str::<serde_json::Value>(&generated) {
-        Ok(mut document) => {
-            finish_operations(&mut document);
-            for name in CLOSED_SCHEMAS {
-                if let Some(schema) = document
-                    .pointer_mut(&format!("/components/schemas/{name}"))
-                    .and_then(serde_json::Value::as_object_mut)
-                {
-                    schema.insert("additionalProperties".into(), false.into());
-                }
-            }
-            serde_json::to_string_pretty(&document).unwrap_or(generated.clone())
-        }
-        Err(_) => generated.clone(),
-    };
-    // The UI page embeds the spec as a JavaScript literal; swap in the finished one.
-    let swagger_ui_html = service.swagger_ui_html().replacen(&generated, &json, 1);
-    Spec {
-        json,
-        swagger_ui_html,
-    }
-}
-
-/// What poem-openapi can't express, operation by operation: custom-method paths in their
-/// `{id}:verb` form; operations without a security scheme marked public (`security: []`),
-/// rather than left for readers and linters to guess; and, since every error response shares
-/// one schema, an example on each error response: the typical body of its status.
-fn finish_operations(document: &mut serde_json::Value) {
-    let Some(paths) = document
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    *paths = std::mem::take(paths)
-        .into_iter()
-        .map(|(path, item)| (custom_methods::spec_path(&path).unwrap_or(path), item))
-        .collect();
-    for operation in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(serde_json::Value::as_object_mut)
-    {
-        operation
-            .entry("security")
-            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(serde_json::Value::as_object_mut)
-        else {
-            continue;
-        };
-        for (status, response) in responses.iter_mut() {
-            let example = status.parse().ok().and_then(error::example_for);
-            if let (Some(example), Some(media)) =
-                (example, response.pointer_mut("/content/application~1json"))
-                && let Some(media) = media.as_object_mut()
-            {
-                media.insert("example".into(), example);
-            }
-        }
-    }
-}
-
-/// What `invoices-api openapi` prints and `openapi.yaml` holds: the spec as JSON, which is
-/// also YAML. A YAML emitter would leave strings such as `2024-06-15` unquoted, and YAML 1.1
-/// parsers (PyYAML, used by many OpenAPI tools) read those as dates, not strings.
-pub fn spec_yaml() -> String {
-    spec().yaml()
+/// What `invoices-api openapi` prints and `openapi.yaml` holds (see [`spec::Spec::yaml`]).
+pub fn spec_yaml() -> anyhow::Result<String> {
+    Ok(spec::Spec::build()?.yaml())
 }

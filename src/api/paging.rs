@@ -1,49 +1,90 @@
-//! `limit` and `offset` of every list.
+//! `limit` and `offset` of every list: each a parameter type whose schema and check come from
+//! the same constants, so the spec says exactly what is enforced.
 
-use super::error::Failure;
 use super::params::QueryParam;
-use super::shape::Shape;
-use crate::store::reference::Page;
+use super::types::inline_type;
+use super::validation::Validation;
+use crate::domain::paging::Page;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult};
 
-/// Largest page.
+/// Largest page, and the page size when `limit` is not sent.
 pub const MAX_LIMIT: u32 = 100;
 
 /// Largest offset: far beyond any real list, and well inside every database's integers.
 pub const MAX_OFFSET: u64 = 1_000_000_000;
 
-pub fn default_limit() -> u32 {
-    MAX_LIMIT
+/// How many records at most: 1 to [`MAX_LIMIT`].
+#[derive(Clone, Copy, Debug)]
+pub struct Limit(u32);
+
+/// How many records to skip: 0 to [`MAX_OFFSET`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Offset(u64);
+
+impl Default for Limit {
+    fn default() -> Self {
+        Limit(MAX_LIMIT)
+    }
 }
 
-pub fn default_offset() -> u64 {
-    0
+/// An integer parameter's schema: its bounds and its default.
+fn bounded(format: &'static str, min: f64, max: f64, default: serde_json::Value) -> MetaSchemaRef {
+    let mut schema = MetaSchema::new_with_format("integer", format);
+    schema.default = Some(default);
+    schema.minimum = Some(min);
+    schema.maximum = Some(max);
+    MetaSchemaRef::Inline(Box::new(schema))
 }
 
-/// A valid page request.
-pub type Paging = Page;
+inline_type!(
+    Limit,
+    "limit",
+    bounded(
+        "uint32",
+        1.0,
+        f64::from(MAX_LIMIT),
+        Limit::default().0.into()
+    )
+);
+inline_type!(
+    Offset,
+    "offset",
+    bounded("uint64", 0.0, MAX_OFFSET as f64, 0.into())
+);
 
-/// The page asked for: `limit` 1–100 (default 100), `offset` 0–10^9 (default 0).
+impl ParseFromParameter for Limit {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .map(Limit)
+            .ok_or_else(|| ParseError::custom(format!("must be an integer from 1 to {MAX_LIMIT}")))
+    }
+}
+
+impl ParseFromParameter for Offset {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse::<u64>()
+            .ok()
+            .filter(|o| *o <= MAX_OFFSET)
+            .map(Offset)
+            .ok_or_else(|| ParseError::custom(format!("must be an integer from 0 to {MAX_OFFSET}")))
+    }
+}
+
+/// The page asked for, or `None` with its failures recorded.
 pub fn paging(
-    shape: &mut Shape,
-    limit: QueryParam<u32>,
-    offset: QueryParam<u64>,
-) -> Option<Paging> {
-    let limit = shape.take(limit.into_result().and_then(|l| {
-        if (1..=MAX_LIMIT).contains(&l) {
-            Ok(l)
-        } else {
-            Err(Failure::new("limit", "must be between 1 and 100"))
-        }
-    }));
-    let offset = shape.take(offset.into_result().and_then(|o| {
-        if o <= MAX_OFFSET {
-            Ok(o)
-        } else {
-            Err(Failure::new("offset", "must be at most 1000000000"))
-        }
-    }));
+    checked: &mut Validation,
+    limit: QueryParam<Option<Limit>>,
+    offset: QueryParam<Option<Offset>>,
+) -> Option<Page> {
+    let limit = checked.take(limit.into_result());
+    let offset = checked.take(offset.into_result());
     limit.zip(offset).map(|(limit, offset)| Page {
-        limit: u64::from(limit),
-        offset,
+        limit: u64::from(limit.unwrap_or_default().0),
+        offset: offset.unwrap_or_default().0,
     })
 }

@@ -123,17 +123,33 @@ impl<'a, T: ParseFromParameter + Send, L: ParamLocation> ApiExtractor<'a> for Pa
         param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let values = L::values(request, param_opts.name);
-        let value = match (values.as_slice(), &param_opts.default_value) {
-            ([], Some(default)) => Ok(default()),
-            ([], None) if T::IS_REQUIRED => Err("is required".to_owned()),
-            ([_, _, ..], _) if !is_list::<T>() => Err("must be sent once".to_owned()),
-            _ => T::parse_from_parameters(values).map_err(|e| e.into_message()),
-        };
+        let default = param_opts.default_value.as_ref().map(|default| default());
         Ok(Param {
             name: param_opts.name,
-            value,
+            value: parse_values(values, default),
             location: PhantomData,
         })
+    }
+}
+
+/// The parameter `name` of a request (the default when absent), or why not.
+pub fn read<T: ParseFromParameter, L: ParamLocation>(
+    request: &Request,
+    name: &'static str,
+) -> Result<T, Failure> {
+    parse_values(L::values(request, name), None).map_err(|message| Failure::new(name, message))
+}
+
+/// A parameter's value from every value sent for it.
+fn parse_values<T: ParseFromParameter>(
+    values: Vec<String>,
+    default: Option<T>,
+) -> Result<T, String> {
+    match (values.as_slice(), default) {
+        ([], Some(default)) => Ok(default),
+        ([], None) if T::IS_REQUIRED => Err("is required".to_owned()),
+        ([_, _, ..], _) if !is_list::<T>() => Err("must be sent once".to_owned()),
+        _ => T::parse_from_parameters(values).map_err(|e| e.into_message()),
     }
 }
 
@@ -175,17 +191,45 @@ string_header_type!(
 
 /// Records a failure for every query parameter the operation doesn't know, so a typo
 /// (`?projectid=1`) is an error rather than a silently ignored filter.
-pub fn reject_unknown_query(shape: &mut super::shape::Shape, request: &Request, known: &[&str]) {
+pub fn reject_unknown_query(
+    checked: &mut super::validation::Validation,
+    request: &Request,
+    known: &[&str],
+) {
     let mut seen: Vec<String> = Vec::new();
     for (name, _) in query_pairs(request) {
         if !known.contains(&name.as_str()) && !seen.contains(&name) {
-            shape.fail(Failure::new(name.clone(), "is not a known query parameter"));
+            checked.fail(Failure::new(name.clone(), "is not a known query parameter"));
             seen.push(name);
         }
     }
 }
 
-/// The `{id}` of a resource path: an integer ≥ 1, or why not.
+/// A record's id as a parameter: an integer ≥ 1. Its schema and its check are both here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+const ID_RULE: &str = "must be an integer greater than or equal to 1";
+
+inline_type!(Id, "id", {
+    let mut schema = MetaSchema::new_with_format("integer", "int64");
+    schema.minimum = Some(1.0);
+    schema.example = Some(serde_json::json!(1));
+    MetaSchemaRef::Inline(Box::new(schema))
+});
+
+impl ParseFromParameter for Id {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 1)
+            .map(Id)
+            .ok_or_else(|| ParseError::custom(ID_RULE))
+    }
+}
+
+/// The `{id}` of a resource path: an [`Id`], or why not.
 ///
 /// poem-openapi names path parameters `param0`, `param1`… internally, so its own parse errors
 /// can't name the parameter; this one reports failures on `id`, with the others of the request.
@@ -211,10 +255,7 @@ impl<'a> ApiExtractor<'a> for Path {
     }
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
-        let mut schema = MetaSchema::new_with_format("integer", "int64");
-        schema.minimum = Some(1.0);
-        schema.example = Some(serde_json::json!(1));
-        Some(MetaSchemaRef::Inline(Box::new(schema)))
+        Some(<Id as poem_openapi::types::Type>::schema_ref())
     }
 
     async fn from_request(
@@ -223,11 +264,9 @@ impl<'a> ApiExtractor<'a> for Path {
         param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let raw = request.raw_path_param(param_opts.name).unwrap_or_default();
-        let id = raw
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id >= 1)
-            .ok_or_else(|| "must be an integer greater than or equal to 1".to_owned());
+        let id = Id::parse_from_parameter(raw)
+            .map(|id| id.0)
+            .map_err(|e| e.into_message());
         Ok(Path(id))
     }
 }

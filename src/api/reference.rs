@@ -1,24 +1,27 @@
 //! Read-only reference data, so clients can discover the ids they send: projects, budget
-//! areas, VAT rates and payment terms. Any member of the company may list them.
+//! areas, VAT rates, payment terms and invoice contacts. Any member of the company may read
+//! them. Each list is one declaration of its parameters plus [`list`]; each single record,
+//! one declaration plus [`one`].
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 
-use super::access::Caller;
-use super::auth::TokenAuth;
-use super::error::{ApiError, Failure};
+use super::caller::Identity;
+use super::error::ApiError;
 use super::filters::DateTimeFilter;
-use super::paging::{self, Paging, default_limit, default_offset};
-use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
-use super::shape::Shape;
+use super::paging::{self, Limit, Offset};
+use super::params::{Id, Path, QueryParam, reject_unknown_query};
 use super::types::{Percentage, Timestamp};
+use super::validation::Validation;
 use super::{ApiTags, AppState};
-use crate::domain::company::CompanySlug;
+use crate::domain::paging::Page;
 use crate::store::{invoices, reference};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
+use poem_openapi::types::{Example, ToJSON};
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use sea_orm::DbErr;
+use std::future::Future;
 
 pub struct ReferenceApi;
 
@@ -172,34 +175,6 @@ impl From<entity::invoice_contact::Model> for InvoiceContact {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum InvoiceContactsResponse {
-    /// The invoice contacts, in id order.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Vec<InvoiceContact>>),
-}
-
-#[derive(ApiResponse)]
-pub enum InvoiceContactResponse {
-    /// The invoice contact.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<InvoiceContact>),
-}
-
-#[derive(ApiResponse)]
-pub enum ProjectsResponse {
-    /// The projects, in id order.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Vec<Project>>),
-}
-
-#[derive(ApiResponse)]
-pub enum ProjectResponse {
-    /// The project.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Project>),
-}
-
 impl From<entity::project::Model> for Project {
     fn from(p: entity::project::Model) -> Self {
         Project {
@@ -213,62 +188,102 @@ impl From<entity::project::Model> for Project {
     }
 }
 
-#[derive(ApiResponse)]
-pub enum BudgetAreasResponse {
-    /// The budget areas, in id order.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Vec<BudgetArea>>),
+impl From<entity::budget_area::Model> for BudgetArea {
+    fn from(b: entity::budget_area::Model) -> Self {
+        BudgetArea {
+            uid: b.uid,
+            name: b.name,
+            is_enabled: b.enabled,
+            project_id: b.project_id,
+        }
+    }
 }
 
-#[derive(ApiResponse)]
-pub enum VatRatesResponse {
-    /// The VAT rates, in id order.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Vec<VatRate>>),
+impl From<entity::vat_rate::Model> for VatRate {
+    fn from(v: entity::vat_rate::Model) -> Self {
+        VatRate {
+            id: v.id,
+            name: v.name,
+            rate: Percentage(v.rate.0),
+            is_archived: v.archived,
+        }
+    }
 }
 
-#[derive(ApiResponse)]
-pub enum PaymentTermsResponse {
-    /// The payment terms, in id order.
-    #[oai(status = 200, content_type = "application/json")]
-    Ok(Json<Vec<PaymentTerm>>),
+impl From<entity::payment_term::Model> for PaymentTerm {
+    fn from(t: entity::payment_term::Model) -> Self {
+        PaymentTerm {
+            id: t.id,
+            name: t.name,
+            days: t.days,
+            is_archived: t.archived,
+        }
+    }
 }
 
-/// The shape checks every list here shares: headers, unknown parameters, paging; then the
-/// caller, who only needs to be a member.
-async fn member_and_page(
+/// A page of a list.
+#[derive(ApiResponse)]
+pub enum ListResponse<T: ToJSON> {
+    /// The records, in id order.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Vec<T>>),
+}
+
+/// One record.
+#[derive(ApiResponse)]
+pub enum OneResponse<T: ToJSON> {
+    /// The record asked for.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<T>),
+}
+
+/// A list of the caller's company: `limit` and `offset`, the list's own query parameters
+/// (`filters`, already taken into `checked`), then a page of `rows`.
+async fn list<Row, T, F>(
     state: &AppState,
-    auth: &TokenAuth,
+    identity: Identity,
     request: &Request,
-    mut shape: Shape,
-    company: Option<CompanySlug>,
-    known: &[&str],
-    limit: QueryParam<u32>,
-    offset: QueryParam<u64>,
-) -> Result<(Caller, Paging), ApiError> {
-    reject_unknown_query(&mut shape, request, known);
-    let page = paging::paging(&mut shape, limit, offset);
-    let (company, page) = shape.finish(company.zip(page))?;
-    let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
-    Ok((caller, page))
+    mut checked: Validation,
+    filters: &[&str],
+    limit: QueryParam<Option<Limit>>,
+    offset: QueryParam<Option<Offset>>,
+    rows: impl FnOnce(i64, Page) -> F,
+) -> Result<ListResponse<T>, ApiError>
+where
+    T: ToJSON + From<Row>,
+    F: Future<Output = Result<Vec<Row>, DbErr>>,
+{
+    let known: Vec<&str> = ["limit", "offset"].iter().chain(filters).copied().collect();
+    reject_unknown_query(&mut checked, request, &known);
+    let page = paging::paging(&mut checked, limit, offset);
+    let (caller, page) = identity.admit(state, checked, page).await?;
+    let rows = rows(caller.company_id, page).await?;
+    Ok(ListResponse::Ok(Json(
+        rows.into_iter().map(T::from).collect(),
+    )))
 }
 
-/// The shape checks of reading one record: headers and the id; then the caller, who only
-/// needs to be a member.
-async fn member_and_id(
+/// One record of the caller's company, by id; another company's is not found (404, naming
+/// `what`).
+async fn one<Row, T, F>(
     state: &AppState,
-    auth: &TokenAuth,
-    company: HeaderParam<CompanySlug>,
-    version: HeaderParam<ApiVersion>,
+    identity: Identity,
     id: Path,
-) -> Result<(Caller, i64), ApiError> {
-    let (mut shape, company) = Shape::with_headers(company, version);
-    let id = shape.take(id.into_result());
-    let (company, id) = shape.finish(company.zip(id))?;
-    Ok((Caller::resolve(&state.db, &auth.0, &company).await?, id))
+    what: &str,
+    row: impl FnOnce(i64, i64) -> F,
+) -> Result<OneResponse<T>, ApiError>
+where
+    T: ToJSON + From<Row>,
+    F: Future<Output = Result<Option<Row>, DbErr>>,
+{
+    let mut checked = Validation::default();
+    let id = checked.take(id.into_result());
+    let (caller, id) = identity.admit(state, checked, id).await?;
+    let found = row(caller.company_id, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("No {what} {id} in this company.")))?;
+    Ok(OneResponse::Ok(Json(found.into())))
 }
-
-const PAGING: [&str; 2] = ["limit", "offset"];
 
 #[OpenApi]
 impl ReferenceApi {
@@ -285,35 +300,24 @@ impl ReferenceApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
-    ) -> Result<ProjectsResponse, ApiError> {
-        let (shape, company) = Shape::with_headers(company, version);
-        let (caller, page) = member_and_page(
-            &state, &auth, request, shape, company, &PAGING, limit, offset,
+        offset: QueryParam<Option<Offset>>,
+    ) -> Result<ListResponse<Project>, ApiError> {
+        let checked = Validation::default();
+        list(
+            &state,
+            identity,
+            request,
+            checked,
+            &[],
+            limit,
+            offset,
+            |company, page| reference::projects(&state.db, company, page),
         )
-        .await?;
-        let rows = reference::projects(&state.db, caller.company_id, page).await?;
-        Ok(ProjectsResponse::Ok(Json(
-            rows.into_iter().map(Project::from).collect(),
-        )))
+        .await
     }
 
     /// Get a project
@@ -328,21 +332,14 @@ impl ReferenceApi {
     async fn get_project(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the project
         id: Path,
-    ) -> Result<ProjectResponse, ApiError> {
-        let (caller, id) = member_and_id(&state, &auth, company, version, id).await?;
-        let project = invoices::project_in_company(&state.db, caller.company_id, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("No project {id} in this company.")))?;
-        Ok(ProjectResponse::Ok(Json(project.into())))
+    ) -> Result<OneResponse<Project>, ApiError> {
+        one(&state, identity, id, "project", |company, id| {
+            invoices::project_in_company(&state.db, company, id)
+        })
+        .await
     }
 
     /// List budget areas
@@ -359,55 +356,30 @@ impl ReferenceApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
+        offset: QueryParam<Option<Offset>>,
         /// Only the budget areas of this project
-        #[oai(validator(minimum(value = "1")))]
-        project_id: QueryParam<Option<i64>>,
-    ) -> Result<BudgetAreasResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let project_id = shape
-            .take(project_id.into_result().and_then(|id| match id {
-                Some(id) if id < 1 => Err(Failure::new(
-                    "project_id",
-                    "must be an integer greater than or equal to 1",
-                )),
-                other => Ok(other),
-            }))
-            .flatten();
-        let known = ["limit", "offset", "project_id"];
-        let (caller, page) = member_and_page(
-            &state, &auth, request, shape, company, &known, limit, offset,
+        project_id: QueryParam<Option<Id>>,
+    ) -> Result<ListResponse<BudgetArea>, ApiError> {
+        let mut checked = Validation::default();
+        let project_id = checked.take(project_id.into_result()).flatten();
+        let filters = ["project_id"];
+        list(
+            &state,
+            identity,
+            request,
+            checked,
+            &filters,
+            limit,
+            offset,
+            |company, page| {
+                reference::budget_areas(&state.db, company, project_id.map(|id| id.0), page)
+            },
         )
-        .await?;
-        let rows = reference::budget_areas(&state.db, caller.company_id, project_id, page).await?;
-        Ok(BudgetAreasResponse::Ok(Json(
-            rows.into_iter()
-                .map(|b| BudgetArea {
-                    uid: b.uid,
-                    name: b.name,
-                    is_enabled: b.enabled,
-                    project_id: b.project_id,
-                })
-                .collect(),
-        )))
+        .await
     }
 
     /// List VAT rates
@@ -423,42 +395,24 @@ impl ReferenceApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
-    ) -> Result<VatRatesResponse, ApiError> {
-        let (shape, company) = Shape::with_headers(company, version);
-        let (caller, page) = member_and_page(
-            &state, &auth, request, shape, company, &PAGING, limit, offset,
+        offset: QueryParam<Option<Offset>>,
+    ) -> Result<ListResponse<VatRate>, ApiError> {
+        let checked = Validation::default();
+        list(
+            &state,
+            identity,
+            request,
+            checked,
+            &[],
+            limit,
+            offset,
+            |company, page| reference::vat_rates(&state.db, company, page),
         )
-        .await?;
-        let rows = reference::vat_rates(&state.db, caller.company_id, page).await?;
-        Ok(VatRatesResponse::Ok(Json(
-            rows.into_iter()
-                .map(|v| VatRate {
-                    id: v.id,
-                    name: v.name,
-                    rate: Percentage(v.rate.0),
-                    is_archived: v.archived,
-                })
-                .collect(),
-        )))
+        .await
     }
 
     /// List payment terms
@@ -474,42 +428,24 @@ impl ReferenceApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
-    ) -> Result<PaymentTermsResponse, ApiError> {
-        let (shape, company) = Shape::with_headers(company, version);
-        let (caller, page) = member_and_page(
-            &state, &auth, request, shape, company, &PAGING, limit, offset,
+        offset: QueryParam<Option<Offset>>,
+    ) -> Result<ListResponse<PaymentTerm>, ApiError> {
+        let checked = Validation::default();
+        list(
+            &state,
+            identity,
+            request,
+            checked,
+            &[],
+            limit,
+            offset,
+            |company, page| reference::payment_terms(&state.db, company, page),
         )
-        .await?;
-        let rows = reference::payment_terms(&state.db, caller.company_id, page).await?;
-        Ok(PaymentTermsResponse::Ok(Json(
-            rows.into_iter()
-                .map(|t| PaymentTerm {
-                    id: t.id,
-                    name: t.name,
-                    days: t.days,
-                    is_archived: t.archived,
-                })
-                .collect(),
-        )))
+        .await
     }
 
     /// List invoice contacts
@@ -526,47 +462,35 @@ impl ReferenceApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
+        offset: QueryParam<Option<Offset>>,
         /// The last update: an RFC 3339 date-time, optionally after an operator prefix
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-    ) -> Result<InvoiceContactsResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let updated_at: Vec<_> = shape
+    ) -> Result<ListResponse<InvoiceContact>, ApiError> {
+        let mut checked = Validation::default();
+        let updated_at: Vec<_> = checked
             .take(updated_at.into_result())
             .flatten()
             .unwrap_or_default()
             .into_iter()
             .map(|f| f.0)
             .collect();
-        let known = ["limit", "offset", "updated_at"];
-        let (caller, page) = member_and_page(
-            &state, &auth, request, shape, company, &known, limit, offset,
+        let filters = ["updated_at"];
+        list(
+            &state,
+            identity,
+            request,
+            checked,
+            &filters,
+            limit,
+            offset,
+            |company, page| reference::invoice_contacts(&state.db, company, &updated_at, page),
         )
-        .await?;
-        let rows =
-            reference::invoice_contacts(&state.db, caller.company_id, &updated_at, page).await?;
-        Ok(InvoiceContactsResponse::Ok(Json(
-            rows.into_iter().map(InvoiceContact::from).collect(),
-        )))
+        .await
     }
 
     /// Get an invoice contact
@@ -581,22 +505,13 @@ impl ReferenceApi {
     async fn get_invoice_contact(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice contact
         id: Path,
-    ) -> Result<InvoiceContactResponse, ApiError> {
-        let (caller, id) = member_and_id(&state, &auth, company, version, id).await?;
-        let contact = reference::invoice_contact(&state.db, caller.company_id, id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("No invoice contact {id} in this company."))
-            })?;
-        Ok(InvoiceContactResponse::Ok(Json(contact.into())))
+    ) -> Result<OneResponse<InvoiceContact>, ApiError> {
+        one(&state, identity, id, "invoice contact", |company, id| {
+            reference::invoice_contact(&state.db, company, id)
+        })
+        .await
     }
 }

@@ -7,5 +7,6 @@ pub mod filter;
 pub mod idempotency;
 pub mod invoice;
 pub mod money;
+pub mod paging;
 pub mod permission;
 pub mod token;

@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 
 /// A token as presented, and the company the request names: the caller, not yet looked up.
 #[derive(Clone, Copy, Debug)]
-pub struct Presented<'a> {
+pub struct TokenInCompany<'a> {
     pub token_hash: &'a str,
     pub company_slug: &'a str,
     pub now: DateTime<Utc>,
@@ -103,7 +103,7 @@ static WHITESPACE: LazyLock<String> = LazyLock::new(|| {
 /// one doesn't.
 pub async fn insert_draft_if_allowed(
     db: &impl ConnectionTrait,
-    presented: Presented<'_>,
+    token: TokenInCompany<'_>,
     new: &NewInvoice,
 ) -> Result<Option<invoice::Model>, InsertInvoiceError> {
     let backend = db.get_database_backend();
@@ -112,7 +112,7 @@ pub async fn insert_draft_if_allowed(
         _ => SQLITE.as_str(),
     };
     // The company and the creator are not known yet: they come back with the id.
-    let row = draft(0, 0, new.clone(), presented.now);
+    let row = draft(0, 0, new.clone(), token.now);
     let values: Vec<Value> = vec![
         row.status.clone().into(),
         row.invoice_number.clone().into(),
@@ -126,9 +126,9 @@ pub async fn insert_draft_if_allowed(
         row.vat_rate_id.into(),
         row.payment_term_id.into(),
         row.created_at.into(),
-        presented.token_hash.into(),
-        (presented.now + EXPIRY_MARGIN).into(),
-        presented.company_slug.into(),
+        token.token_hash.into(),
+        (token.now + EXPIRY_MARGIN).into(),
+        token.company_slug.into(),
         row.project_id.into(),
         Action::Create.other().as_str().into(),
         Action::Create.own().as_str().into(),

@@ -8,12 +8,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-/// A page: at most `limit` rows after skipping `offset`, in id order.
-#[derive(Clone, Copy, Debug)]
-pub struct Page {
-    pub limit: u64,
-    pub offset: u64,
-}
+pub use crate::domain::paging::Page;
 
 /// One page of `query`, in the order of `id`.
 pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Page) -> Select<E> {

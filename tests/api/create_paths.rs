@@ -13,7 +13,7 @@ use invoices_api::domain::money::Money;
 use invoices_api::domain::permission::Permission;
 use invoices_api::domain::token;
 use invoices_api::store::admin;
-use invoices_api::store::guarded_insert::{Presented, insert_draft_if_allowed};
+use invoices_api::store::guarded_insert::{TokenInCompany, insert_draft_if_allowed};
 use invoices_api::store::invoices::InsertInvoiceError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -94,7 +94,7 @@ impl Case {
 /// invoice number, `None` when it refused without saying why.
 async fn one_statement(w: &World, case: &Case) -> Option<u16> {
     let token_hash = token::hash(&case.token);
-    let presented = Presented {
+    let presented = TokenInCompany {
         token_hash: &token_hash,
         company_slug: case.company,
         now: Utc::now(),

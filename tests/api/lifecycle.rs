@@ -198,6 +198,8 @@ async fn custom_methods_are_only_served_in_their_colon_form() {
     let id = w.invoice(json!({})).await;
     for path in [
         format!("/api/invoices/{id}/send"),
+        format!("/api/invoices/{id}/~send"),
+        format!("/api/invoices/{id}/%7Esend"),
         format!("/api/invoices/{id}:fly"),
         "/api/invoices:send".to_owned(),
     ] {

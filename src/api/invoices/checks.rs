@@ -1,7 +1,7 @@
 //! The preconditions (412) an invoice's project and references must meet, shared by create
 //! and update.
 
-use crate::api::access::Caller;
+use crate::api::caller::Caller;
 use crate::api::error::ApiError;
 pub use crate::store::invoices::References;
 use crate::store::invoices::{self as store, Usable};

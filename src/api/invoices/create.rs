@@ -3,19 +3,17 @@
 use super::checks::{self, References};
 use super::model::{Invoice, Tagged};
 use crate::api::AppState;
-use crate::api::access::Caller;
-use crate::api::auth::{Credentials, authenticate};
-use crate::api::body::RefusableJsonBody;
+use crate::api::body::JsonBody;
+use crate::api::caller::Identity;
 use crate::api::conditional::EntityTag;
 use crate::api::error::ApiError;
-use crate::api::params::{ApiVersion, HeaderParam};
+use crate::api::params::HeaderParam;
 use crate::api::response_headers::{Location, Replayed};
-use crate::api::shape::Shape;
-use crate::domain::company::CompanySlug;
+use crate::api::validation::Validation;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
 use crate::domain::permission::Action;
-use crate::store::guarded_insert::{self, Presented};
+use crate::store::guarded_insert::{self, TokenInCompany};
 use crate::store::invoices::FIRST_VERSION;
 use crate::store::{access, idempotency, invoices as store};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -82,33 +80,6 @@ fn replay(
     ))
 }
 
-/// What a request asks for, once its headers and body have the right shape.
-struct Shaped {
-    company: CompanySlug,
-    idempotency_key: Option<IdempotencyKey>,
-    new: NewInvoice,
-    body_digest: String,
-}
-
-fn shaped(
-    company: HeaderParam<CompanySlug>,
-    version: HeaderParam<ApiVersion>,
-    idempotency_key: HeaderParam<Option<IdempotencyKey>>,
-    body: RefusableJsonBody<NewInvoice>,
-) -> Result<Shaped, ApiError> {
-    let body = body.0?;
-    let (mut shape, company) = Shape::with_headers(company, version);
-    let idempotency_key = shape.take(idempotency_key.into_result());
-    let new = shape.take_all(body.parsed);
-    let ((company, idempotency_key), new) = shape.finish(company.zip(idempotency_key).zip(new))?;
-    Ok(Shaped {
-        company,
-        idempotency_key,
-        new,
-        body_digest: body.digest,
-    })
-}
-
 /// Creates an invoice, checking in the contract's order.
 ///
 /// A well-formed request without an idempotency key first tries the one-statement insert that
@@ -117,36 +88,34 @@ fn shaped(
 /// answer; so does every request that is refused before it (401, 415, 400, 429).
 pub async fn create(
     state: &AppState,
-    credentials: &Credentials,
-    company: HeaderParam<CompanySlug>,
-    version: HeaderParam<ApiVersion>,
+    identity: Identity,
     idempotency_key: HeaderParam<Option<IdempotencyKey>>,
-    body: RefusableJsonBody<NewInvoice>,
+    body: JsonBody<NewInvoice>,
 ) -> Result<CreateInvoiceResponse, ApiError> {
     let db = &state.db;
-    let budget = credentials.take_budget(state);
+    let budget = identity.take_budget(state);
     // Timestamps are kept to the millisecond, so what is stored is what is returned.
     let now = Utc::now().trunc_subsecs(3);
-    let request = shaped(company, version, idempotency_key, body);
+    let body_digest = body.digest().to_owned();
+    let mut checked = Validation::default();
+    let idempotency_key = checked.take(idempotency_key.into_result());
+    let new = checked.take_body(body);
 
     if budget.is_ok()
-        && let Ok(Shaped {
-            company,
-            idempotency_key: None,
-            new,
-            ..
-        }) = &request
+        && checked.is_clean()
+        && let (Some(None), Some(new), Some(company)) =
+            (&idempotency_key, &new, identity.well_formed_company())
     {
-        let presented = Presented {
-            token_hash: &credentials.token_hash,
+        let token = TokenInCompany {
+            token_hash: identity.token_hash(),
             company_slug: company.as_str(),
             now,
         };
         let turn = state.write_turns.take().await;
-        let inserted = guarded_insert::insert_draft_if_allowed(db, presented, new).await;
+        let inserted = guarded_insert::insert_draft_if_allowed(db, token, new).await;
         if let Ok(Some(_)) = &inserted {
             // A write too: in the same turn.
-            note_token_use(state, credentials, now).await;
+            note_token_use(state, identity.token_hash(), now).await;
         }
         drop(turn);
         match inserted {
@@ -164,14 +133,9 @@ pub async fn create(
         }
     }
 
-    let user = authenticate(state, credentials, budget).await?;
-    let Shaped {
-        company,
-        idempotency_key,
-        new,
-        body_digest,
-    } = request?;
-    let caller = Caller::resolve(db, &user, &company).await?;
+    let (caller, (idempotency_key, new)) = identity
+        .admit_within(state, budget, checked, idempotency_key.zip(new))
+        .await?;
     if let Some(key) = &idempotency_key
         && let Some(stored) =
             idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
@@ -224,9 +188,9 @@ pub async fn create(
 /// Refreshes the token's `last_used_at` after a create that didn't read the token, at most once
 /// a minute per token on this node. The invoice is committed by then: a failure here is logged,
 /// not answered.
-async fn note_token_use(state: &AppState, credentials: &Credentials, now: DateTime<Utc>) {
-    if state.last_used.take_due(&credentials.token_hash, now)
-        && let Err(err) = access::touch(&state.db, &credentials.token_hash, now).await
+async fn note_token_use(state: &AppState, token_hash: &str, now: DateTime<Utc>) {
+    if state.last_used.take_due(token_hash, now)
+        && let Err(err) = access::touch(&state.db, token_hash, now).await
     {
         tracing::warn!(error = %err, "could not record the token's last use");
     }

@@ -5,7 +5,7 @@ use super::checks::precondition;
 use super::model::Tagged;
 use super::read::{locked_invoice_and_project, status_of};
 use crate::api::AppState;
-use crate::api::access::Caller;
+use crate::api::caller::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::domain::invoice::paid_after_issue;

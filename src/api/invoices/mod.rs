@@ -13,17 +13,15 @@ mod update;
 pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};
 pub use model::Invoice;
 
-use super::access::Caller;
-use super::auth::{TokenAuth, TokenCredentials};
-use super::body::{JsonBody, RefusableJsonBody};
+use super::body::JsonBody;
+use super::caller::{Caller, Identity};
 use super::conditional::{self, EntityTag, IfMatch, IfNoneMatch};
 use super::error::ApiError;
 use super::filters::{DateFilter, DateTimeFilter, IdFilter};
-use super::paging::{self, default_limit, default_offset};
-use super::params::{ApiVersion, HeaderParam, Path, QueryParam, reject_unknown_query};
-use super::shape::Shape;
+use super::paging::{self, Limit, Offset};
+use super::params::{HeaderParam, Path, QueryParam, reject_unknown_query};
+use super::validation::Validation;
 use super::{ApiTags, AppState};
-use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
 use crate::store::invoices::ListOrder;
@@ -103,25 +101,18 @@ const LIST_PARAMETERS: [&str; 7] = [
     "updated_at",
 ];
 
-/// Checks the common headers, the id and one more parameter (a conditional header), then
-/// resolves the caller: 400, then 403 for the company.
+/// Admits the caller of an operation on one invoice that reads one more header (a
+/// conditional one).
 async fn caller_id_and<T>(
     state: &AppState,
-    auth: &TokenAuth,
-    company: HeaderParam<CompanySlug>,
-    version: HeaderParam<ApiVersion>,
+    identity: Identity,
     id: Path,
     other: HeaderParam<T>,
-) -> Result<(Caller, i64, T), ApiError> {
-    let (mut shape, company) = Shape::with_headers(company, version);
-    let id = shape.take(id.into_result());
-    let other = shape.take(other.into_result());
-    let ((company, id), other) = shape.finish(company.zip(id).zip(other))?;
-    Ok((
-        Caller::resolve(&state.db, &auth.0, &company).await?,
-        id,
-        other,
-    ))
+) -> Result<(Caller, (i64, T)), ApiError> {
+    let mut checked = Validation::default();
+    let id = checked.take(id.into_result());
+    let other = checked.take(other.into_result());
+    identity.admit(state, checked, id.zip(other)).await
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -145,13 +136,7 @@ impl InvoicesApi {
     async fn create_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenCredentials,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// A key of your choosing (1–255 visible ASCII characters, a UUID for instance) that
         /// makes retrying safe: a request repeating the key and the body of an earlier
         /// successful create, within 24 hours, gets that create's 201 again (with
@@ -160,9 +145,9 @@ impl InvoicesApi {
         /// use them up.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: HeaderParam<Option<IdempotencyKey>>,
-        body: RefusableJsonBody<NewInvoice>,
+        body: JsonBody<NewInvoice>,
     ) -> Result<CreateInvoiceResponse, ApiError> {
-        create::create(&state, &auth.0, company, version, idempotency_key, body).await
+        create::create(&state, identity, idempotency_key, body).await
     }
 
     /// List invoices
@@ -193,25 +178,11 @@ impl InvoicesApi {
         &self,
         state: Data<&AppState>,
         request: &Request,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// How many invoices at most (1–100)
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: QueryParam<u32>,
+        limit: QueryParam<Option<Limit>>,
         /// How many invoices to skip (at most 1000000000)
-        #[oai(
-            default = "default_offset",
-            validator(minimum(value = "0"), maximum(value = "1000000000"))
-        )]
-        offset: QueryParam<u64>,
+        offset: QueryParam<Option<Offset>>,
         /// The order: `id` (the default) or `updated_at` (then id)
         order_by: QueryParam<Option<InvoiceOrder>>,
         /// The project: an ID, optionally after an operator prefix (`gt:3`), or a list
@@ -227,34 +198,33 @@ impl InvoicesApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<InvoiceListResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        reject_unknown_query(&mut shape, request, &LIST_PARAMETERS);
-        let page = paging::paging(&mut shape, limit, offset);
-        let order = shape
+        let mut checked = Validation::default();
+        reject_unknown_query(&mut checked, request, &LIST_PARAMETERS);
+        let page = paging::paging(&mut checked, limit, offset);
+        let order = checked
             .take(order_by.into_result())
             .flatten()
             .map_or(ListOrder::Id, ListOrder::from);
         let filters = read::Filters {
-            project_id: shape
+            project_id: checked
                 .take(project_id.into_result())
                 .flatten()
                 .unwrap_or_default(),
-            issue_date: shape
+            issue_date: checked
                 .take(issue_date.into_result())
                 .flatten()
                 .unwrap_or_default(),
-            payment_date: shape
+            payment_date: checked
                 .take(payment_date.into_result())
                 .flatten()
                 .unwrap_or_default(),
-            updated_at: shape
+            updated_at: checked
                 .take(updated_at.into_result())
                 .flatten()
                 .unwrap_or_default(),
         };
-        let (company, page) = shape.finish(company.zip(page))?;
+        let (caller, page) = identity.admit(&state, checked, page).await?;
         let query = read::list_query(filters, order, page);
-        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
         let invoices = read::list(&state.db, &caller, query).await?;
         Ok(InvoiceListResponse::Ok(Json(invoices)))
     }
@@ -274,13 +244,7 @@ impl InvoicesApi {
     async fn get_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// ETags of versions you already have: when the invoice is still one of them, the
@@ -288,8 +252,8 @@ impl InvoicesApi {
         #[oai(name = "If-None-Match")]
         if_none_match: HeaderParam<Option<IfNoneMatch>>,
     ) -> Result<GetInvoiceResponse, ApiError> {
-        let (caller, id, if_none_match) =
-            caller_id_and(&state, &auth, company, version, id, if_none_match).await?;
+        let (caller, (id, if_none_match)) =
+            caller_id_and(&state, identity, id, if_none_match).await?;
         let tagged = read::get(&state.db, &caller, id).await?;
         if conditional::not_modified(if_none_match.as_ref(), &tagged.etag) {
             return Ok(GetInvoiceResponse::NotModified(tagged.etag));
@@ -318,13 +282,7 @@ impl InvoicesApi {
     async fn update_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// The ETag of the version you read: the change is made only if the invoice is still
@@ -333,13 +291,13 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<InvoicePatch>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let id = shape.take(id.into_result());
-        let if_match = shape.take(if_match.into_result());
-        let patch = shape.take_all(body.parsed);
-        let (((company, id), if_match), patch) =
-            shape.finish(company.zip(id).zip(if_match).zip(patch))?;
-        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let mut checked = Validation::default();
+        let id = checked.take(id.into_result());
+        let if_match = checked.take(if_match.into_result());
+        let patch = checked.take_body(body);
+        let (caller, ((id, if_match), patch)) = identity
+            .admit(&state, checked, id.zip(if_match).zip(patch))
+            .await?;
         let tagged = update::update(&state, &caller, id, if_match.as_ref(), patch).await?;
         Ok(tagged.into())
     }
@@ -358,13 +316,7 @@ impl InvoicesApi {
     async fn delete_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// The ETag of the version you read: the change is made only if the invoice is still
@@ -372,8 +324,7 @@ impl InvoicesApi {
         #[oai(name = "If-Match")]
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<DeletedResponse, ApiError> {
-        let (caller, id, if_match) =
-            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
         lifecycle::delete(&state, &caller, id, if_match.as_ref()).await?;
         Ok(DeletedResponse::Deleted)
     }
@@ -385,20 +336,14 @@ impl InvoicesApi {
     ///
     /// A `draft` becomes `sent`; any other status is a 412.
     #[oai(
-        path = "/api/invoices/:id/send",
+        path = "/api/invoices/:id/~send",
         method = "post",
         operation_id = "send_invoice"
     )]
     async fn send_invoice(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// The ETag of the version you read: the change is made only if the invoice is still
@@ -406,8 +351,7 @@ impl InvoicesApi {
         #[oai(name = "If-Match")]
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, id, if_match) =
-            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
         let tagged =
             lifecycle::transition(&state, &caller, id, if_match.as_ref(), Transition::Send).await?;
         Ok(tagged.into())
@@ -421,20 +365,14 @@ impl InvoicesApi {
     /// A `draft` or `sent` invoice becomes `paid` on `payment_date` (today, UTC, when not
     /// given; the body itself may be omitted); a paid invoice is a 412.
     #[oai(
-        path = "/api/invoices/:id/set-paid",
+        path = "/api/invoices/:id/~set-paid",
         method = "post",
         operation_id = "set_invoice_paid"
     )]
     async fn set_invoice_paid(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// The ETag of the version you read: the change is made only if the invoice is still
@@ -443,13 +381,13 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<SetPaid>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (mut shape, company) = Shape::with_headers(company, version);
-        let id = shape.take(id.into_result());
-        let if_match = shape.take(if_match.into_result());
-        let body = shape.take_all(body.parsed);
-        let (((company, id), if_match), body) =
-            shape.finish(company.zip(id).zip(if_match).zip(body))?;
-        let caller = Caller::resolve(&state.db, &auth.0, &company).await?;
+        let mut checked = Validation::default();
+        let id = checked.take(id.into_result());
+        let if_match = checked.take(if_match.into_result());
+        let body = checked.take_body(body);
+        let (caller, ((id, if_match), body)) = identity
+            .admit(&state, checked, id.zip(if_match).zip(body))
+            .await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
         let transition = Transition::SetPaid(date);
         let tagged =
@@ -465,20 +403,14 @@ impl InvoicesApi {
     /// A `paid` invoice goes back to `sent` and loses its payment date; any other status is a
     /// 412.
     #[oai(
-        path = "/api/invoices/:id/set-unpaid",
+        path = "/api/invoices/:id/~set-unpaid",
         method = "post",
         operation_id = "set_invoice_unpaid"
     )]
     async fn set_invoice_unpaid(
         &self,
         state: Data<&AppState>,
-        auth: TokenAuth,
-        /// The company you want to interact with
-        #[oai(name = "Wethod-Company")]
-        company: HeaderParam<CompanySlug>,
-        /// The API version you want to use
-        #[oai(name = "Wethod-Version")]
-        version: HeaderParam<ApiVersion>,
+        identity: Identity,
         /// The ID of the invoice
         id: Path,
         /// The ETag of the version you read: the change is made only if the invoice is still
@@ -486,8 +418,7 @@ impl InvoicesApi {
         #[oai(name = "If-Match")]
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, id, if_match) =
-            caller_id_and(&state, &auth, company, version, id, if_match).await?;
+        let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
         let tagged = lifecycle::transition(
             &state,
             &caller,

@@ -2,11 +2,11 @@
 
 use super::model::{Invoice, Tagged};
 use crate::api::AppState;
-use crate::api::access::Caller;
+use crate::api::caller::Caller;
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
-use crate::api::paging::Paging;
 use crate::domain::invoice::InvoiceStatus;
+use crate::domain::paging::Page;
 use crate::domain::permission::{Action, Reach};
 use crate::store::invoices::{self as store, ListOrder, ListQuery};
 use crate::store::locked_invoice::{self, LockedInvoice};
@@ -22,7 +22,7 @@ pub struct Filters {
 }
 
 /// The list query for these filters, in this order, and this page.
-pub fn list_query(filters: Filters, order: ListOrder, paging: Paging) -> ListQuery {
+pub fn list_query(filters: Filters, order: ListOrder, paging: Page) -> ListQuery {
     ListQuery {
         only_projects_of: None,
         project_id: filters.project_id.into_iter().map(|f| f.0).collect(),

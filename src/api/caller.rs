@@ -1,0 +1,210 @@
+//! Who is calling, and what they may do: the one extractor for identity.
+//!
+//! Every operation but the health check takes an [`Identity`]: the bearer token
+//! (`Authorization: Bearer wi_…`, the spec's `BearerAuth` scheme), the company it acts in
+//! (`Wethod-Company`) and the API version (`Wethod-Version`). The finished spec documents the
+//! two headers on every operation that uses the scheme (`api::spec`). Extracting it only reads
+//! the request. [`Identity::admit`] then checks in the contract's order: the token (401), the
+//! rate limit (429), the whole request's shape (415, 413, then one 400 for every header,
+//! parameter and body failure), the membership (403). Its result, a [`Caller`], exists only
+//! when all of that held, so holding one is the check.
+
+use super::AppState;
+use super::error::{ApiError, Failure};
+use super::params::{ApiVersion, InHeader, read};
+use super::validation::Validation;
+use crate::domain::company::CompanySlug;
+use crate::domain::invoice::InvoiceStatus;
+use crate::domain::permission::{Action, Permission, Permissions, Reach};
+use crate::domain::token;
+use crate::store::access;
+use chrono::Utc;
+use entity::project;
+use poem::{Request, RequestBody};
+use poem_openapi::auth::{Bearer, BearerAuthorization};
+use poem_openapi::registry::{MetaSecurityScheme, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use std::time::Duration;
+
+/// The name of the security scheme in the spec.
+pub const SCHEME: &str = "BearerAuth";
+/// The header naming the company a request acts in.
+pub const COMPANY_HEADER: &str = "Wethod-Company";
+/// The header naming the API version a client speaks.
+pub const VERSION_HEADER: &str = "Wethod-Version";
+
+/// A request's identity as sent, not yet checked.
+pub struct Identity {
+    /// SHA-256 of the token: tokens are stored and found by their hash only.
+    token_hash: String,
+    company: Result<CompanySlug, Failure>,
+    version: Result<ApiVersion, Failure>,
+}
+
+impl<'a> ApiExtractor<'a> for Identity {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        registry.create_security_scheme(
+            SCHEME,
+            MetaSecurityScheme {
+                ty: "http",
+                description: Some("A personal access token, sent as `Authorization: Bearer wi_…`."),
+                name: None,
+                key_in: None,
+                scheme: Some("bearer"),
+                bearer_format: None,
+                flows: None,
+                openid_connect_url: None,
+            },
+        );
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![SCHEME]
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        // No usable `Authorization` header is a 401 at once.
+        let bearer = Bearer::from_request(request)?;
+        Ok(Identity {
+            token_hash: token::hash(&bearer.token),
+            company: read::<CompanySlug, InHeader>(request, COMPANY_HEADER),
+            version: read::<ApiVersion, InHeader>(request, VERSION_HEADER),
+        })
+    }
+}
+
+impl Identity {
+    pub fn token_hash(&self) -> &str {
+        &self.token_hash
+    }
+
+    /// The company named, when its header and the version's are well formed.
+    pub fn well_formed_company(&self) -> Option<&CompanySlug> {
+        self.version.as_ref().ok()?;
+        self.company.as_ref().ok()
+    }
+
+    /// Takes one request from the token's rate-limit budget (always granted when no limit is
+    /// configured); when it is spent, how long until the next request is allowed. Taken once
+    /// per request, and answered only once the token is known to be valid, so an unknown token
+    /// gets its 401 and never a 429.
+    pub fn take_budget(&self, state: &AppState) -> Result<(), Duration> {
+        match &state.rate_limiter {
+            Some(limiter) => limiter.check(&self.token_hash),
+            None => Ok(()),
+        }
+    }
+
+    /// The caller and the request's well-formed `parts`, checked in the contract's order (see
+    /// the module's documentation). `checked` holds the failures found in the parts.
+    pub async fn admit<T>(
+        self,
+        state: &AppState,
+        checked: Validation,
+        parts: Option<T>,
+    ) -> Result<(Caller, T), ApiError> {
+        let budget = self.take_budget(state);
+        self.admit_within(state, budget, checked, parts).await
+    }
+
+    /// [`Identity::admit`] with the rate-limit budget already taken.
+    pub async fn admit_within<T>(
+        self,
+        state: &AppState,
+        budget: Result<(), Duration>,
+        checked: Validation,
+        parts: Option<T>,
+    ) -> Result<(Caller, T), ApiError> {
+        let slug = self.company.as_ref().ok().map(CompanySlug::as_str);
+        // The token and, in the same query, its user's membership in the company named.
+        let found = access::access(&state.db, &self.token_hash, slug, Utc::now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        budget.map_err(|wait| ApiError::TooManyRequests {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        })?;
+        let mut headers = Validation::default();
+        headers.take(self.company);
+        headers.take(self.version);
+        let parts = checked.after(headers).finish(parts)?;
+        // An unknown company answers the same as a company one is not a member of, so slugs
+        // can't be probed.
+        let membership = found
+            .membership
+            .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
+        let caller = Caller {
+            user_id: found.owner.user_id,
+            company_id: membership.company_id,
+            permissions: Permissions::from_names(&membership.permissions),
+        };
+        Ok((caller, parts))
+    }
+}
+
+/// A user acting in a company they are a member of, with their permissions there.
+pub struct Caller {
+    pub user_id: i64,
+    pub company_id: i64,
+    permissions: Permissions,
+}
+
+impl Caller {
+    /// How far the caller may do `action`; 403 naming both permissions when nowhere, before
+    /// anything about a project is looked up.
+    pub fn reach(&self, action: Action) -> Result<Reach, ApiError> {
+        match Reach::of(&self.permissions, action) {
+            Reach::Nowhere => Err(ApiError::Forbidden(format!(
+                "Missing permission: {} or {}.",
+                action.own(),
+                action.other()
+            ))),
+            reach => Ok(reach),
+        }
+    }
+
+    pub fn is_pm_or_account(&self, project: &project::Model) -> bool {
+        self.user_id == project.pm_user_id || self.user_id == project.account_user_id
+    }
+
+    /// 403 naming `<action>_other` when the reach doesn't cover this project.
+    pub fn require_on(
+        &self,
+        reach: Reach,
+        action: Action,
+        project: &project::Model,
+    ) -> Result<(), ApiError> {
+        if reach.covers(self.is_pm_or_account(project)) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "Missing permission: {} (you are neither the PM nor the Account of this project).",
+                action.other()
+            )))
+        }
+    }
+
+    /// 403 naming `invoices.edit_sent` when the invoice is no longer a draft and the caller
+    /// lacks it.
+    pub fn require_edit_sent(&self, status: InvoiceStatus) -> Result<(), ApiError> {
+        self.require_permission(Permission::InvoicesEditSent, status != InvoiceStatus::Draft)
+    }
+
+    /// 403 naming `permission` when `needed` and the caller lacks it.
+    pub fn require_permission(&self, permission: Permission, needed: bool) -> Result<(), ApiError> {
+        if needed && !self.permissions.has(permission) {
+            Err(ApiError::Forbidden(format!(
+                "Missing permission: {permission}."
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
