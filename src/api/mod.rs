@@ -19,6 +19,8 @@ mod parsing_fuzz;
 pub mod rate_limit;
 pub mod reference;
 pub mod response_headers;
+#[cfg(test)]
+mod schema_agreement;
 pub mod spec;
 pub mod types;
 pub mod validation;

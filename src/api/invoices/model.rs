@@ -188,46 +188,71 @@ impl TryFrom<entity::invoice::Model> for Invoice {
     }
 }
 
-/// The body of `POST /api/invoices`. Fields not listed here are refused.
-#[derive(Object)]
-#[oai(example, deny_unknown_fields, skip_serializing_if_is_none)]
-pub struct CreateInvoiceRequest {
-    /// The invoice number; unique within the company, not blank (it needs a character that is not
-    /// ASCII whitespace)
-    #[oai(
-        nullable,
-        validator(
-            max_length = 255,
-            pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$"
-        )
-    )]
-    pub invoice_number: Option<String>,
-    /// The invoice purchase order reference
-    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
-    pub purchase_order: Option<String>,
-    /// The invoice value
-    pub value: Money,
-    /// The invoice custom exchange rate
-    #[oai(nullable)]
-    pub exchange_rate: Option<ExchangeRate>,
-    /// The invoice issue date
-    pub issue_date: Date,
-    /// The invoice notes
-    #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
-    pub notes: Option<String>,
-    /// The ID of the project to associate with this invoice
-    #[oai(validator(minimum(value = "1")))]
-    pub project_id: i64,
-    /// The UID of the budget area to associate with this invoice
-    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
-    pub budget_area_uid: Option<String>,
-    /// The ID of the VAT rate to associate with this invoice
-    #[oai(nullable, validator(minimum(value = "1")))]
-    pub vat_rate_id: Option<i64>,
-    /// The ID of the payment term to associate with this invoice
-    #[oai(nullable, validator(minimum(value = "1")))]
-    pub payment_term_id: Option<i64>,
+/// Declares a request object with the invoice's writable fields: one definition of their
+/// documentation and rules, from which the create and the update schemas both follow. `$needed`
+/// wraps the fields an invoice must have: [`Needed`] for create (required), `Option` for update
+/// (may be left out, not null).
+macro_rules! invoice_request_object {
+    ($(#[$doc:meta])* $name:ident, $needed:ident) => {
+        $(#[$doc])*
+        #[derive(Object)]
+        #[oai(example, deny_unknown_fields, skip_serializing_if_is_none)]
+        pub struct $name {
+            /// The invoice number; unique within the company, not blank (it needs a character
+            /// that is not ASCII whitespace)
+            #[oai(
+                nullable,
+                validator(
+                    max_length = 255,
+                    pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$"
+                )
+            )]
+            pub invoice_number: Option<String>,
+            /// The invoice purchase order reference
+            #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
+            pub purchase_order: Option<String>,
+            /// The invoice value
+            pub value: $needed<Money>,
+            /// The invoice custom exchange rate
+            #[oai(nullable)]
+            pub exchange_rate: Option<ExchangeRate>,
+            /// The invoice issue date
+            pub issue_date: $needed<Date>,
+            /// The invoice notes
+            #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
+            pub notes: Option<String>,
+            /// The ID of the project to associate with this invoice
+            #[oai(validator(minimum(value = "1")))]
+            pub project_id: $needed<i64>,
+            /// The UID of the budget area to associate with this invoice
+            #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
+            pub budget_area_uid: Option<String>,
+            /// The ID of the VAT rate to associate with this invoice
+            #[oai(nullable, validator(minimum(value = "1")))]
+            pub vat_rate_id: Option<i64>,
+            /// The ID of the payment term to associate with this invoice
+            #[oai(nullable, validator(minimum(value = "1")))]
+            pub payment_term_id: Option<i64>,
+        }
+    };
 }
+
+/// A field every invoice has, as the create request declares it: required.
+pub type Needed<T> = T;
+
+invoice_request_object!(
+    /// The body of `POST /api/invoices`. Fields not listed here are refused.
+    CreateInvoiceRequest,
+    Needed
+);
+
+invoice_request_object!(
+    /// The body of `PATCH /api/invoices/{id}`: the fields to change, with the rules of
+    /// creation. An absent field is kept; `null` clears an optional field. Fields not listed
+    /// here are refused.
+    UpdateInvoiceRequest,
+    Option
+);
 
 impl Example for CreateInvoiceRequest {
     fn example() -> Self {
@@ -280,48 +305,6 @@ impl JsonObjectBody for NewInvoice {
             payment_term_id,
         })
     }
-}
-
-/// The body of `PATCH /api/invoices/{id}`: the fields to change, with the rules of creation.
-/// An absent field is kept; `null` clears an optional field. Fields not listed here are refused.
-#[derive(Object)]
-#[oai(example, deny_unknown_fields, skip_serializing_if_is_none)]
-pub struct UpdateInvoiceRequest {
-    /// The invoice number; unique within the company, not blank (it needs a character that is not
-    /// ASCII whitespace)
-    #[oai(
-        nullable,
-        validator(
-            max_length = 255,
-            pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r ][^\u0000]*$"
-        )
-    )]
-    pub invoice_number: Option<String>,
-    /// The invoice purchase order reference
-    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
-    pub purchase_order: Option<String>,
-    /// The invoice value
-    pub value: Option<Money>,
-    /// The invoice custom exchange rate
-    #[oai(nullable)]
-    pub exchange_rate: Option<ExchangeRate>,
-    /// The invoice issue date
-    pub issue_date: Option<Date>,
-    /// The invoice notes
-    #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
-    pub notes: Option<String>,
-    /// The ID of the project to associate with this invoice
-    #[oai(validator(minimum(value = "1")))]
-    pub project_id: Option<i64>,
-    /// The UID of the budget area to associate with this invoice
-    #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
-    pub budget_area_uid: Option<String>,
-    /// The ID of the VAT rate to associate with this invoice
-    #[oai(nullable, validator(minimum(value = "1")))]
-    pub vat_rate_id: Option<i64>,
-    /// The ID of the payment term to associate with this invoice
-    #[oai(nullable, validator(minimum(value = "1")))]
-    pub payment_term_id: Option<i64>,
 }
 
 impl Example for UpdateInvoiceRequest {
