@@ -6,6 +6,7 @@ pub mod company;
 pub mod filter;
 pub mod idempotency;
 pub mod invoice;
+pub mod invoice_list;
 pub mod money;
 pub mod paging;
 pub mod permission;

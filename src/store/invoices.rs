@@ -3,8 +3,9 @@
 use super::reference::filter_condition;
 use crate::domain::filter::Filter;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::invoice::{InvoiceStatus, NewInvoice};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::domain::invoice::{InvoiceStatus, NewInvoice, References, UsableReferences};
+use crate::domain::invoice_list::{ListOrder, ListQuery};
+use chrono::{DateTime, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
@@ -25,23 +26,6 @@ pub async fn project_in_company(
         .filter(project::Column::CompanyId.eq(company_id))
         .one(db)
         .await
-}
-
-/// The references an invoice carries besides its project; `None` is "not given".
-#[derive(Clone, Copy, Debug, Default)]
-pub struct References<'a> {
-    pub budget_area_uid: Option<&'a str>,
-    pub vat_rate_id: Option<i64>,
-    pub payment_term_id: Option<i64>,
-}
-
-/// Whether each reference given names a usable record (an enabled budget area of the project;
-/// a VAT rate or payment term of the company that is not archived). Not given is usable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Usable {
-    pub budget_area: bool,
-    pub vat_rate: bool,
-    pub payment_term: bool,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -110,7 +94,7 @@ pub async fn project_with_references(
     company_id: i64,
     project_id: i64,
     refs: References<'_>,
-) -> Result<Option<(project::Model, Usable)>, DbErr> {
+) -> Result<Option<(project::Model, UsableReferences)>, DbErr> {
     let [budget_area, vat_rate, payment_term] =
         usable_reference_queries(company_id, project_id, refs);
     let row = project::Entity::find_by_id(project_id)
@@ -133,7 +117,7 @@ pub async fn project_with_references(
                 archived: r.archived,
                 created_at: r.created_at,
             },
-            Usable {
+            UsableReferences {
                 budget_area: r.budget_area_usable,
                 vat_rate: r.vat_rate_usable,
                 payment_term: r.payment_term_usable,
@@ -191,7 +175,7 @@ pub(super) fn insert_error(err: DbErr) -> InsertInvoiceError {
 
 /// What to remember about a create sent with an `Idempotency-Key`: the key, the hash of the
 /// request, and how to render the response from the new row.
-pub struct Remember<'a, F> {
+pub struct ResponseToRemember<'a, F> {
     pub key: &'a IdempotencyKey,
     pub request_hash: &'a str,
     pub render: F,
@@ -239,7 +223,7 @@ fn new_rowid(rowid: u64) -> Result<i64, DbErr> {
 pub async fn insert_draft<F>(
     db: &(impl ConnectionTrait + TransactionTrait),
     draft: invoice::Model,
-    remember: Option<Remember<'_, F>>,
+    remember: Option<ResponseToRemember<'_, F>>,
 ) -> Result<invoice::Model, InsertInvoiceError>
 where
     F: FnOnce(&invoice::Model) -> anyhow::Result<String>,
@@ -312,30 +296,6 @@ pub async fn find_in_company(
         .filter(invoice::Column::CompanyId.eq(company_id))
         .one(db)
         .await
-}
-
-/// The order of a list of invoices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ListOrder {
-    /// By id: the order of creation.
-    #[default]
-    Id,
-    /// By the last update, then by id: the order in which a syncing client sees changes.
-    UpdatedAt,
-}
-
-/// What `GET /api/invoices` asks for. Several filters on one field must all hold.
-#[derive(Debug, Default)]
-pub struct ListQuery {
-    /// When set, only invoices of projects where this user is PM or Account.
-    pub only_projects_of: Option<i64>,
-    pub project_id: Vec<Filter<i64>>,
-    pub issue_date: Vec<Filter<NaiveDate>>,
-    pub payment_date: Vec<Filter<NaiveDate>>,
-    pub updated_at: Vec<Filter<DateTime<Utc>>>,
-    pub order: ListOrder,
-    pub limit: u64,
-    pub offset: u64,
 }
 
 /// A page of the company's invoices, in the order asked for.

@@ -7,8 +7,9 @@
 use crate::helpers::{World, fresh_database};
 use chrono::{Duration, NaiveDate, Utc};
 use invoices_api::domain::filter::{Filter, Op};
+use invoices_api::domain::invoice_list::{ListOrder, ListQuery};
 use invoices_api::store::database;
-use invoices_api::store::invoices::{ListOrder, ListQuery, list_select};
+use invoices_api::store::invoices::list_select;
 use invoices_api::store::reference::{
     Page, budget_areas_select, invoice_contacts_select, payment_terms_select, projects_select,
     vat_rates_select,

@@ -3,8 +3,9 @@
 
 use crate::api::caller::Caller;
 use crate::api::error::ApiError;
-pub use crate::store::invoices::References;
-use crate::store::invoices::{self as store, Usable};
+pub use crate::domain::invoice::References;
+use crate::domain::invoice::UsableReferences;
+use crate::store::invoices as store;
 use entity::project;
 use sea_orm::ConnectionTrait;
 
@@ -20,7 +21,7 @@ pub async fn load(
     caller: &Caller,
     project_id: i64,
     refs: References<'_>,
-) -> Result<(project::Model, Usable), ApiError> {
+) -> Result<(project::Model, UsableReferences), ApiError> {
     store::project_with_references(db, caller.company_id, project_id, refs)
         .await?
         .ok_or_else(|| precondition("The project does not exist in this company."))
@@ -43,7 +44,7 @@ pub fn project_is_open(project: &project::Model) -> Result<(), ApiError> {
 
 /// Preconditions 4 and 5: each reference given names a usable record of this project or
 /// company.
-pub fn references_are_usable(usable: Usable) -> Result<(), ApiError> {
+pub fn references_are_usable(usable: UsableReferences) -> Result<(), ApiError> {
     if !usable.budget_area {
         return Err(precondition(
             "The budget area does not exist in this project or is disabled.",

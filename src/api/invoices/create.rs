@@ -154,13 +154,15 @@ pub async fn create(
     checks::project_is_open(&project)?;
     checks::references_are_usable(usable)?;
 
-    let remember = idempotency_key.as_ref().map(|key| store::Remember {
-        key,
-        request_hash: &body_digest,
-        render: |row: &entity::invoice::Model| -> anyhow::Result<String> {
-            Ok(Invoice::try_from(row.clone())?.to_json_string())
-        },
-    });
+    let remember = idempotency_key
+        .as_ref()
+        .map(|key| store::ResponseToRemember {
+            key,
+            request_hash: &body_digest,
+            render: |row: &entity::invoice::Model| -> anyhow::Result<String> {
+                Ok(Invoice::try_from(row.clone())?.to_json_string())
+            },
+        });
     let row = match store::insert_draft(db, draft, remember).await {
         Ok(row) => row,
         Err(

@@ -24,7 +24,7 @@ use super::validation::Validation;
 use super::{ApiTags, AppState};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
-use crate::store::invoices::ListOrder;
+use crate::domain::invoice_list::ListOrder;
 use chrono::Utc;
 use lifecycle::Transition;
 use model::{InvoiceOrder, SetPaid, Tagged};

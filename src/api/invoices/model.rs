@@ -10,8 +10,8 @@ use crate::domain::invoice::{
     InvoiceNumber, InvoicePatch, InvoiceStatus, NOTES_MAX, NewInvoice, SHORT_TEXT_MAX,
     bounded_text, positive_id,
 };
+use crate::domain::invoice_list::ListOrder;
 use crate::domain::money::{ExchangeRate, Money};
-use crate::store::invoices::ListOrder;
 use chrono::Utc;
 use poem_openapi::types::Example;
 use poem_openapi::{Enum, Object};
