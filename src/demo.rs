@@ -73,36 +73,18 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     .await?;
     let archived_id =
         ensure_project(db, company.id, "Old intranet", Some("JO-2019-007"), true).await?;
-    let area_exists = budget_area::Entity::find()
-        .filter(budget_area::Column::Uid.eq("area-1"))
-        .one(db)
-        .await?
-        .is_some();
-    if !area_exists {
+    if !any::<budget_area::Entity>(db, budget_area::Column::Uid.eq("area-1")).await? {
         admin::add_budget_area(db, project_id, "area-1", "Design", true).await?;
     }
-    let has_vat = vat_rate::Entity::find()
-        .filter(vat_rate::Column::CompanyId.eq(company.id))
-        .one(db)
-        .await?
-        .is_some();
-    if !has_vat {
+    if !any::<vat_rate::Entity>(db, vat_rate::Column::CompanyId.eq(company.id)).await? {
         admin::add_vat_rate(db, COMPANY, "Standard", Decimal::from(22), false).await?;
     }
-    let has_term = payment_term::Entity::find()
-        .filter(payment_term::Column::CompanyId.eq(company.id))
-        .one(db)
-        .await?
-        .is_some();
-    if !has_term {
+    if !any::<payment_term::Entity>(db, payment_term::Column::CompanyId.eq(company.id)).await? {
         admin::add_payment_term(db, COMPANY, "30 days", 30, false).await?;
     }
-    let has_contact = invoice_contact::Entity::find()
-        .filter(invoice_contact::Column::CompanyId.eq(company.id))
-        .one(db)
+    if !any::<invoice_contact::Entity>(db, invoice_contact::Column::CompanyId.eq(company.id))
         .await?
-        .is_some();
-    if !has_contact {
+    {
         admin::add_invoice_contact(db, COMPANY, "billing@client.example", "Client billing").await?;
     }
 
@@ -123,4 +105,12 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
          -d '{{\"project_id\": {project_id}, \"value\": 1250.5, \"issue_date\": \"2026-11-25\"}}'"
     );
     Ok(())
+}
+
+/// Whether any row of `E` matches `condition` (the demo adds what is missing, once).
+async fn any<E: EntityTrait>(
+    db: &DatabaseConnection,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<bool, sea_orm::DbErr> {
+    Ok(E::find().filter(condition).one(db).await?.is_some())
 }

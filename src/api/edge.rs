@@ -7,7 +7,6 @@
 //! reasonably send and get wrong is answered in the contract's JSON shape instead.
 
 use super::error::{ApiError, Failure};
-use super::params::query_pairs;
 use poem::Request;
 use poem::http::{HeaderValue, header};
 use std::collections::HashMap;
@@ -94,4 +93,13 @@ pub fn add_security_headers(response: &mut poem::Response, authenticated: bool) 
     if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// The decoded `name=value` pairs of the query string, in order.
+pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    request
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
 }

@@ -5,6 +5,7 @@
 //! `Vec`), but hands its outcome to the operation, which reports every failure of the request
 //! (parameters and body) in one 400.
 
+use super::edge::{MAX_REPEATS, query_pairs};
 use super::error::Failure;
 use super::types::inline_type;
 use crate::domain::company::CompanySlug;
@@ -60,15 +61,6 @@ impl ParamLocation for InQuery {
     }
 }
 
-/// The decoded `name=value` pairs of the query string, in order.
-pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
-    request
-        .uri()
-        .query()
-        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-        .unwrap_or_default()
-}
-
 /// A parameter: its value, or why it was refused.
 pub struct Param<T, L> {
     name: &'static str,
@@ -112,7 +104,7 @@ impl<'a, T: ParseFromParameter + Send, L: ParamLocation> ApiExtractor<'a> for Pa
         if let MetaSchemaRef::Inline(inline) = &mut schema
             && inline.ty == "array"
         {
-            inline.max_items = Some(super::edge::MAX_REPEATS);
+            inline.max_items = Some(MAX_REPEATS);
         }
         Some(schema)
     }

@@ -315,7 +315,7 @@ impl ReferenceApi {
             &[],
             limit,
             offset,
-            |company, page| reference::projects(&state.db, company, page),
+            |company, page| reference::rows(&state.db, reference::projects_select(company, page)),
         )
         .await
     }
@@ -376,7 +376,9 @@ impl ReferenceApi {
             limit,
             offset,
             |company, page| {
-                reference::budget_areas(&state.db, company, project_id.map(|id| id.0), page)
+                let query =
+                    reference::budget_areas_select(company, project_id.map(|id| id.0), page);
+                reference::rows(&state.db, query)
             },
         )
         .await
@@ -410,7 +412,7 @@ impl ReferenceApi {
             &[],
             limit,
             offset,
-            |company, page| reference::vat_rates(&state.db, company, page),
+            |company, page| reference::rows(&state.db, reference::vat_rates_select(company, page)),
         )
         .await
     }
@@ -443,7 +445,9 @@ impl ReferenceApi {
             &[],
             limit,
             offset,
-            |company, page| reference::payment_terms(&state.db, company, page),
+            |company, page| {
+                reference::rows(&state.db, reference::payment_terms_select(company, page))
+            },
         )
         .await
     }
@@ -488,7 +492,12 @@ impl ReferenceApi {
             &filters,
             limit,
             offset,
-            |company, page| reference::invoice_contacts(&state.db, company, &updated_at, page),
+            |company, page| {
+                reference::rows(
+                    &state.db,
+                    reference::invoice_contacts_select(company, &updated_at, page),
+                )
+            },
         )
         .await
     }

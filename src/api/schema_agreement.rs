@@ -35,7 +35,7 @@ fn parsers() -> Vec<(String, FailedFields)> {
 }
 
 /// The finished spec's request body schemas, by name.
-fn body_schemas(spec: &Value) -> Vec<(String, Value)> {
+pub(super) fn body_schemas(spec: &Value) -> Vec<(String, Value)> {
     let mut names: Vec<String> = spec["paths"]
         .as_object()
         .into_iter()

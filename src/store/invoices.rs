@@ -1,6 +1,6 @@
 //! Invoices and the company data their creation depends on.
 
-use super::reference::filter_condition;
+use super::reference::{filter_condition, one_in_company};
 use crate::domain::filter::Filter;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoiceStatus, NewInvoice, References, UsableReferences};
@@ -22,10 +22,7 @@ pub async fn project_in_company(
     company_id: i64,
     project_id: i64,
 ) -> Result<Option<project::Model>, DbErr> {
-    project::Entity::find_by_id(project_id)
-        .filter(project::Column::CompanyId.eq(company_id))
-        .one(db)
-        .await
+    one_in_company::<project::Entity>(db, project::Column::CompanyId, company_id, project_id).await
 }
 
 #[derive(Debug, FromQueryResult)]

@@ -5,10 +5,29 @@ use chrono::{DateTime, Utc};
 use entity::{budget_area, invoice_contact, payment_term, project, vat_rate};
 use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
-pub use crate::domain::paging::Page;
+use crate::domain::paging::Page;
+
+/// The rows a list query finds.
+pub async fn rows<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+) -> Result<Vec<E::Model>, DbErr> {
+    query.all(db).await
+}
+
+/// One page of the company's rows of `E` (its `company` column), in the order of `id`.
+fn company_page<E: EntityTrait>(
+    company: E::Column,
+    id: E::Column,
+    company_id: i64,
+    page: Page,
+) -> Select<E> {
+    page_of(E::find().filter(company.eq(company_id)), id, page)
+}
 
 /// One page of `query`, in the order of `id`.
 pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Page) -> Select<E> {
@@ -17,16 +36,12 @@ pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Pag
 
 /// The query of a page of the company's projects, to run or to explain.
 pub fn projects_select(company_id: i64, page: Page) -> Select<project::Entity> {
-    let query = project::Entity::find().filter(project::Column::CompanyId.eq(company_id));
-    page_of(query, project::Column::Id, page)
-}
-
-pub async fn projects(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    page: Page,
-) -> Result<Vec<project::Model>, DbErr> {
-    projects_select(company_id, page).all(db).await
+    company_page(
+        project::Column::CompanyId,
+        project::Column::Id,
+        company_id,
+        page,
+    )
 }
 
 /// The query of a page of the budget areas of the company's projects (of one project when
@@ -45,44 +60,24 @@ pub fn budget_areas_select(
     page_of(query, budget_area::Column::Id, page)
 }
 
-/// Budget areas of the company's projects, of one project when `project_id` is given.
-pub async fn budget_areas(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    project_id: Option<i64>,
-    page: Page,
-) -> Result<Vec<budget_area::Model>, DbErr> {
-    budget_areas_select(company_id, project_id, page)
-        .all(db)
-        .await
-}
-
 /// The query of a page of the company's VAT rates, to run or to explain.
 pub fn vat_rates_select(company_id: i64, page: Page) -> Select<vat_rate::Entity> {
-    let query = vat_rate::Entity::find().filter(vat_rate::Column::CompanyId.eq(company_id));
-    page_of(query, vat_rate::Column::Id, page)
-}
-
-pub async fn vat_rates(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    page: Page,
-) -> Result<Vec<vat_rate::Model>, DbErr> {
-    vat_rates_select(company_id, page).all(db).await
+    company_page(
+        vat_rate::Column::CompanyId,
+        vat_rate::Column::Id,
+        company_id,
+        page,
+    )
 }
 
 /// The query of a page of the company's payment terms, to run or to explain.
 pub fn payment_terms_select(company_id: i64, page: Page) -> Select<payment_term::Entity> {
-    let query = payment_term::Entity::find().filter(payment_term::Column::CompanyId.eq(company_id));
-    page_of(query, payment_term::Column::Id, page)
-}
-
-pub async fn payment_terms(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    page: Page,
-) -> Result<Vec<payment_term::Model>, DbErr> {
-    payment_terms_select(company_id, page).all(db).await
+    company_page(
+        payment_term::Column::CompanyId,
+        payment_term::Column::Id,
+        company_id,
+        page,
+    )
 }
 
 /// The condition a list filter puts on `column`.
@@ -124,25 +119,35 @@ pub fn invoice_contacts_select(
     page_of(query, invoice_contact::Column::Id, page)
 }
 
-pub async fn invoice_contacts(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    updated_at: &[Filter<DateTime<Utc>>],
-    page: Page,
-) -> Result<Vec<invoice_contact::Model>, DbErr> {
-    invoice_contacts_select(company_id, updated_at, page)
-        .all(db)
-        .await
-}
-
 /// The company's invoice contact with this id; another company's is not found.
 pub async fn invoice_contact(
     db: &impl ConnectionTrait,
     company_id: i64,
     id: i64,
 ) -> Result<Option<invoice_contact::Model>, DbErr> {
-    invoice_contact::Entity::find_by_id(id)
-        .filter(invoice_contact::Column::CompanyId.eq(company_id))
+    one_in_company::<invoice_contact::Entity>(
+        db,
+        invoice_contact::Column::CompanyId,
+        company_id,
+        id,
+    )
+    .await
+}
+
+/// The row of `E` with this id in this company (its `company` column); another company's is
+/// not found.
+pub(super) async fn one_in_company<E>(
+    db: &impl ConnectionTrait,
+    company: E::Column,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = i64>,
+{
+    E::find_by_id(id)
+        .filter(company.eq(company_id))
         .one(db)
         .await
 }

@@ -8,19 +8,13 @@ use serde_json::{Value, json};
 
 /// A member who may do everything to every invoice of `acme`.
 async fn manager(w: &World) -> String {
-    w.member(
-        "manager",
-        &[
-            Permission::InvoicesView,
-            Permission::InvoicesViewOther,
-            Permission::InvoicesEdit,
-            Permission::InvoicesEditOther,
-            Permission::InvoicesEditSent,
-            Permission::InvoicesDelete,
-            Permission::InvoicesDeleteOther,
-        ],
-    )
-    .await
+    // Every permission but creating.
+    let creating = [Permission::InvoicesCreate, Permission::InvoicesCreateOther];
+    let permissions: Vec<Permission> = Permission::ALL
+        .into_iter()
+        .filter(|p| !creating.contains(p))
+        .collect();
+    w.member("manager", &permissions).await
 }
 
 async fn call(

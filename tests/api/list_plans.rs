@@ -8,10 +8,11 @@ use crate::helpers::{World, fresh_database};
 use chrono::{Duration, NaiveDate, Utc};
 use invoices_api::domain::filter::{Filter, Op};
 use invoices_api::domain::invoice_list::{ListOrder, ListQuery};
+use invoices_api::domain::paging::Page;
 use invoices_api::store::database;
 use invoices_api::store::invoices::list_select;
 use invoices_api::store::reference::{
-    Page, budget_areas_select, invoice_contacts_select, payment_terms_select, projects_select,
+    budget_areas_select, invoice_contacts_select, payment_terms_select, projects_select,
     vat_rates_select,
 };
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};

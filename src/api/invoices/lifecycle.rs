@@ -3,10 +3,10 @@
 
 use super::checks::precondition;
 use super::model::Tagged;
-use super::read::{locked_invoice_and_project, status_of};
+use super::read::{lock_for_change, status_of};
 use crate::api::AppState;
 use crate::api::caller::Caller;
-use crate::api::conditional::{self, IfMatch};
+use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
@@ -20,10 +20,7 @@ pub async fn delete(
     id: i64,
     if_match: Option<&IfMatch>,
 ) -> Result<(), ApiError> {
-    let reach = caller.reach(Action::Delete)?;
-    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
-    caller.require_on(reach, Action::Delete, &project)?;
-    conditional::require_match(if_match, &Tagged::etag_of(locked.row()))?;
+    let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Delete).await?;
     caller.require_edit_sent(status_of(locked.row())?)?;
     locked.delete().await?;
     Ok(())
@@ -50,11 +47,8 @@ pub async fn transition(
     if_match: Option<&IfMatch>,
     transition: Transition,
 ) -> Result<Tagged, ApiError> {
-    let reach = caller.reach(Action::Edit)?;
-    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
+    let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Edit).await?;
     let invoice = locked.row();
-    caller.require_on(reach, Action::Edit, &project)?;
-    conditional::require_match(if_match, &Tagged::etag_of(invoice))?;
     let status = status_of(invoice)?;
     let needs_edit_sent = !matches!(transition, Transition::Send);
     caller.require_permission(Permission::InvoicesEditSent, needs_edit_sent)?;

@@ -3,6 +3,7 @@
 use super::model::{Invoice, Tagged};
 use crate::api::AppState;
 use crate::api::caller::Caller;
+use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
 use crate::domain::invoice::InvoiceStatus;
@@ -95,7 +96,7 @@ async fn invoice_and_project(
 
 /// The invoice with this id in the caller's company, locked for a change, and its project:
 /// 404 when there is none (also when it was deleted while this request waited for the lock).
-pub async fn locked_invoice_and_project<'s>(
+async fn locked_invoice_and_project<'s>(
     state: &'s AppState,
     caller: &Caller,
     id: i64,
@@ -105,6 +106,23 @@ pub async fn locked_invoice_and_project<'s>(
         .ok_or_else(|| not_found(id))?;
     let project = project_of(locked.connection(), caller, locked.row()).await?;
     Ok((locked, project))
+}
+
+/// The invoice to change, locked, once the caller may `action` it, checked in order: the
+/// permission at all (403), the invoice in the company (404), the permission on its project
+/// (403), the version named in `If-Match` (412). With the project and the caller's reach.
+pub async fn lock_for_change<'s>(
+    state: &'s AppState,
+    caller: &Caller,
+    id: i64,
+    if_match: Option<&IfMatch>,
+    action: Action,
+) -> Result<(LockedInvoice<'s>, project::Model, Reach), ApiError> {
+    let reach = caller.reach(action)?;
+    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
+    caller.require_on(reach, action, &project)?;
+    conditional::require_match(if_match, &Tagged::etag_of(locked.row()))?;
+    Ok((locked, project, reach))
 }
 
 /// One invoice, if the caller may see it.

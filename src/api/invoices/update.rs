@@ -2,10 +2,10 @@
 
 use super::checks::{self, References};
 use super::model::Tagged;
-use super::read::{locked_invoice_and_project, status_of};
+use super::read::{lock_for_change, status_of};
 use crate::api::AppState;
 use crate::api::caller::Caller;
-use crate::api::conditional::{self, IfMatch};
+use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
@@ -21,11 +21,9 @@ pub async fn update(
     if_match: Option<&IfMatch>,
     patch: InvoicePatch,
 ) -> Result<Tagged, ApiError> {
-    let reach = caller.reach(Action::Edit)?;
-    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
+    let (locked, project, reach) =
+        lock_for_change(state, caller, id, if_match, Action::Edit).await?;
     let invoice = locked.row();
-    caller.require_on(reach, Action::Edit, &project)?;
-    conditional::require_match(if_match, &Tagged::etag_of(invoice))?;
     caller.require_edit_sent(status_of(invoice)?)?;
 
     // A budget area belongs to one project: check the one sent, or the kept one on a move.
