@@ -6,6 +6,7 @@ use invoices_api::domain::permission::Permission;
 use invoices_api::startup::Application;
 use invoices_api::store::admin::{self, NewProject};
 use invoices_api::store::database;
+use reqwest::Method;
 use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -545,6 +546,11 @@ impl World {
         self.app.call_in(ACME, method, path, token, body).await
     }
 
+    /// A GET in `acme`, without a body.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
     /// Another project of `acme` with the same PM and Account as `project`; returns its id.
     pub async fn project_with(&self, job_order: Option<&str>, archived: bool) -> i64 {
         self.app
@@ -564,4 +570,34 @@ impl World {
             .add_member(ACME, &format!("{name}@acme.test"), permissions)
             .await
     }
+}
+
+/// How a get-one operation of a company's records answers the viewer (a member with no
+/// permission that matters): `{base}/{id}` is the record as the list shows it (`listed`);
+/// another company's id (`theirs`) and an unknown one are a 404; a malformed id is a 400 on
+/// `id`; the same call naming a company the viewer is not a member of is a 403.
+pub async fn assert_get_one_is_company_scoped(w: &World, base: &str, listed: &Value, theirs: i64) {
+    let id = listed["id"].as_i64().expect("the listed record has an id");
+    let one = w.get(&format!("{base}/{id}"), &w.viewer).await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert_eq!(&one.json(), listed, "the same object as in the list");
+    for other in [theirs, 999_999] {
+        w.get(&format!("{base}/{other}"), &w.viewer)
+            .await
+            .assert_error(404, "not_found");
+    }
+    for malformed in ["0", "abc"] {
+        let reply = w.get(&format!("{base}/{malformed}"), &w.viewer).await;
+        assert_eq!(reply.failed_fields(), ["id"], "{malformed}");
+    }
+    w.app
+        .call_in(
+            GLOBEX,
+            Method::GET,
+            &format!("{base}/{id}"),
+            &w.viewer,
+            None,
+        )
+        .await
+        .assert_error(403, "forbidden");
 }

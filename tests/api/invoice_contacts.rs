@@ -1,6 +1,6 @@
 //! GET /api/invoice-contacts and GET /api/invoice-contacts/{id}.
 
-use crate::helpers::{ACME, GLOBEX, World, ids};
+use crate::helpers::{ACME, GLOBEX, World, assert_get_one_is_company_scoped, ids};
 use invoices_api::store::admin;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -43,43 +43,7 @@ async fn any_member_lists_and_reads_their_companys_contacts() {
         .await;
     assert_eq!(ids(&page), [second]);
 
-    let one = w
-        .call(
-            Method::GET,
-            &format!("/api/invoice-contacts/{first}"),
-            &w.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(one.status, 200, "{}", one.text);
-    assert_eq!(&one.json(), contact, "the same object as in the list");
-    for id in [theirs, 999_999] {
-        let reply = w
-            .call(
-                Method::GET,
-                &format!("/api/invoice-contacts/{id}"),
-                &w.viewer,
-                None,
-            )
-            .await;
-        assert_eq!(reply.status, 404, "{id}: {}", reply.text);
-        assert_eq!(reply.json()["key"], "not_found");
-    }
-    let malformed = w
-        .call(Method::GET, "/api/invoice-contacts/0", &w.viewer, None)
-        .await;
-    assert_eq!(malformed.failed_fields(), ["id"]);
-    let outsider = w
-        .app
-        .call_in(
-            GLOBEX,
-            Method::GET,
-            "/api/invoice-contacts",
-            &w.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(outsider.status, 403, "{}", outsider.text);
+    assert_get_one_is_company_scoped(&w, "/api/invoice-contacts", contact, theirs).await;
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! GET /api/projects, /api/budget-areas, /api/vat-rates, /api/payment-terms.
 
-use crate::helpers::{ACME, GLOBEX, World};
+use crate::helpers::{ACME, GLOBEX, World, assert_get_one_is_company_scoped};
 use reqwest::Method;
 use serde_json::json;
 
@@ -127,44 +127,10 @@ async fn reference_lists_are_paginated_and_checked() {
 #[tokio::test]
 async fn a_member_reads_one_project_of_their_company() {
     let w = World::new().await;
-    let listed = w
-        .call(Method::GET, "/api/projects", &w.viewer, None)
-        .await
-        .json();
-    let one = w
-        .call(
-            Method::GET,
-            &format!("/api/projects/{}", w.project),
-            &w.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(one.status, 200, "{}", one.text);
-    assert_eq!(one.json(), listed[0], "the same object as in the list");
-    for id in [w.globex_project, 999_999] {
-        let reply = w
-            .call(Method::GET, &format!("/api/projects/{id}"), &w.viewer, None)
-            .await;
-        assert_eq!(reply.status, 404, "{id}: {}", reply.text);
-        assert_eq!(reply.json()["key"], "not_found");
-    }
-    let malformed = w
-        .call(Method::GET, "/api/projects/abc", &w.viewer, None)
-        .await;
-    assert_eq!(malformed.failed_fields(), ["id"]);
-    let outsider = w
-        .app
-        .call_in(
-            GLOBEX,
-            Method::GET,
-            &format!("/api/projects/{}", w.project),
-            &w.viewer,
-            None,
-        )
-        .await;
-    assert_eq!(
-        outsider.status, 403,
-        "not a member of globex: {}",
-        outsider.text
-    );
+    let listed = w.get("/api/projects", &w.viewer).await.json();
+    let listed = listed
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["id"] == w.project))
+        .expect("the project is listed");
+    assert_get_one_is_company_scoped(&w, "/api/projects", listed, w.globex_project).await;
 }
