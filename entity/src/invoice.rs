@@ -25,6 +25,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// 1 when created, raised by one on every change: the invoice's `ETag`.
     pub version: i64,
+    /// The invoice contact it was sent to, when `:send` named one.
+    pub invoice_contact_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

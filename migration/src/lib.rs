@@ -11,6 +11,7 @@ mod m20261130_000003_invoice_version;
 mod m20261130_000004_list_indexes;
 mod m20261130_000005_filter_indexes;
 mod m20261130_000006_invoice_contacts;
+mod m20261130_000007_invoice_sent_to;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_list_indexes::Migration),
             Box::new(m20261130_000005_filter_indexes::Migration),
             Box::new(m20261130_000006_invoice_contacts::Migration),
+            Box::new(m20261130_000007_invoice_sent_to::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! can't slip by.
 
 use super::body::{JsonBody, JsonObjectBody};
-use super::invoices::model::SetPaid;
+use super::invoices::model::{SendInvoice, SetPaid};
 use super::spec::Spec;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
 use poem_openapi::types::Type;
@@ -30,6 +30,7 @@ fn parsers() -> Vec<(String, FailedFields)> {
     vec![
         entry::<NewInvoice>(),
         entry::<InvoicePatch>(),
+        entry::<SendInvoice>(),
         entry::<SetPaid>(),
     ]
 }

@@ -158,6 +158,7 @@ fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
         created_at: Set(model.created_at),
         updated_at: Set(model.updated_at),
         version: Set(model.version),
+        invoice_contact_id: Set(model.invoice_contact_id),
     }
 }
 
@@ -207,6 +208,7 @@ pub fn draft(
         created_at: now,
         updated_at: now,
         version: FIRST_VERSION,
+        invoice_contact_id: None,
     }
 }
 
@@ -412,6 +414,7 @@ mod tests {
             created_at: DateTime::<Utc>::MIN_UTC,
             updated_at: DateTime::<Utc>::MIN_UTC,
             version: 1,
+            invoice_contact_id: None,
         };
         let sql = invoice::Entity::insert(new_row(&draft))
             .build(DatabaseBackend::Sqlite)

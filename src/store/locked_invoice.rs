@@ -116,16 +116,21 @@ impl LockedInvoice<'_> {
         Ok(updated)
     }
 
-    /// Moves the invoice to `status` with this payment date.
+    /// Moves the invoice to `status` with this payment date; `sent_to` records the invoice
+    /// contact it was sent to (the one recorded is kept when `None`).
     pub async fn set_status(
         self,
         status: InvoiceStatus,
         payment_date: Option<NaiveDate>,
+        sent_to: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<invoice::Model, DbErr> {
         let mut row = self.next_version(now);
         row.status = Set(status.as_str().to_owned());
         row.payment_date = Set(payment_date);
+        if let Some(contact) = sent_to {
+            row.invoice_contact_id = Set(Some(contact));
+        }
         let updated = row.update(&self.txn).await?;
         self.txn.commit().await?;
         Ok(updated)

@@ -25,6 +25,7 @@ mod read_invoices;
 mod readme_layout;
 mod readme_limits;
 mod reference;
+mod send_to_contact;
 mod startup;
 mod update_invoice;
 mod validation;

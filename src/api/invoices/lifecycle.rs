@@ -10,6 +10,7 @@ use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
+use crate::store::reference;
 use chrono::{NaiveDate, SubsecRound, Utc};
 
 /// Deletes an invoice: `invoices.delete` / `invoices.delete_other`, plus `invoices.edit_sent`
@@ -29,8 +30,8 @@ pub async fn delete(
 /// A change of state.
 #[derive(Clone, Copy, Debug)]
 pub enum Transition {
-    /// A draft becomes sent: the edit permissions.
-    Send,
+    /// A draft becomes sent, to this invoice contact when one is named: the edit permissions.
+    Send(Option<i64>),
     /// A draft or sent invoice becomes paid on this date: the edit permissions and
     /// `invoices.edit_sent`.
     SetPaid(NaiveDate),
@@ -50,18 +51,23 @@ pub async fn transition(
     let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Edit).await?;
     let invoice = locked.row();
     let status = status_of(invoice)?;
-    let needs_edit_sent = !matches!(transition, Transition::Send);
+    let needs_edit_sent = !matches!(transition, Transition::Send(_));
     caller.require_permission(Permission::InvoicesEditSent, needs_edit_sent)?;
-    let (next, payment_date) = match transition {
-        Transition::Send => (status.send(), invoice.payment_date),
-        Transition::SetPaid(date) => (status.pay(), Some(date)),
-        Transition::SetUnpaid => (status.unpay(), None),
+    let (next, payment_date, sent_to) = match transition {
+        Transition::Send(contact) => (status.send(), invoice.payment_date, contact),
+        Transition::SetPaid(date) => (status.pay(), Some(date), None),
+        Transition::SetUnpaid => (status.unpay(), None, None),
     };
     let next = next.map_err(precondition)?;
     if let Some(paid_on) = payment_date {
         paid_after_issue(invoice.issue_date, paid_on).map_err(precondition)?;
     }
+    if let Some(contact) = sent_to {
+        reference::invoice_contact(locked.connection(), caller.company_id, contact)
+            .await?
+            .ok_or_else(|| precondition("The invoice contact does not exist in this company."))?;
+    }
     let now = Utc::now().trunc_subsecs(3);
-    let row = locked.set_status(next, payment_date, now).await?;
+    let row = locked.set_status(next, payment_date, sent_to, now).await?;
     Tagged::try_from(row)
 }

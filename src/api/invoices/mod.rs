@@ -27,7 +27,7 @@ use crate::domain::invoice::{InvoicePatch, NewInvoice};
 use crate::domain::invoice_list::ListOrder;
 use chrono::Utc;
 use lifecycle::Transition;
-use model::{InvoiceOrder, SetPaid, Tagged};
+use model::{InvoiceOrder, SendInvoice, SetPaid, Tagged};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -113,6 +113,23 @@ async fn caller_id_and<T>(
     let id = checked.take(id.into_result());
     let other = checked.take(other.into_result());
     identity.admit(state, checked, id.zip(other)).await
+}
+
+/// Admits the caller of a write of one invoice that takes `If-Match` and a body.
+async fn caller_id_if_match_and_body<T>(
+    state: &AppState,
+    identity: Identity,
+    id: Path,
+    if_match: HeaderParam<Option<IfMatch>>,
+    body: JsonBody<T>,
+) -> Result<(Caller, ((i64, Option<IfMatch>), T)), ApiError> {
+    let mut checked = Validation::default();
+    let id = checked.take(id.into_result());
+    let if_match = checked.take(if_match.into_result());
+    let body = checked.take_body(body);
+    identity
+        .admit(state, checked, id.zip(if_match).zip(body))
+        .await
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -291,13 +308,8 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<InvoicePatch>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let mut checked = Validation::default();
-        let id = checked.take(id.into_result());
-        let if_match = checked.take(if_match.into_result());
-        let patch = checked.take_body(body);
-        let (caller, ((id, if_match), patch)) = identity
-            .admit(&state, checked, id.zip(if_match).zip(patch))
-            .await?;
+        let (caller, ((id, if_match), patch)) =
+            caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
         let tagged = update::update(&state, &caller, id, if_match.as_ref(), patch).await?;
         Ok(tagged.into())
     }
@@ -334,7 +346,10 @@ impl InvoicesApi {
     /// Required permissions: `invoices.edit` (projects where the user is PM or Account) or
     /// `invoices.edit_other` (every project).
     ///
-    /// A `draft` becomes `sent`; any other status is a 412.
+    /// A `draft` becomes `sent`; any other status is a 412. The body may name the invoice
+    /// contact it is sent to (`{"invoice_contact_id": 3}`), recorded with the invoice; a
+    /// contact that is not the company's is a 412, checked after the status. The body may be
+    /// left out, empty, `{}` or `[]`: sent without naming a contact.
     #[oai(
         path = "/api/invoices/:id/~send",
         method = "post",
@@ -350,10 +365,13 @@ impl InvoicesApi {
         /// that version, else 412 (`*`: any version)
         #[oai(name = "If-Match")]
         if_match: HeaderParam<Option<IfMatch>>,
+        body: JsonBody<SendInvoice>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
+        let (caller, ((id, if_match), body)) =
+            caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
+        let transition = Transition::Send(body.invoice_contact_id);
         let tagged =
-            lifecycle::transition(&state, &caller, id, if_match.as_ref(), Transition::Send).await?;
+            lifecycle::transition(&state, &caller, id, if_match.as_ref(), transition).await?;
         Ok(tagged.into())
     }
 
@@ -381,13 +399,8 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
         body: JsonBody<SetPaid>,
     ) -> Result<InvoiceResponse, ApiError> {
-        let mut checked = Validation::default();
-        let id = checked.take(id.into_result());
-        let if_match = checked.take(if_match.into_result());
-        let body = checked.take_body(body);
-        let (caller, ((id, if_match), body)) = identity
-            .admit(&state, checked, id.zip(if_match).zip(body))
-            .await?;
+        let (caller, ((id, if_match), body)) =
+            caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
         let transition = Transition::SetPaid(date);
         let tagged =

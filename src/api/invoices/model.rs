@@ -348,6 +348,32 @@ impl JsonObjectBody for InvoicePatch {
     }
 }
 
+/// The body of `POST /api/invoices/{id}:send`. Fields not listed here are refused.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SendInvoiceRequest {
+    /// The ID of the invoice contact to send the invoice to; none when absent or null
+    #[oai(nullable, validator(minimum(value = "1")))]
+    pub invoice_contact_id: Option<i64>,
+}
+
+/// A parsed `:send` body: the invoice contact, if one was named.
+pub struct SendInvoice {
+    pub invoice_contact_id: Option<i64>,
+}
+
+impl JsonObjectBody for SendInvoice {
+    type Schema = SendInvoiceRequest;
+    const REQUIRED: bool = false;
+
+    fn parse(f: &mut Fields) -> Option<Self> {
+        Some(SendInvoice {
+            invoice_contact_id: f
+                .optional("invoice_contact_id", |v| integer(v).and_then(positive_id)),
+        })
+    }
+}
+
 /// The body of `POST /api/invoices/{id}:set-paid`. Fields not listed here are refused.
 #[derive(Object)]
 #[oai(deny_unknown_fields)]

@@ -1,5 +1,5 @@
 """The Python client openapi-generator generates from openapi.yaml, against the live server:
-a typed 201, a typed 400 and a typed 412. (This client checks bodies against the schema
+a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it. (This client checks bodies against the schema
 before sending, so the 400 is one only the server can tell: a duplicate invoice number.)
 
 Usage: openapi_generator_python.py BASE_URL TOKEN   (the generated package must be importable)
@@ -9,18 +9,30 @@ import datetime
 import sys
 import uuid
 
-from og_invoices import ApiClient, Configuration, InvoicesApi
+from og_invoices import ApiClient, Configuration, InvoiceContactsApi, InvoicesApi
 from og_invoices.exceptions import ApiException
-from og_invoices.models import ApiVersion, CreateInvoiceRequest, Error, ErrorKey, Invoice
+from og_invoices.models import (
+    ApiVersion,
+    CreateInvoiceRequest,
+    Error,
+    ErrorKey,
+    Invoice,
+    InvoiceContact,
+    SendInvoiceRequest,
+    Status,
+)
 
 base_url, token = sys.argv[1], sys.argv[2]
-api = InvoicesApi(ApiClient(Configuration(host=base_url, access_token=token)))
+api_client = ApiClient(Configuration(host=base_url, access_token=token))
+api = InvoicesApi(api_client)
+contacts_api = InvoiceContactsApi(api_client)
+version = ApiVersion("2024-06-15")
 number = f"OG-{uuid.uuid4().hex[:12]}"
 
 
 def create(**fields):
     body = CreateInvoiceRequest(issue_date=datetime.date(2026, 11, 25), **fields)
-    return api.create_invoice_with_http_info("demo", ApiVersion("2024-06-15"), body)
+    return api.create_invoice_with_http_info("demo", version, body)
 
 
 created = create(project_id=1, value=1250.5, invoice_number=number)
@@ -44,4 +56,19 @@ assert duplicate.key == ErrorKey.INVALID_DATA, duplicate
 assert [f.var_field for f in duplicate.failures] == ["invoice_number"], duplicate
 archived = refused(412, Error, project_id=2, value=10)
 assert archived.key == ErrorKey.PRECONDITION_FAILURE, archived
-print(f"openapi-generator (python): typed 201 (invoice {created.data.id}), typed 400, typed 412")
+
+contacts = contacts_api.list_invoice_contacts_with_http_info("demo", version)
+assert contacts.status_code == 200 and contacts.data, contacts
+contact = contacts_api.get_invoice_contact("demo", version, contacts.data[0].id)
+assert isinstance(contact, InvoiceContact) and contact.email == contacts.data[0].email, contact
+sent = api.send_invoice(
+    "demo",
+    version,
+    created.data.id,
+    send_invoice_request=SendInvoiceRequest(invoice_contact_id=contact.id),
+)
+assert isinstance(sent, Invoice) and sent.status == Status.SENT, sent
+print(
+    f"openapi-generator (python): typed 201 (invoice {created.data.id}), typed 400, typed 412, "
+    f"contact {contact.id} read, sent to it"
+)

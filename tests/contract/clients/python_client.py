@@ -1,5 +1,5 @@
 """The client openapi-python-client generates from openapi.yaml, against the live server:
-a typed 201, a typed 400 and a typed 412.
+a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it.
 
 Usage: python_client.py BASE_URL TOKEN   (the generated package must be importable)
 """
@@ -8,13 +8,16 @@ import datetime
 import sys
 
 from invoices_api_client import AuthenticatedClient
-from invoices_api_client.api.invoices import create_invoice
+from invoices_api_client.api.invoice_contacts import get_invoice_contact, list_invoice_contacts
+from invoices_api_client.api.invoices import create_invoice, send_invoice
 from invoices_api_client.models import (
     ApiVersion,
     CreateInvoiceRequest,
     Error,
     ErrorKey,
     Invoice,
+    InvoiceContact,
+    SendInvoiceRequest,
     Status,
 )
 
@@ -44,4 +47,22 @@ assert archived.status_code == 412, archived
 assert isinstance(archived.parsed, Error), archived.parsed
 assert archived.parsed.key == ErrorKey.PRECONDITION_FAILURE, archived.parsed
 
-print(f"openapi-python-client: typed 201 (invoice {created.parsed.id}), typed 400, typed 412")
+headers = dict(wethod_company="demo", wethod_version=ApiVersion.VALUE_0)
+contacts = list_invoice_contacts.sync_detailed(client=client, **headers)
+assert contacts.status_code == 200 and contacts.parsed, contacts
+contact = get_invoice_contact.sync_detailed(contacts.parsed[0].id, client=client, **headers)
+assert isinstance(contact.parsed, InvoiceContact), contact
+assert contact.parsed.email == contacts.parsed[0].email, contact.parsed
+
+sent = send_invoice.sync_detailed(
+    created.parsed.id,
+    client=client,
+    body=SendInvoiceRequest(invoice_contact_id=contact.parsed.id),
+    **headers,
+)
+assert isinstance(sent.parsed, Invoice) and sent.parsed.status == Status.SENT, sent
+
+print(
+    f"openapi-python-client: typed 201 (invoice {created.parsed.id}), typed 400, typed 412, "
+    f"contact {contact.parsed.id} read, sent to it"
+)

@@ -1,11 +1,13 @@
 // The types openapi-typescript generates from openapi.yaml, used through openapi-fetch against
-// the live server: a typed 201, a typed 400 and a typed 412. Type-checked by tsc first.
+// the live server: a typed 201, a typed 400 and a typed 412; a contact read, and an invoice
+// sent to it. Type-checked by tsc first.
 // Usage: node typescript_client.js BASE_URL TOKEN   (after tsc)
 import createClient from "openapi-fetch";
 import type { paths, components } from "./schema";
 
 type Invoice = components["schemas"]["Invoice"];
 type ApiError = components["schemas"]["Error"];
+type InvoiceContact = components["schemas"]["InvoiceContact"];
 
 const [baseUrl, token] = process.argv.slice(2);
 const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
@@ -40,7 +42,24 @@ async function main(): Promise<void> {
   const precondition: ApiError | undefined = archived.error;
   check(precondition?.key === "precondition_failure", "a precondition failure");
 
-  console.log(`openapi-typescript + openapi-fetch: typed 201 (invoice ${invoice.id}), typed 400, typed 412`);
+  const contacts = await client.GET("/api/invoice-contacts", { params: { header: headers } });
+  const first: InvoiceContact | undefined = contacts.data?.[0];
+  check(first !== undefined, "the demo's invoice contact is listed");
+  const contact = await client.GET("/api/invoice-contacts/{id}", {
+    params: { header: headers, path: { id: first.id } },
+  });
+  check(contact.data?.email === first.email, "the contact read is the one listed");
+
+  const sent = await client.POST("/api/invoices/{id}:send", {
+    params: { header: headers, path: { id: invoice.id } },
+    body: { invoice_contact_id: first.id },
+  });
+  check(sent.data?.status === "sent", `expected a sent invoice, got ${sent.response.status}`);
+
+  console.log(
+    `openapi-typescript + openapi-fetch: typed 201 (invoice ${invoice.id}), typed 400, typed 412, ` +
+      `contact ${first.id} read, sent to it`,
+  );
 }
 
 main().catch((error) => {

@@ -1,10 +1,12 @@
 //! openapi-generator's Rust client for openapi.yaml against the live server: a typed 201, a
-//! typed 400 and a typed 412. Usage: openapi-generator-rust-check BASE_URL TOKEN
+//! typed 400 and a typed 412; a contact read, and an invoice sent to it.
+//! Usage: openapi-generator-rust-check BASE_URL TOKEN
 
 use og_invoices::apis::configuration::Configuration;
-use og_invoices::apis::invoices_api::{CreateInvoiceError, create_invoice};
+use og_invoices::apis::invoice_contacts_api::{get_invoice_contact, list_invoice_contacts};
+use og_invoices::apis::invoices_api::{CreateInvoiceError, create_invoice, send_invoice};
 use og_invoices::apis::{Error, ResponseContent};
-use og_invoices::models::{ApiVersion, CreateInvoiceRequest, ErrorKey, Status};
+use og_invoices::models::{ApiVersion, CreateInvoiceRequest, ErrorKey, SendInvoiceRequest, Status};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,6 +48,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let archived = create(2, 10.0).await.err().ok_or("expected a 412")?;
     refusal(archived, 412, ErrorKey::PreconditionFailure)?;
 
-    println!("openapi-generator (rust): typed 201 (invoice {}), typed 400, typed 412", created.id);
+    let version = ApiVersion::Variant20240615;
+    let contacts = list_invoice_contacts(&config, "demo", version, None, None, None).await?;
+    let first = contacts.first().ok_or("the demo's invoice contact is listed")?;
+    let contact = get_invoice_contact(&config, "demo", version, first.id).await?;
+    assert_eq!(contact.email, first.email);
+    let mut to_contact = SendInvoiceRequest::new();
+    to_contact.invoice_contact_id = Some(Some(contact.id));
+    let sent = send_invoice(&config, "demo", version, created.id, None, Some(to_contact)).await?;
+    assert_eq!(sent.status, Status::Sent);
+
+    println!(
+        "openapi-generator (rust): typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it",
+        created.id, contact.id
+    );
     Ok(())
 }

@@ -1,9 +1,18 @@
 //! progenitor's client for openapi.yaml against the live server: a typed 201, a typed 400 and a
-//! typed 412. Usage: progenitor-client-check BASE_URL TOKEN
+//! typed 412; a contact read, and an invoice sent to it.
+//! Usage: progenitor-client-check BASE_URL TOKEN
 
 progenitor::generate_api!(spec = "../../../../openapi.yaml", interface = Builder);
 
-use types::{CreateInvoiceRequest, ErrorKey, Status};
+use types::{CreateInvoiceRequest, ErrorKey, SendInvoiceRequest, Status};
+
+/// A path id: the spec's `id` is an integer ≥ 1, which progenitor types as a `NonZeroU64`.
+fn path_id(id: i64) -> Result<std::num::NonZeroU64, String> {
+    u64::try_from(id)
+        .ok()
+        .and_then(std::num::NonZeroU64::new)
+        .ok_or_else(|| format!("{id} is not an id"))
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,6 +55,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let archived = create(body(2, 10.0)?).await.err().ok_or("expected a 412")?;
     refused(archived, 412, ErrorKey::PreconditionFailure)?;
 
-    println!("progenitor: typed 201 (invoice {}), typed 400, typed 412", created.id);
+    let version = || types::ApiVersion::try_from("2024-06-15").expect("the version");
+    let contacts = client
+        .list_invoice_contacts()
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    let first = contacts.first().ok_or("the demo's invoice contact is listed")?;
+    let contact = client
+        .get_invoice_contact()
+        .id(path_id(first.id)?)
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    assert_eq!(contact.email, first.email);
+    let to_contact: SendInvoiceRequest =
+        serde_json::from_value(serde_json::json!({ "invoice_contact_id": contact.id }))?;
+    let sent = client
+        .send_invoice()
+        .id(created.id)
+        .wethod_company("demo")
+        .wethod_version(version())
+        .body(to_contact)
+        .send()
+        .await?;
+    assert_eq!(sent.status, Status::Sent);
+
+    println!(
+        "progenitor: typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it",
+        created.id, contact.id
+    );
     Ok(())
 }
