@@ -13,6 +13,8 @@ pub struct Model {
     pub name: String,
     pub enabled: bool,
     pub created_at: DateTimeUtc,
+    /// When the record last changed (its `created_at` until then).
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

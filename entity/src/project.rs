@@ -14,6 +14,8 @@ pub struct Model {
     pub account_user_id: i64,
     pub archived: bool,
     pub created_at: DateTimeUtc,
+    /// When the record last changed (its `created_at` until then).
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub rate: crate::ExactDecimal,
     pub archived: bool,
     pub created_at: DateTimeUtc,
+    /// When the record last changed (its `created_at` until then).
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261130_000004_list_indexes;
 mod m20261130_000005_filter_indexes;
 mod m20261130_000006_invoice_contacts;
 mod m20261130_000007_invoice_sent_to;
+mod m20261130_000008_reference_updated_at;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_filter_indexes::Migration),
             Box::new(m20261130_000006_invoice_contacts::Migration),
             Box::new(m20261130_000007_invoice_sent_to::Migration),
+            Box::new(m20261130_000008_reference_updated_at::Migration),
         ]
     }
 }

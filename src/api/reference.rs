@@ -13,8 +13,10 @@ use super::params::{Id, Path, QueryParam, reject_unknown_query};
 use super::types::{Percentage, Timestamp};
 use super::validation::Validation;
 use super::{ApiTags, AppState};
+use crate::domain::filter::Filter;
 use crate::domain::paging::Page;
 use crate::store::{invoices, reference};
+use chrono::{DateTime, Utc};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -24,6 +26,14 @@ use sea_orm::DbErr;
 use std::future::Future;
 
 pub struct ReferenceApi;
+
+/// The time the examples show.
+fn example_time() -> Timestamp {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-03-10T18:18:59.374Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    Timestamp(at)
+}
 
 /// A project of the company.
 #[derive(Object, Clone, Debug)]
@@ -42,6 +52,10 @@ pub struct Project {
     pub account_id: i64,
     /// Whether the project is archived (no invoices can be created for it)
     pub is_archived: bool,
+    /// When it was created
+    pub created_at: Timestamp,
+    /// When it last changed
+    pub updated_at: Timestamp,
 }
 
 impl Example for Project {
@@ -53,6 +67,8 @@ impl Example for Project {
             pm_id: 1,
             account_id: 2,
             is_archived: false,
+            created_at: example_time(),
+            updated_at: example_time(),
         }
     }
 }
@@ -69,6 +85,10 @@ pub struct BudgetArea {
     pub is_enabled: bool,
     /// The ID of its project
     pub project_id: i64,
+    /// When it was created
+    pub created_at: Timestamp,
+    /// When it last changed
+    pub updated_at: Timestamp,
 }
 
 impl Example for BudgetArea {
@@ -78,6 +98,8 @@ impl Example for BudgetArea {
             name: "Design".into(),
             is_enabled: true,
             project_id: 1,
+            created_at: example_time(),
+            updated_at: example_time(),
         }
     }
 }
@@ -94,6 +116,10 @@ pub struct VatRate {
     pub rate: Percentage,
     /// Whether the VAT rate is archived (invoices can't use it)
     pub is_archived: bool,
+    /// When it was created
+    pub created_at: Timestamp,
+    /// When it last changed
+    pub updated_at: Timestamp,
 }
 
 impl Example for VatRate {
@@ -103,6 +129,8 @@ impl Example for VatRate {
             name: "Standard".into(),
             rate: Percentage(rust_decimal::Decimal::from(22)),
             is_archived: false,
+            created_at: example_time(),
+            updated_at: example_time(),
         }
     }
 }
@@ -119,6 +147,10 @@ pub struct PaymentTerm {
     pub days: i32,
     /// Whether the payment term is archived (invoices can't use it)
     pub is_archived: bool,
+    /// When it was created
+    pub created_at: Timestamp,
+    /// When it last changed
+    pub updated_at: Timestamp,
 }
 
 impl Example for PaymentTerm {
@@ -128,6 +160,8 @@ impl Example for PaymentTerm {
             name: "30 days".into(),
             days: 30,
             is_archived: false,
+            created_at: example_time(),
+            updated_at: example_time(),
         }
     }
 }
@@ -150,13 +184,10 @@ pub struct InvoiceContact {
 
 impl Example for InvoiceContact {
     fn example() -> Self {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-03-10T18:18:59.374Z")
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or_default();
         InvoiceContact {
             id: 1,
-            created_at: Timestamp(at),
-            updated_at: Timestamp(at),
+            created_at: example_time(),
+            updated_at: example_time(),
             email: "billing@client.example".into(),
             alias: "Client billing".into(),
         }
@@ -184,6 +215,8 @@ impl From<entity::project::Model> for Project {
             pm_id: p.pm_user_id,
             account_id: p.account_user_id,
             is_archived: p.archived,
+            created_at: Timestamp(p.created_at),
+            updated_at: Timestamp(p.updated_at),
         }
     }
 }
@@ -195,6 +228,8 @@ impl From<entity::budget_area::Model> for BudgetArea {
             name: b.name,
             is_enabled: b.enabled,
             project_id: b.project_id,
+            created_at: Timestamp(b.created_at),
+            updated_at: Timestamp(b.updated_at),
         }
     }
 }
@@ -206,6 +241,8 @@ impl From<entity::vat_rate::Model> for VatRate {
             name: v.name,
             rate: Percentage(v.rate.0),
             is_archived: v.archived,
+            created_at: Timestamp(v.created_at),
+            updated_at: Timestamp(v.updated_at),
         }
     }
 }
@@ -217,6 +254,8 @@ impl From<entity::payment_term::Model> for PaymentTerm {
             name: t.name,
             days: t.days,
             is_archived: t.archived,
+            created_at: Timestamp(t.created_at),
+            updated_at: Timestamp(t.updated_at),
         }
     }
 }
@@ -237,27 +276,59 @@ pub enum OneResponse<T: ToJSON> {
     Ok(Json<T>),
 }
 
-/// A list of the caller's company: `limit` and `offset`, the list's own query parameters
-/// (`filters`, already taken into `checked`), then a page of `rows`.
+/// The query parameters every list takes.
+pub struct ListParams {
+    limit: QueryParam<Option<Limit>>,
+    offset: QueryParam<Option<Offset>>,
+    updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+}
+
+/// What a list's store query is given: the caller's company, the `updated_at` filters, the
+/// page.
+pub struct ListOf {
+    pub company_id: i64,
+    pub updated_at: Vec<Filter<DateTime<Utc>>>,
+    pub page: Page,
+}
+
+/// A list of the caller's company: `limit`, `offset` and `updated_at`, the list's own query
+/// parameters (`own`, already taken into `checked`), then a page of `rows`.
 async fn list<Row, T, F>(
     state: &AppState,
     identity: Identity,
     request: &Request,
     mut checked: Validation,
-    filters: &[&str],
-    limit: QueryParam<Option<Limit>>,
-    offset: QueryParam<Option<Offset>>,
-    rows: impl FnOnce(i64, Page) -> F,
+    own: &[&str],
+    params: ListParams,
+    rows: impl FnOnce(ListOf) -> F,
 ) -> Result<ListResponse<T>, ApiError>
 where
     T: ToJSON + From<Row>,
     F: Future<Output = Result<Vec<Row>, DbErr>>,
 {
-    let known: Vec<&str> = ["limit", "offset"].iter().chain(filters).copied().collect();
+    let known: Vec<&str> = ["limit", "offset", "updated_at"]
+        .iter()
+        .chain(own)
+        .copied()
+        .collect();
     reject_unknown_query(&mut checked, request, &known);
-    let page = paging::paging(&mut checked, limit, offset);
-    let (caller, page) = identity.admit(state, checked, page).await?;
-    let rows = rows(caller.company_id, page).await?;
+    let page = paging::paging(&mut checked, params.limit, params.offset);
+    let updated_at = checked
+        .take(params.updated_at.into_result())
+        .map(|filters| {
+            filters
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| f.0)
+                .collect()
+        });
+    let (caller, (page, updated_at)) = identity.admit(state, checked, page.zip(updated_at)).await?;
+    let rows = rows(ListOf {
+        company_id: caller.company_id,
+        updated_at,
+        page,
+    })
+    .await?;
     Ok(ListResponse::Ok(Json(
         rows.into_iter().map(T::from).collect(),
     )))
@@ -289,7 +360,8 @@ where
 impl ReferenceApi {
     /// List projects
     ///
-    /// The company's projects, for any member.
+    /// The company's projects, in id order, for any member. `updated_at` filters like the
+    /// invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
     #[oai(
         path = "/api/projects",
         method = "get",
@@ -305,18 +377,22 @@ impl ReferenceApi {
         limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
         offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<Project>, ApiError> {
         let checked = Validation::default();
-        list(
-            &state,
-            identity,
-            request,
-            checked,
-            &[],
+        let params = ListParams {
             limit,
             offset,
-            |company, page| reference::rows(&state.db, reference::projects_select(company, page)),
-        )
+            updated_at,
+        };
+        list(&state, identity, request, checked, &[], params, |of| {
+            reference::rows(
+                &state.db,
+                reference::projects_select(of.company_id, &of.updated_at, of.page),
+            )
+        })
         .await
     }
 
@@ -344,8 +420,8 @@ impl ReferenceApi {
 
     /// List budget areas
     ///
-    /// The budget areas of the company's projects (of one project with `project_id`), for any
-    /// member.
+    /// The budget areas of the company's projects (of one project with `project_id`), in id
+    /// order, for any member. `updated_at` filters like the invoice list's.
     #[oai(
         path = "/api/budget-areas",
         method = "get",
@@ -361,23 +437,36 @@ impl ReferenceApi {
         limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
         offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
         /// Only the budget areas of this project
         project_id: QueryParam<Option<Id>>,
     ) -> Result<ListResponse<BudgetArea>, ApiError> {
         let mut checked = Validation::default();
-        let project_id = checked.take(project_id.into_result()).flatten();
-        let filters = ["project_id"];
+        let project_id = checked
+            .take(project_id.into_result())
+            .flatten()
+            .map(|id| id.0);
+        let params = ListParams {
+            limit,
+            offset,
+            updated_at,
+        };
         list(
             &state,
             identity,
             request,
             checked,
-            &filters,
-            limit,
-            offset,
-            |company, page| {
-                let query =
-                    reference::budget_areas_select(company, project_id.map(|id| id.0), page);
+            &["project_id"],
+            params,
+            |of| {
+                let query = reference::budget_areas_select(
+                    of.company_id,
+                    project_id,
+                    &of.updated_at,
+                    of.page,
+                );
                 reference::rows(&state.db, query)
             },
         )
@@ -386,7 +475,8 @@ impl ReferenceApi {
 
     /// List VAT rates
     ///
-    /// The company's VAT rates, for any member.
+    /// The company's VAT rates, in id order, for any member. `updated_at` filters like the
+    /// invoice list's.
     #[oai(
         path = "/api/vat-rates",
         method = "get",
@@ -402,24 +492,29 @@ impl ReferenceApi {
         limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
         offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<VatRate>, ApiError> {
         let checked = Validation::default();
-        list(
-            &state,
-            identity,
-            request,
-            checked,
-            &[],
+        let params = ListParams {
             limit,
             offset,
-            |company, page| reference::rows(&state.db, reference::vat_rates_select(company, page)),
-        )
+            updated_at,
+        };
+        list(&state, identity, request, checked, &[], params, |of| {
+            reference::rows(
+                &state.db,
+                reference::vat_rates_select(of.company_id, &of.updated_at, of.page),
+            )
+        })
         .await
     }
 
     /// List payment terms
     ///
-    /// The company's payment terms, for any member.
+    /// The company's payment terms, in id order, for any member. `updated_at` filters like the
+    /// invoice list's.
     #[oai(
         path = "/api/payment-terms",
         method = "get",
@@ -435,20 +530,22 @@ impl ReferenceApi {
         limit: QueryParam<Option<Limit>>,
         /// How many to skip (at most 1000000000)
         offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<PaymentTerm>, ApiError> {
         let checked = Validation::default();
-        list(
-            &state,
-            identity,
-            request,
-            checked,
-            &[],
+        let params = ListParams {
             limit,
             offset,
-            |company, page| {
-                reference::rows(&state.db, reference::payment_terms_select(company, page))
-            },
-        )
+            updated_at,
+        };
+        list(&state, identity, request, checked, &[], params, |of| {
+            reference::rows(
+                &state.db,
+                reference::payment_terms_select(of.company_id, &of.updated_at, of.page),
+            )
+        })
         .await
     }
 
@@ -475,30 +572,18 @@ impl ReferenceApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<InvoiceContact>, ApiError> {
-        let mut checked = Validation::default();
-        let updated_at: Vec<_> = checked
-            .take(updated_at.into_result())
-            .flatten()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| f.0)
-            .collect();
-        let filters = ["updated_at"];
-        list(
-            &state,
-            identity,
-            request,
-            checked,
-            &filters,
+        let checked = Validation::default();
+        let params = ListParams {
             limit,
             offset,
-            |company, page| {
-                reference::rows(
-                    &state.db,
-                    reference::invoice_contacts_select(company, &updated_at, page),
-                )
-            },
-        )
+            updated_at,
+        };
+        list(&state, identity, request, checked, &[], params, |of| {
+            reference::rows(
+                &state.db,
+                reference::invoice_contacts_select(of.company_id, &of.updated_at, of.page),
+            )
+        })
         .await
     }
 

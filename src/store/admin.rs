@@ -277,6 +277,8 @@ pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result
         .filter(|j| !j.is_empty())
         .map(|j| name(j, "job order"))
         .transpose()?;
+    // Kept to the millisecond, as the API shows it.
+    let now = Utc::now().trunc_subsecs(3);
     let model = project::ActiveModel {
         id: NotSet,
         company_id: Set(company.id),
@@ -285,7 +287,8 @@ pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result
         pm_user_id: Set(role_ids[0]),
         account_user_id: Set(role_ids[1]),
         archived: Set(new.archived),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(&txn)
     .await?;
@@ -310,13 +313,16 @@ pub async fn add_budget_area(
         )));
     }
     let uid = name(uid, "uid")?;
+    // Kept to the millisecond, as the API shows it.
+    let now = Utc::now().trunc_subsecs(3);
     let model = budget_area::ActiveModel {
         id: NotSet,
         project_id: Set(project_id),
         uid: Set(uid.clone()),
         name: Set(name(name_, "name")?),
         enabled: Set(enabled),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(db)
     .await
@@ -341,13 +347,16 @@ pub async fn add_vat_rate(
         ));
     }
     let company = company_by_slug(db, company_slug).await?;
+    // Kept to the millisecond, as the API shows it.
+    let now = Utc::now().trunc_subsecs(3);
     let model = vat_rate::ActiveModel {
         id: NotSet,
         company_id: Set(company.id),
         name: Set(name(name_, "name")?),
         rate: Set(ExactDecimal(rate.normalize())),
         archived: Set(archived),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(db)
     .await?;
@@ -362,13 +371,16 @@ pub async fn add_payment_term(
     archived: bool,
 ) -> Result<i64, AdminError> {
     let company = company_by_slug(db, company_slug).await?;
+    // Kept to the millisecond, as the API shows it.
+    let now = Utc::now().trunc_subsecs(3);
     let model = payment_term::ActiveModel {
         id: NotSet,
         company_id: Set(company.id),
         name: Set(name(name_, "name")?),
         days: Set(i32::from(days)),
         archived: Set(archived),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
     .insert(db)
     .await?;

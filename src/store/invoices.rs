@@ -35,6 +35,7 @@ struct ProjectRow {
     account_user_id: i64,
     archived: bool,
     created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
     budget_area_usable: bool,
     vat_rate_usable: bool,
     payment_term_usable: bool,
@@ -113,6 +114,7 @@ pub async fn project_with_references(
                 account_user_id: r.account_user_id,
                 archived: r.archived,
                 created_at: r.created_at,
+                updated_at: r.updated_at,
             },
             UsableReferences {
                 budget_area: r.budget_area_usable,

@@ -19,14 +19,30 @@ pub async fn rows<E: EntityTrait>(
     query.all(db).await
 }
 
-/// One page of the company's rows of `E` (its `company` column), in the order of `id`.
+/// The `updated_at` filters of a list.
+pub type UpdatedAt<'a> = &'a [Filter<DateTime<Utc>>];
+
+/// One page of the company's rows of `E` whose update time passes `updated_at`, in the order of
+/// `id`; `columns` are `E`'s company, update time and id.
 fn company_page<E: EntityTrait>(
-    company: E::Column,
-    id: E::Column,
+    [company, updated, id]: [E::Column; 3],
     company_id: i64,
+    updated_at: UpdatedAt<'_>,
     page: Page,
 ) -> Select<E> {
-    page_of(E::find().filter(company.eq(company_id)), id, page)
+    let query = E::find().filter(company.eq(company_id));
+    page_of(updated_since(query, updated, updated_at), id, page)
+}
+
+/// `query` with the `updated_at` filters on `column`.
+fn updated_since<E: EntityTrait>(
+    query: Select<E>,
+    column: E::Column,
+    updated_at: UpdatedAt<'_>,
+) -> Select<E> {
+    updated_at.iter().fold(query, |query, filter| {
+        query.filter(filter_condition(column, filter))
+    })
 }
 
 /// One page of `query`, in the order of `id`.
@@ -35,13 +51,13 @@ pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Pag
 }
 
 /// The query of a page of the company's projects, to run or to explain.
-pub fn projects_select(company_id: i64, page: Page) -> Select<project::Entity> {
-    company_page(
-        project::Column::CompanyId,
-        project::Column::Id,
-        company_id,
-        page,
-    )
+pub fn projects_select(
+    company_id: i64,
+    updated_at: UpdatedAt<'_>,
+    page: Page,
+) -> Select<project::Entity> {
+    use project::Column::{CompanyId, Id, UpdatedAt};
+    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
 }
 
 /// The query of a page of the budget areas of the company's projects (of one project when
@@ -49,6 +65,7 @@ pub fn projects_select(company_id: i64, page: Page) -> Select<project::Entity> {
 pub fn budget_areas_select(
     company_id: i64,
     project_id: Option<i64>,
+    updated_at: UpdatedAt<'_>,
     page: Page,
 ) -> Select<budget_area::Entity> {
     let mut query = budget_area::Entity::find()
@@ -57,27 +74,38 @@ pub fn budget_areas_select(
     if let Some(project_id) = project_id {
         query = query.filter(budget_area::Column::ProjectId.eq(project_id));
     }
+    let query = updated_since(query, budget_area::Column::UpdatedAt, updated_at);
     page_of(query, budget_area::Column::Id, page)
 }
 
 /// The query of a page of the company's VAT rates, to run or to explain.
-pub fn vat_rates_select(company_id: i64, page: Page) -> Select<vat_rate::Entity> {
-    company_page(
-        vat_rate::Column::CompanyId,
-        vat_rate::Column::Id,
-        company_id,
-        page,
-    )
+pub fn vat_rates_select(
+    company_id: i64,
+    updated_at: UpdatedAt<'_>,
+    page: Page,
+) -> Select<vat_rate::Entity> {
+    use vat_rate::Column::{CompanyId, Id, UpdatedAt};
+    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
 }
 
 /// The query of a page of the company's payment terms, to run or to explain.
-pub fn payment_terms_select(company_id: i64, page: Page) -> Select<payment_term::Entity> {
-    company_page(
-        payment_term::Column::CompanyId,
-        payment_term::Column::Id,
-        company_id,
-        page,
-    )
+pub fn payment_terms_select(
+    company_id: i64,
+    updated_at: UpdatedAt<'_>,
+    page: Page,
+) -> Select<payment_term::Entity> {
+    use payment_term::Column::{CompanyId, Id, UpdatedAt};
+    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
+}
+
+/// The query of a page of the company's invoice contacts, to run or to explain.
+pub fn invoice_contacts_select(
+    company_id: i64,
+    updated_at: UpdatedAt<'_>,
+    page: Page,
+) -> Select<invoice_contact::Entity> {
+    use invoice_contact::Column::{CompanyId, Id, UpdatedAt};
+    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
 }
 
 /// The condition a list filter puts on `column`.
@@ -102,21 +130,6 @@ where
         Filter::NotIn(values) => column.is_not_in(values.iter().cloned()),
         Filter::Between(min, max) => column.between(min.clone(), max.clone()),
     }
-}
-
-/// The query of a page of the company's invoice contacts with these `updated_at` filters, to
-/// run or to explain.
-pub fn invoice_contacts_select(
-    company_id: i64,
-    updated_at: &[Filter<DateTime<Utc>>],
-    page: Page,
-) -> Select<invoice_contact::Entity> {
-    let mut query =
-        invoice_contact::Entity::find().filter(invoice_contact::Column::CompanyId.eq(company_id));
-    for filter in updated_at {
-        query = query.filter(filter_condition(invoice_contact::Column::UpdatedAt, filter));
-    }
-    page_of(query, invoice_contact::Column::Id, page)
 }
 
 /// The company's invoice contact with this id; another company's is not found.

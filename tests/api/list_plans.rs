@@ -218,22 +218,22 @@ fn shapes(
         ),
         (
             "projects",
-            projects_select(1, page).build(backend),
+            projects_select(1, &[], page).build(backend),
             in_order("ix_projects_company_id"),
         ),
         (
             "one project's budget areas",
-            budget_areas_select(1, Some(project_id), page).build(backend),
+            budget_areas_select(1, Some(project_id), &[], page).build(backend),
             in_order("ix_budget_areas_project_id"),
         ),
         (
             "VAT rates",
-            vat_rates_select(1, page).build(backend),
+            vat_rates_select(1, &[], page).build(backend),
             in_order("ix_vat_rates_company_id"),
         ),
         (
             "payment terms",
-            payment_terms_select(1, page).build(backend),
+            payment_terms_select(1, &[], page).build(backend),
             in_order("ix_payment_terms_company_id"),
         ),
         (

@@ -17,6 +17,7 @@ mod invoice_contacts;
 mod lifecycle;
 mod limits;
 mod list_plans;
+mod migrations;
 mod money;
 mod openapi_spec;
 mod permissions;

@@ -1,0 +1,127 @@
+//! Migrations applied to a database that already holds data, as an operator upgrading meets
+//! them.
+
+use crate::helpers::fresh_database;
+use chrono::{DateTime, TimeZone, Utc};
+use entity::{budget_area, payment_term, project, vat_rate};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+/// Inserts one row through the query builder, so each database gets its own placeholders.
+async fn insert(db: &impl ConnectionTrait, table: &str, row: Vec<(&str, SimpleExpr)>) {
+    let (columns, values): (Vec<&str>, Vec<SimpleExpr>) = row.into_iter().unzip();
+    let mut statement = Query::insert();
+    statement
+        .into_table(sea_orm::sea_query::Alias::new(table))
+        .columns(columns.into_iter().map(sea_orm::sea_query::Alias::new))
+        .values_panic(values);
+    db.execute(&statement).await.expect("row inserted");
+}
+
+/// Reference data written before migration 8 takes its `created_at` as its `updated_at`.
+#[tokio::test]
+async fn reference_data_written_before_updated_at_existed_takes_its_creation_time() {
+    let fresh = fresh_database().await;
+    // SQLite creates the file only when asked to.
+    let url = if fresh.url.starts_with("sqlite") {
+        format!("{}?mode=rwc", fresh.url)
+    } else {
+        fresh.url.clone()
+    };
+    let db = sea_orm::Database::connect(&url).await.expect("connects");
+    Migrator::up(&db, Some(7)).await.expect("migrations 1–7");
+
+    let at: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2025, 3, 4, 5, 6, 7)
+        .single()
+        .expect("a time");
+    let at = || Expr::value(at);
+    let text = |s: &str| Expr::value(s.to_owned());
+    insert(
+        &db,
+        "companies",
+        vec![
+            ("slug", text("old")),
+            ("name", text("Old")),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "users",
+        vec![
+            ("email", text("pm@old.test")),
+            ("name", text("PM")),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "projects",
+        vec![
+            ("company_id", Expr::value(1)),
+            ("name", text("Site")),
+            ("pm_user_id", Expr::value(1)),
+            ("account_user_id", Expr::value(1)),
+            ("archived", Expr::value(false)),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "budget_areas",
+        vec![
+            ("project_id", Expr::value(1)),
+            ("uid", text("area-1")),
+            ("name", text("Design")),
+            ("enabled", Expr::value(true)),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "vat_rates",
+        vec![
+            ("company_id", Expr::value(1)),
+            ("name", text("Standard")),
+            ("rate", Expr::cust("22")),
+            ("archived", Expr::value(false)),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "payment_terms",
+        vec![
+            ("company_id", Expr::value(1)),
+            ("name", text("30 days")),
+            ("days", Expr::value(30)),
+            ("archived", Expr::value(false)),
+            ("created_at", at()),
+        ],
+    )
+    .await;
+
+    Migrator::up(&db, None).await.expect("the rest");
+    let project = project::Entity::find().one(&db).await.expect("reads");
+    let area = budget_area::Entity::find().one(&db).await.expect("reads");
+    let rate = vat_rate::Entity::find().one(&db).await.expect("reads");
+    let term = payment_term::Entity::find().one(&db).await.expect("reads");
+    let times = [
+        project.map(|r| (r.created_at, r.updated_at)),
+        area.map(|r| (r.created_at, r.updated_at)),
+        rate.map(|r| (r.created_at, r.updated_at)),
+        term.map(|r| (r.created_at, r.updated_at)),
+    ];
+    for (i, pair) in times.into_iter().enumerate() {
+        let (created, updated) = pair.unwrap_or_else(|| panic!("row {i} is there"));
+        assert_eq!(created, updated, "row {i}");
+        assert_eq!(updated.timestamp(), 1_741_064_767, "row {i}");
+    }
+}
