@@ -51,8 +51,9 @@ async fn ensure_project(
 }
 
 /// Creates the demo company, its people, projects and reference data when missing, issues a
-/// fresh token for Ann (revoking the previous demo token), and prints how to use it.
-pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// fresh token for Ann (revoking the previous demo token), and prints how to use it against a
+/// server listening on `bind`.
+pub async fn run(db: &DatabaseConnection, bind: &str) -> anyhow::Result<()> {
     existing_is_fine(admin::add_company(db, COMPANY, "Demo Company").await)?;
     existing_is_fine(admin::add_user(db, PM, "Ann Demo").await)?;
     existing_is_fine(admin::add_user(db, ACCOUNT, "Bob Demo").await)?;
@@ -99,10 +100,11 @@ pub async fn run(db: &DatabaseConnection) -> anyhow::Result<()> {
     );
     println!("Token for {PM} (valid 30 days): {token}");
     println!(
-        "curl -i -X POST http://127.0.0.1:8080/api/invoices -H 'Authorization: Bearer {token}' \
+        "curl -i -X POST http://{}/api/invoices -H 'Authorization: Bearer {token}' \
          -H 'Wethod-Company: {COMPANY}' -H 'Wethod-Version: 2024-06-15' \
          -H 'Content-Type: application/json' \
-         -d '{{\"project_id\": {project_id}, \"value\": 1250.5, \"issue_date\": \"2026-11-25\"}}'"
+         -d '{{\"project_id\": {project_id}, \"value\": 1250.5, \"issue_date\": \"2026-11-25\"}}'",
+        reachable(bind)
     );
     Ok(())
 }
@@ -113,4 +115,14 @@ async fn any<E: EntityTrait>(
     condition: sea_orm::sea_query::SimpleExpr,
 ) -> Result<bool, sea_orm::DbErr> {
     Ok(E::find().filter(condition).one(db).await?.is_some())
+}
+
+/// The address a local client reaches a server bound to `bind` at: a wildcard address
+/// (`0.0.0.0`, `[::]`) is reached on the loopback address.
+fn reachable(bind: &str) -> String {
+    match bind.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => bind.to_owned(),
+    }
 }

@@ -105,7 +105,14 @@ impl Application {
         bind: &str,
         limits: Limits,
     ) -> anyhow::Result<Self> {
-        let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
+        let acceptor = TcpListener::bind(bind.to_owned())
+            .into_acceptor()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {bind}: {e}; choose another address with --bind (or BIND)"
+                )
+            })?;
         let port = acceptor
             .local_addr()
             .first()

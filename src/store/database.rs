@@ -1,5 +1,6 @@
 //! Opening the database and bringing its schema up to date.
 
+use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::sqlx::{self, Connection as _};
@@ -137,19 +138,112 @@ async fn sqlite_startup_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> 
 }
 
 /// Opens the database with the default pool and migrates it: what every command does first.
-pub async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn open(url: &str) -> anyhow::Result<DatabaseConnection> {
     open_with_pool(url, None).await
 }
 
 /// Opens the database with a pool of `pool_size` connections at most (`None`: the default)
-/// and migrates it.
+/// and migrates it. Errors name the database (without its password) and say why.
 pub async fn open_with_pool(
     url: &str,
     pool_size: Option<NonZeroU32>,
-) -> Result<DatabaseConnection, DbErr> {
-    let startup_lock = sqlite_startup_lock(url).await?;
-    let db = connect(url, pool_size).await?;
-    migrate(&db).await?;
+) -> anyhow::Result<DatabaseConnection> {
+    reachable(url)
+        .await
+        .map_err(|why| anyhow::anyhow!("cannot open {}: {why}", redacted(url)))?;
+    let context = || format!("cannot open {}", redacted(url));
+    let startup_lock = sqlite_startup_lock(url).await.with_context(context)?;
+    let db = connect(url, pool_size).await.with_context(context)?;
+    migrate(&db)
+        .await
+        .with_context(|| format!("cannot migrate {}", redacted(url)))?;
     drop(startup_lock);
     Ok(db)
+}
+
+/// How long one attempt to reach the database server may take before it is reported.
+const FIRST_CONTACT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Fails at once, saying why, when the database can't be reached: a SQLite file in a folder
+/// that doesn't exist; a PostgreSQL server that refuses the connection, an unknown host, a
+/// failed authentication, a missing database. The pool itself only reports that it timed out
+/// waiting for a connection. The URL is shown without its password.
+async fn reachable(url: &str) -> Result<(), String> {
+    if url.starts_with("sqlite:") {
+        let Ok(options) = SqliteConnectOptions::from_str(url) else {
+            return Ok(());
+        };
+        let file = options.get_filename();
+        let folder = match file.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => return Ok(()),
+        };
+        if file.as_os_str() != ":memory:" && !folder.is_dir() {
+            return Err(format!("the folder {} does not exist", folder.display()));
+        }
+        return Ok(());
+    }
+    if url.starts_with("postgres") {
+        let attempt = tokio::time::timeout(FIRST_CONTACT_TIMEOUT, sqlx::PgConnection::connect(url));
+        return match attempt.await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                Ok(())
+            }
+            Ok(Err(err)) => Err(postgres_failure(&err)),
+            Err(_) => Err(format!(
+                "no answer within {} s",
+                FIRST_CONTACT_TIMEOUT.as_secs()
+            )),
+        };
+    }
+    Ok(())
+}
+
+/// Why PostgreSQL could not be reached, in the words an operator acts on.
+fn postgres_failure(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the server running, on that host and port?)".to_owned()
+        }
+        sqlx::Error::Io(io) => format!("{io} (is the host name right?)"),
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") | Some("28000") => format!("authentication failed: {}", db.message()),
+            Some("3D000") => format!("no such database: {}", db.message()),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// `url` with its password, if any, replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db:5432/invoices"),
+            "postgres://app:***@db:5432/invoices"
+        );
+        assert_eq!(
+            redacted("postgres://app@db/invoices"),
+            "postgres://app@db/invoices"
+        );
+        assert_eq!(redacted("sqlite://invoices.db"), "sqlite://invoices.db");
+    }
 }

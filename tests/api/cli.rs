@@ -4,13 +4,13 @@ use crate::helpers::{ACME, VERSION, row_count};
 use serde_json::json;
 use std::process::{Command, Output};
 
-struct Cli {
-    database_url: String,
+pub(crate) struct Cli {
+    pub(crate) database_url: String,
     _database: crate::helpers::FreshDatabase,
 }
 
 impl Cli {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let database = crate::helpers::fresh_database().await;
         Cli {
             database_url: database.url.clone(),
@@ -18,7 +18,7 @@ impl Cli {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_invoices-api"))
             .args(args)
             .env("DATABASE_URL", &self.database_url)
@@ -29,7 +29,7 @@ impl Cli {
 
     /// Runs a command that must succeed and print exactly one line; returns it.
     #[track_caller]
-    fn one_line(&self, args: &[&str]) -> String {
+    pub(crate) fn one_line(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(
@@ -44,7 +44,7 @@ impl Cli {
 
     /// Runs a command that must fail with a one-line message on stderr.
     #[track_caller]
-    fn fails(&self, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(!out.status.success(), "{args:?} should fail");
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -57,7 +57,7 @@ impl Cli {
         stderr
     }
 
-    fn seed(&self) {
+    pub(crate) fn seed(&self) {
         self.one_line(&["admin", "company", "add", "--slug", ACME, "--name", "Acme"]);
         self.one_line(&[
             "admin",

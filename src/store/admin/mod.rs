@@ -3,6 +3,9 @@
 //! Each function checks what it refers to and writes in one transaction, so a mistake
 //! changes nothing.
 
+pub mod change;
+pub mod list;
+
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use crate::domain::token;

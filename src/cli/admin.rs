@@ -1,0 +1,682 @@
+//! `invoices-api admin …`: the operator's commands for companies, users, members, tokens and
+//! reference data. `add` prints the new id (a token add, the token); `list` prints a table, or
+//! JSON with `--json`; a change prints one line saying what changed.
+
+use super::output::{Format, render};
+use crate::domain::permission::Permission;
+use crate::store::admin::change::{self, ProjectChanges};
+use crate::store::admin::{self, NewProject, list};
+use clap::builder::TypedValueParser;
+use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+
+#[derive(Subcommand, Debug)]
+pub enum Admin {
+    /// Companies.
+    #[command(subcommand)]
+    Company(CompanyCmd),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Memberships of users in companies, with their permissions.
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Budget areas of projects.
+    #[command(subcommand)]
+    BudgetArea(BudgetAreaCmd),
+    /// VAT rates.
+    #[command(subcommand)]
+    VatRate(VatRateCmd),
+    /// Payment terms.
+    #[command(subcommand)]
+    PaymentTerm(PaymentTermCmd),
+    /// Invoice contacts: the addresses a company sends invoices to.
+    #[command(subcommand)]
+    InvoiceContact(InvoiceContactCmd),
+}
+
+/// How a list is printed.
+#[derive(Args, Debug)]
+pub struct ListFormat {
+    /// Print JSON (an array of objects) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ListFormat {
+    fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            Format::Table
+        }
+    }
+}
+
+/// A company, by slug.
+#[derive(Args, Debug)]
+pub struct CompanyArg {
+    /// The company's slug.
+    #[arg(long)]
+    company: String,
+}
+
+/// A record, by id.
+#[derive(Args, Debug)]
+pub struct IdArg {
+    /// The record's id (see `list`).
+    #[arg(long)]
+    id: i64,
+}
+
+/// A record to rename.
+#[derive(Args, Debug)]
+pub struct RenameArgs {
+    /// The record's id (see `list`).
+    #[arg(long)]
+    id: i64,
+    /// The new name (1 to 255 characters).
+    #[arg(long)]
+    name: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CompanyCmd {
+    /// Add a company; prints its id.
+    Add {
+        /// The slug clients send in `Wethod-Company` (1–100 of a-z, 0-9 and -).
+        #[arg(long)]
+        slug: String,
+        /// The company's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the companies.
+    List(ListFormat),
+    /// Rename a company.
+    Rename {
+        /// The company's slug.
+        #[arg(long)]
+        slug: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user; prints its id.
+    Add {
+        /// The user's email address (stored lowercased).
+        #[arg(long)]
+        email: String,
+        /// The user's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the users.
+    List(ListFormat),
+    /// Rename a user.
+    Rename {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// A member: a user in a company.
+#[derive(Args, Debug)]
+pub struct MemberArgs {
+    /// The company's slug.
+    #[arg(long)]
+    company: String,
+    /// The user's email address.
+    #[arg(long)]
+    user: String,
+}
+
+/// The permissions a command grants or revokes.
+#[derive(Args, Debug)]
+pub struct PermissionArgs {
+    /// A permission (repeatable).
+    #[arg(long = "permission", value_parser = permission_parser())]
+    permissions: Vec<Permission>,
+}
+
+fn permission_parser() -> impl clap::builder::TypedValueParser<Value = Permission> {
+    clap::builder::PossibleValuesParser::new(Permission::ALL.map(Permission::as_str))
+        .try_map(|name| name.parse::<Permission>())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MemberCmd {
+    /// Make a user a member of a company; prints the membership id.
+    Add {
+        #[command(flatten)]
+        member: MemberArgs,
+        #[command(flatten)]
+        permissions: PermissionArgs,
+    },
+    /// List a company's members with their permissions.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Grant permissions to a member.
+    Grant {
+        #[command(flatten)]
+        member: MemberArgs,
+        #[command(flatten)]
+        permissions: PermissionArgs,
+    },
+    /// Revoke permissions of a member.
+    Revoke {
+        #[command(flatten)]
+        member: MemberArgs,
+        #[command(flatten)]
+        permissions: PermissionArgs,
+    },
+    /// Remove a member from a company (refused while they are a project's PM or Account).
+    Remove {
+        #[command(flatten)]
+        member: MemberArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Issue a token; prints the token itself, shown this once.
+    Add {
+        /// The user's email address.
+        #[arg(long)]
+        user: String,
+        /// A name for the token, unique among the user's active tokens.
+        #[arg(long)]
+        name: String,
+        /// Days until the token expires (1 or more); it never expires without this flag.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in_days: Option<u32>,
+    },
+    /// List a user's tokens: name, created, last used, expiry, revoked (never the secret).
+    List {
+        /// The user's email address.
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Revoke a user's active token of this name.
+    Revoke {
+        /// The user's email address.
+        #[arg(long)]
+        user: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCmd {
+    /// Add a project; prints its id.
+    Add {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// The project's name.
+        #[arg(long)]
+        name: String,
+        /// The project's job order code (invoices need one).
+        #[arg(long)]
+        job_order: Option<String>,
+        /// Email of the PM (a member of the company).
+        #[arg(long)]
+        pm: String,
+        /// Email of the Account (a member of the company).
+        #[arg(long)]
+        account: String,
+        /// Add it archived (no invoices can be created for it).
+        #[arg(long)]
+        archived: bool,
+    },
+    /// List a company's projects.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Rename a project.
+    Rename(RenameArgs),
+    /// Archive a project: no invoices can be created for it, and its invoices are frozen.
+    Archive(IdArg),
+    /// Unarchive a project.
+    Unarchive(IdArg),
+    /// Change a project's PM, Account or job order.
+    Set {
+        /// The project's id (see `list`).
+        #[arg(long)]
+        id: i64,
+        /// Email of the new PM (a member of the company).
+        #[arg(long)]
+        pm: Option<String>,
+        /// Email of the new Account (a member of the company).
+        #[arg(long)]
+        account: Option<String>,
+        /// The new job order code.
+        #[arg(long, conflicts_with = "no_job_order")]
+        job_order: Option<String>,
+        /// Remove the job order (invoices then can't be created for the project).
+        #[arg(long)]
+        no_job_order: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BudgetAreaCmd {
+    /// Add a budget area to a project; prints its id.
+    Add {
+        /// The project's id.
+        #[arg(long)]
+        project: i64,
+        /// The UID invoices name it by, unique in the company.
+        #[arg(long)]
+        uid: String,
+        /// The budget area's name.
+        #[arg(long)]
+        name: String,
+        /// Add it disabled (invoices can't use it).
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// List the budget areas of a company's projects.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        /// Only those of this project (its id).
+        #[arg(long)]
+        project: Option<i64>,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Rename a budget area.
+    Rename(RenameArgs),
+    /// Enable a budget area: invoices may use it.
+    Enable(IdArg),
+    /// Disable a budget area: invoices can't use it.
+    Disable(IdArg),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VatRateCmd {
+    /// Add a VAT rate; prints its id.
+    Add {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// The VAT rate's name.
+        #[arg(long)]
+        name: String,
+        /// The rate in percent, 0 to 100, at most 4 decimal places (22, 5.5).
+        #[arg(long, value_parser = parse_decimal, allow_hyphen_values = true)]
+        rate: Decimal,
+        /// Add it archived (invoices can't use it).
+        #[arg(long)]
+        archived: bool,
+    },
+    /// List a company's VAT rates.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Rename a VAT rate.
+    Rename(RenameArgs),
+    /// Archive a VAT rate: invoices can't use it any more.
+    Archive(IdArg),
+    /// Unarchive a VAT rate.
+    Unarchive(IdArg),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentTermCmd {
+    /// Add a payment term; prints its id.
+    Add {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// The payment term's name.
+        #[arg(long)]
+        name: String,
+        /// Days to pay (0 to 65535).
+        #[arg(long, allow_hyphen_values = true)]
+        days: u16,
+        /// Add it archived (invoices can't use it).
+        #[arg(long)]
+        archived: bool,
+    },
+    /// List a company's payment terms.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Rename a payment term.
+    Rename(RenameArgs),
+    /// Archive a payment term: invoices can't use it any more.
+    Archive(IdArg),
+    /// Unarchive a payment term.
+    Unarchive(IdArg),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceContactCmd {
+    /// Add an invoice contact; prints its id.
+    Add {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// The contact's email address (at most 50 characters).
+        #[arg(long)]
+        email: String,
+        /// The contact's alias (1 to 50 characters).
+        #[arg(long)]
+        alias: String,
+    },
+    /// List a company's invoice contacts.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+}
+
+fn parse_decimal(raw: &str) -> Result<Decimal, String> {
+    Decimal::from_str_exact(raw.trim()).map_err(|_| format!("{raw:?} is not a decimal number"))
+}
+
+/// Runs one `admin` command; returns what it prints.
+pub async fn run(db: &DatabaseConnection, command: Admin) -> anyhow::Result<String> {
+    Ok(match command {
+        Admin::Company(command) => company(db, command).await?,
+        Admin::User(command) => user(db, command).await?,
+        Admin::Member(command) => member(db, command).await?,
+        Admin::Token(command) => token(db, command).await?,
+        Admin::Project(command) => project(db, command).await?,
+        Admin::BudgetArea(command) => budget_area(db, command).await?,
+        Admin::VatRate(command) => vat_rate(db, command).await?,
+        Admin::PaymentTerm(command) => payment_term(db, command).await?,
+        Admin::InvoiceContact(command) => invoice_contact(db, command).await?,
+    })
+}
+
+async fn company(db: &DatabaseConnection, command: CompanyCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        CompanyCmd::Add { slug, name } => admin::add_company(db, &slug, &name).await?.to_string(),
+        CompanyCmd::List(format) => render(&list::companies(db).await?, format.format())?,
+        CompanyCmd::Rename { slug, name } => {
+            change::rename_company(db, &slug, &name).await?;
+            format!("renamed company {slug}")
+        }
+    })
+}
+
+async fn user(db: &DatabaseConnection, command: UserCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        UserCmd::Add { email, name } => admin::add_user(db, &email, &name).await?.to_string(),
+        UserCmd::List(format) => render(&list::users(db).await?, format.format())?,
+        UserCmd::Rename { email, name } => {
+            change::rename_user(db, &email, &name).await?;
+            format!("renamed user {email}")
+        }
+    })
+}
+
+async fn member(db: &DatabaseConnection, command: MemberCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        MemberCmd::Add {
+            member,
+            permissions,
+        } => admin::add_member(db, &member.company, &member.user, &permissions.permissions)
+            .await?
+            .to_string(),
+        MemberCmd::List { company, format } => {
+            render(&list::members(db, &company.company).await?, format.format())?
+        }
+        MemberCmd::Grant {
+            member,
+            permissions,
+        } => {
+            let added =
+                change::grant(db, &member.company, &member.user, &permissions.permissions).await?;
+            format!(
+                "granted {added} permission(s) to {} in {}",
+                member.user, member.company
+            )
+        }
+        MemberCmd::Revoke {
+            member,
+            permissions,
+        } => {
+            let removed =
+                change::revoke(db, &member.company, &member.user, &permissions.permissions).await?;
+            format!(
+                "revoked {removed} permission(s) of {} in {}",
+                member.user, member.company
+            )
+        }
+        MemberCmd::Remove { member } => {
+            change::remove_member(db, &member.company, &member.user).await?;
+            format!("removed {} from {}", member.user, member.company)
+        }
+    })
+}
+
+async fn token(db: &DatabaseConnection, command: TokenCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        TokenCmd::Add {
+            user,
+            name,
+            expires_in_days,
+        } => admin::add_token(db, &user, &name, expires_in_days).await?,
+        TokenCmd::List { user, format } => {
+            render(&list::tokens(db, &user).await?, format.format())?
+        }
+        TokenCmd::Revoke { user, name } => {
+            let n = admin::revoke_token(db, &user, &name).await?;
+            format!("revoked {n} token(s)")
+        }
+    })
+}
+
+async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result<String> {
+    let (id, changes, done) = match command {
+        ProjectCmd::Add {
+            company,
+            name,
+            job_order,
+            pm,
+            account,
+            archived,
+        } => {
+            let new = NewProject {
+                company_slug: &company,
+                name: &name,
+                job_order: job_order.as_deref(),
+                pm_email: &pm,
+                account_email: &account,
+                archived,
+            };
+            return Ok(admin::add_project(db, new).await?.to_string());
+        }
+        ProjectCmd::List { company, format } => {
+            return render(
+                &list::projects(db, &company.company).await?,
+                format.format(),
+            );
+        }
+        ProjectCmd::Rename(RenameArgs { id, name }) => {
+            let changes = ProjectChanges {
+                name: Some(name),
+                ..ProjectChanges::default()
+            };
+            (id, changes, "renamed")
+        }
+        ProjectCmd::Archive(IdArg { id }) => (id, archived(true), "archived"),
+        ProjectCmd::Unarchive(IdArg { id }) => (id, archived(false), "unarchived"),
+        ProjectCmd::Set {
+            id,
+            pm,
+            account,
+            job_order,
+            no_job_order,
+        } => {
+            let changes = ProjectChanges {
+                pm_email: pm,
+                account_email: account,
+                job_order: if no_job_order {
+                    Some(None)
+                } else {
+                    job_order.map(Some)
+                },
+                ..ProjectChanges::default()
+            };
+            (id, changes, "changed")
+        }
+    };
+    change::change_project(db, id, changes).await?;
+    Ok(format!("{done} project {id}"))
+}
+
+fn archived(archived: bool) -> ProjectChanges {
+    ProjectChanges {
+        archived: Some(archived),
+        ..ProjectChanges::default()
+    }
+}
+
+async fn budget_area(db: &DatabaseConnection, command: BudgetAreaCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        BudgetAreaCmd::Add {
+            project,
+            uid,
+            name,
+            disabled,
+        } => admin::add_budget_area(db, project, &uid, &name, !disabled)
+            .await?
+            .to_string(),
+        BudgetAreaCmd::List {
+            company,
+            project,
+            format,
+        } => render(
+            &list::budget_areas(db, &company.company, project).await?,
+            format.format(),
+        )?,
+        BudgetAreaCmd::Rename(RenameArgs { id, name }) => {
+            change::rename_budget_area(db, id, &name).await?;
+            format!("renamed budget area {id}")
+        }
+        BudgetAreaCmd::Enable(IdArg { id }) => {
+            change::set_budget_area_enabled(db, id, true).await?;
+            format!("enabled budget area {id}")
+        }
+        BudgetAreaCmd::Disable(IdArg { id }) => {
+            change::set_budget_area_enabled(db, id, false).await?;
+            format!("disabled budget area {id}")
+        }
+    })
+}
+
+async fn vat_rate(db: &DatabaseConnection, command: VatRateCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        VatRateCmd::Add {
+            company,
+            name,
+            rate,
+            archived,
+        } => admin::add_vat_rate(db, &company, &name, rate, archived)
+            .await?
+            .to_string(),
+        VatRateCmd::List { company, format } => render(
+            &list::vat_rates(db, &company.company).await?,
+            format.format(),
+        )?,
+        VatRateCmd::Rename(RenameArgs { id, name }) => {
+            change::rename_vat_rate(db, id, &name).await?;
+            format!("renamed VAT rate {id}")
+        }
+        VatRateCmd::Archive(IdArg { id }) => {
+            change::set_vat_rate_archived(db, id, true).await?;
+            format!("archived VAT rate {id}")
+        }
+        VatRateCmd::Unarchive(IdArg { id }) => {
+            change::set_vat_rate_archived(db, id, false).await?;
+            format!("unarchived VAT rate {id}")
+        }
+    })
+}
+
+async fn payment_term(db: &DatabaseConnection, command: PaymentTermCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        PaymentTermCmd::Add {
+            company,
+            name,
+            days,
+            archived,
+        } => admin::add_payment_term(db, &company, &name, days, archived)
+            .await?
+            .to_string(),
+        PaymentTermCmd::List { company, format } => render(
+            &list::payment_terms(db, &company.company).await?,
+            format.format(),
+        )?,
+        PaymentTermCmd::Rename(RenameArgs { id, name }) => {
+            change::rename_payment_term(db, id, &name).await?;
+            format!("renamed payment term {id}")
+        }
+        PaymentTermCmd::Archive(IdArg { id }) => {
+            change::set_payment_term_archived(db, id, true).await?;
+            format!("archived payment term {id}")
+        }
+        PaymentTermCmd::Unarchive(IdArg { id }) => {
+            change::set_payment_term_archived(db, id, false).await?;
+            format!("unarchived payment term {id}")
+        }
+    })
+}
+
+async fn invoice_contact(
+    db: &DatabaseConnection,
+    command: InvoiceContactCmd,
+) -> anyhow::Result<String> {
+    Ok(match command {
+        InvoiceContactCmd::Add {
+            company,
+            email,
+            alias,
+        } => admin::add_invoice_contact(db, &company, &email, &alias)
+            .await?
+            .to_string(),
+        InvoiceContactCmd::List { company, format } => render(
+            &list::invoice_contacts(db, &company.company).await?,
+            format.format(),
+        )?,
+    })
+}

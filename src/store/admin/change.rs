@@ -1,0 +1,340 @@
+//! The changes the operator makes to existing records: renames, archiving, enabling, a
+//! project's roles and job order, a member's permissions, removing a member. Each checks the
+//! contract's rules first (a PM or Account must be a member of the company) and writes in one
+//! transaction; a change of reference data moves its `updated_at`, so clients syncing with
+//! `updated_at=gt:…` see it.
+
+use super::{AdminError, company_by_slug, membership_of, name, user_by_email};
+use crate::domain::permission::Permission;
+use chrono::{SubsecRound, Utc};
+use entity::{
+    budget_area, company, membership, membership_permission, payment_term, project, user, vat_rate,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, Set,
+};
+
+/// Sets `changes` on the record `id` of `E` (its `id` column) and moves its `updated_at`; a
+/// missing record is named as `what`.
+async fn set_columns<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    [id_column, updated_at]: [E::Column; 2],
+    id: i64,
+    what: &str,
+    changes: Vec<(E::Column, SimpleExpr)>,
+) -> Result<(), AdminError> {
+    let now = Utc::now().trunc_subsecs(3);
+    let update = changes
+        .into_iter()
+        .fold(E::update_many(), |update, (column, value)| {
+            update.col_expr(column, value)
+        })
+        .col_expr(updated_at, Expr::value(now))
+        .filter(id_column.eq(id));
+    if update.exec(db).await?.rows_affected == 0 {
+        return Err(AdminError::NotFound(format!("no {what} with id {id}")));
+    }
+    Ok(())
+}
+
+pub async fn rename_company(
+    db: &DatabaseConnection,
+    slug: &str,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    let found = company_by_slug(db, slug).await?;
+    company::Entity::update_many()
+        .col_expr(company::Column::Name, Expr::value(name(new_name, "name")?))
+        .filter(company::Column::Id.eq(found.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn rename_user(
+    db: &DatabaseConnection,
+    email: &str,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    let found = user_by_email(db, email).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Name, Expr::value(name(new_name, "name")?))
+        .filter(user::Column::Id.eq(found.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A member's membership in a company: found, or a clear refusal.
+async fn membership(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+    user_email: &str,
+) -> Result<(company::Model, user::Model, membership::Model), AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let user = user_by_email(db, user_email).await?;
+    let member = membership_of(db, company.id, user.id)
+        .await?
+        .ok_or_else(|| {
+            AdminError::NotFound(format!(
+                "{} is not a member of {}",
+                user.email, company.slug
+            ))
+        })?;
+    Ok((company, user, member))
+}
+
+/// Grants permissions to a member (those already held are kept); returns how many were new.
+pub async fn grant(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    user_email: &str,
+    permissions: &[Permission],
+) -> Result<usize, AdminError> {
+    let txn = super::super::begin_write(db).await?;
+    let (_, _, member) = membership(&txn, company_slug, user_email).await?;
+    let held: Vec<String> = membership_permission::Entity::find()
+        .filter(membership_permission::Column::MembershipId.eq(member.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| p.permission)
+        .collect();
+    let mut added = Vec::new();
+    for p in permissions {
+        if !held.iter().any(|h| h == p.as_str()) && !added.contains(p) {
+            added.push(*p);
+        }
+    }
+    for p in &added {
+        membership_permission::ActiveModel {
+            id: NotSet,
+            membership_id: Set(member.id),
+            permission: Set(p.as_str().to_owned()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(added.len())
+}
+
+/// Revokes permissions of a member (those not held are ignored); returns how many were held.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    user_email: &str,
+    permissions: &[Permission],
+) -> Result<u64, AdminError> {
+    let txn = super::super::begin_write(db).await?;
+    let (_, _, member) = membership(&txn, company_slug, user_email).await?;
+    let names: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
+    let removed = membership_permission::Entity::delete_many()
+        .filter(membership_permission::Column::MembershipId.eq(member.id))
+        .filter(membership_permission::Column::Permission.is_in(names))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(removed.rows_affected)
+}
+
+/// Removes a member from a company, with their permissions. Refused while they are the PM or
+/// Account of one of its projects: a project's roles must be members.
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    user_email: &str,
+) -> Result<(), AdminError> {
+    let txn = super::super::begin_write(db).await?;
+    let (company, user, member) = membership(&txn, company_slug, user_email).await?;
+    let roles = project::Entity::find()
+        .filter(project::Column::CompanyId.eq(company.id))
+        .filter(
+            project::Column::PmUserId
+                .eq(user.id)
+                .or(project::Column::AccountUserId.eq(user.id)),
+        )
+        .one(&txn)
+        .await?;
+    if let Some(project) = roles {
+        return Err(AdminError::Invalid(format!(
+            "{} is the PM or Account of project {} ({:?}) of {}: give the role to another member first",
+            user.email, project.id, project.name, company.slug
+        )));
+    }
+    membership_permission::Entity::delete_many()
+        .filter(membership_permission::Column::MembershipId.eq(member.id))
+        .exec(&txn)
+        .await?;
+    membership::Entity::delete_by_id(member.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The changes made to a project; `None` keeps a field.
+#[derive(Debug, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub pm_email: Option<String>,
+    pub account_email: Option<String>,
+    /// `Some(None)` removes the job order.
+    pub job_order: Option<Option<String>>,
+    pub archived: Option<bool>,
+}
+
+pub async fn change_project(
+    db: &DatabaseConnection,
+    id: i64,
+    changes: ProjectChanges,
+) -> Result<(), AdminError> {
+    let txn = super::super::begin_write(db).await?;
+    let found = project::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no project with id {id}")))?;
+    let mut sets: Vec<(project::Column, SimpleExpr)> = Vec::new();
+    if let Some(new_name) = &changes.name {
+        sets.push((project::Column::Name, Expr::value(name(new_name, "name")?)));
+    }
+    for (role, column, email) in [
+        ("PM", project::Column::PmUserId, &changes.pm_email),
+        (
+            "Account",
+            project::Column::AccountUserId,
+            &changes.account_email,
+        ),
+    ] {
+        let Some(email) = email else { continue };
+        let user = user_by_email(&txn, email).await?;
+        if membership_of(&txn, found.company_id, user.id)
+            .await?
+            .is_none()
+        {
+            let company = company::Entity::find_by_id(found.company_id)
+                .one(&txn)
+                .await?
+                .map_or_else(|| found.company_id.to_string(), |c| c.slug);
+            return Err(AdminError::Invalid(format!(
+                "{role} {} is not a member of {company}",
+                user.email
+            )));
+        }
+        sets.push((column, Expr::value(user.id)));
+    }
+    if let Some(job_order) = &changes.job_order {
+        let job_order = job_order
+            .as_deref()
+            .map(|j| name(j, "job order"))
+            .transpose()?;
+        sets.push((project::Column::JobOrder, Expr::value(job_order)));
+    }
+    if let Some(archived) = changes.archived {
+        sets.push((project::Column::Archived, Expr::value(archived)));
+    }
+    if sets.is_empty() {
+        return Err(AdminError::Invalid("nothing to change".into()));
+    }
+    set_columns::<project::Entity>(
+        &txn,
+        [project::Column::Id, project::Column::UpdatedAt],
+        id,
+        "project",
+        sets,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn rename_budget_area(
+    db: &DatabaseConnection,
+    id: i64,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    let value = Expr::value(name(new_name, "name")?);
+    set_budget_area(db, id, vec![(budget_area::Column::Name, value)]).await
+}
+
+pub async fn set_budget_area_enabled(
+    db: &DatabaseConnection,
+    id: i64,
+    enabled: bool,
+) -> Result<(), AdminError> {
+    set_budget_area(
+        db,
+        id,
+        vec![(budget_area::Column::Enabled, Expr::value(enabled))],
+    )
+    .await
+}
+
+async fn set_budget_area(
+    db: &DatabaseConnection,
+    id: i64,
+    changes: Vec<(budget_area::Column, SimpleExpr)>,
+) -> Result<(), AdminError> {
+    let columns = [budget_area::Column::Id, budget_area::Column::UpdatedAt];
+    set_columns::<budget_area::Entity>(db, columns, id, "budget area", changes).await
+}
+
+pub async fn rename_vat_rate(
+    db: &DatabaseConnection,
+    id: i64,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    let value = Expr::value(name(new_name, "name")?);
+    set_vat_rate(db, id, vec![(vat_rate::Column::Name, value)]).await
+}
+
+pub async fn set_vat_rate_archived(
+    db: &DatabaseConnection,
+    id: i64,
+    archived: bool,
+) -> Result<(), AdminError> {
+    set_vat_rate(
+        db,
+        id,
+        vec![(vat_rate::Column::Archived, Expr::value(archived))],
+    )
+    .await
+}
+
+async fn set_vat_rate(
+    db: &DatabaseConnection,
+    id: i64,
+    changes: Vec<(vat_rate::Column, SimpleExpr)>,
+) -> Result<(), AdminError> {
+    let columns = [vat_rate::Column::Id, vat_rate::Column::UpdatedAt];
+    set_columns::<vat_rate::Entity>(db, columns, id, "VAT rate", changes).await
+}
+
+pub async fn rename_payment_term(
+    db: &DatabaseConnection,
+    id: i64,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    let value = Expr::value(name(new_name, "name")?);
+    set_payment_term(db, id, vec![(payment_term::Column::Name, value)]).await
+}
+
+pub async fn set_payment_term_archived(
+    db: &DatabaseConnection,
+    id: i64,
+    archived: bool,
+) -> Result<(), AdminError> {
+    let value = Expr::value(archived);
+    set_payment_term(db, id, vec![(payment_term::Column::Archived, value)]).await
+}
+
+async fn set_payment_term(
+    db: &DatabaseConnection,
+    id: i64,
+    changes: Vec<(payment_term::Column, SimpleExpr)>,
+) -> Result<(), AdminError> {
+    let columns = [payment_term::Column::Id, payment_term::Column::UpdatedAt];
+    set_columns::<payment_term::Entity>(db, columns, id, "payment term", changes).await
+}

@@ -1,0 +1,321 @@
+//! What the operator lists: every record of a kind, in id order, as rows made to be printed
+//! (a table, or JSON for scripts). Tokens never show their secret: it is not stored.
+
+use super::{AdminError, company_by_slug, user_by_email};
+use chrono::{DateTime, SecondsFormat, Utc};
+use entity::{
+    api_token, budget_area, company, invoice_contact, membership, membership_permission,
+    payment_term, project, user, vat_rate,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Serialize)]
+pub struct CompanyRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberRow {
+    pub user: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenRow {
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub name: String,
+    pub job_order: Option<String>,
+    pub pm: String,
+    pub account: String,
+    pub archived: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BudgetAreaRow {
+    pub id: i64,
+    pub project: i64,
+    pub uid: String,
+    pub name: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VatRateRow {
+    pub id: i64,
+    pub name: String,
+    pub rate: serde_json::Number,
+    pub archived: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaymentTermRow {
+    pub id: i64,
+    pub name: String,
+    pub days: i32,
+    pub archived: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvoiceContactRow {
+    pub id: i64,
+    pub email: String,
+    pub alias: String,
+}
+
+pub async fn companies(db: &impl ConnectionTrait) -> Result<Vec<CompanyRow>, AdminError> {
+    let rows = company::Entity::find()
+        .order_by_asc(company::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| CompanyRow {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            created_at: time(c.created_at),
+        })
+        .collect())
+}
+
+pub async fn users(db: &impl ConnectionTrait) -> Result<Vec<UserRow>, AdminError> {
+    let rows = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            created_at: time(u.created_at),
+        })
+        .collect())
+}
+
+/// The members of a company, each with the permissions granted, in the order they joined.
+pub async fn members(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<MemberRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let members = membership::Entity::find()
+        .filter(membership::Column::CompanyId.eq(company.id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    let mut granted: HashMap<i64, Vec<String>> = HashMap::new();
+    for p in membership_permission::Entity::find()
+        .filter(membership_permission::Column::MembershipId.is_in(ids))
+        .order_by_asc(membership_permission::Column::Permission)
+        .all(db)
+        .await?
+    {
+        granted
+            .entry(p.membership_id)
+            .or_default()
+            .push(p.permission);
+    }
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(members
+        .into_iter()
+        .filter_map(|m| {
+            let u = users.get(&m.user_id)?;
+            Some(MemberRow {
+                user: u.email.clone(),
+                name: u.name.clone(),
+                permissions: granted.remove(&m.id).unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// A user's tokens, newest last: names and times, never the secret.
+pub async fn tokens(
+    db: &impl ConnectionTrait,
+    user_email: &str,
+) -> Result<Vec<TokenRow>, AdminError> {
+    let user = user_by_email(db, user_email).await?;
+    let rows = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user.id))
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TokenRow {
+            name: t.name,
+            created_at: time(t.created_at),
+            last_used_at: t.last_used_at.map(time),
+            expires_at: t.expires_at.map(time),
+            revoked_at: t.revoked_at.map(time),
+        })
+        .collect())
+}
+
+/// Every user's email, by id.
+async fn emails(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, AdminError> {
+    Ok(user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect())
+}
+
+pub async fn projects(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<ProjectRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let emails = emails(db).await?;
+    let email = |id: i64| emails.get(&id).cloned().unwrap_or_else(|| id.to_string());
+    let rows = project::Entity::find()
+        .filter(project::Column::CompanyId.eq(company.id))
+        .order_by_asc(project::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| ProjectRow {
+            id: p.id,
+            name: p.name,
+            job_order: p.job_order,
+            pm: email(p.pm_user_id),
+            account: email(p.account_user_id),
+            archived: p.archived,
+        })
+        .collect())
+}
+
+/// The budget areas of a company's projects, of one project when `project` is given.
+pub async fn budget_areas(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+    project: Option<i64>,
+) -> Result<Vec<BudgetAreaRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let mut query = budget_area::Entity::find()
+        .inner_join(project::Entity)
+        .filter(project::Column::CompanyId.eq(company.id));
+    if let Some(project) = project {
+        query = query.filter(budget_area::Column::ProjectId.eq(project));
+    }
+    let rows = query.order_by_asc(budget_area::Column::Id).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|b| BudgetAreaRow {
+            id: b.id,
+            project: b.project_id,
+            uid: b.uid,
+            name: b.name,
+            enabled: b.enabled,
+        })
+        .collect())
+}
+
+pub async fn vat_rates(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<VatRateRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let rows = vat_rate::Entity::find()
+        .filter(vat_rate::Column::CompanyId.eq(company.id))
+        .order_by_asc(vat_rate::Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|v| {
+            Ok(VatRateRow {
+                id: v.id,
+                name: v.name,
+                rate: number(v.rate.0.normalize())?,
+                archived: v.archived,
+            })
+        })
+        .collect()
+}
+
+pub async fn payment_terms(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<PaymentTermRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let rows = payment_term::Entity::find()
+        .filter(payment_term::Column::CompanyId.eq(company.id))
+        .order_by_asc(payment_term::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| PaymentTermRow {
+            id: t.id,
+            name: t.name,
+            days: t.days,
+            archived: t.archived,
+        })
+        .collect())
+}
+
+pub async fn invoice_contacts(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<InvoiceContactRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let rows = invoice_contact::Entity::find()
+        .filter(invoice_contact::Column::CompanyId.eq(company.id))
+        .order_by_asc(invoice_contact::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| InvoiceContactRow {
+            id: c.id,
+            email: c.email,
+            alias: c.alias,
+        })
+        .collect())
+}
+
+/// A time as the API shows it: RFC 3339 in UTC, to the millisecond.
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// An exact decimal as a JSON number (written from its text, never through a float).
+fn number(value: rust_decimal::Decimal) -> Result<serde_json::Number, AdminError> {
+    value
+        .to_string()
+        .parse()
+        .map_err(|e| AdminError::Invalid(format!("stored decimal {value} is not a number: {e}")))
+}
