@@ -1,4 +1,4 @@
-//! A budget area of a project, addressed by its globally unique `uid`.
+//! A budget area of a project, addressed by its `uid`, unique within the company.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub project_id: i64,
-    #[sea_orm(unique)]
+    /// The project's company: the scope of `uid`.
+    pub company_id: i64,
     pub uid: String,
     pub name: String,
     pub enabled: bool,

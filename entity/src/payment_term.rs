@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the record last changed (its `created_at` until then).
     pub updated_at: DateTimeUtc,
+    /// The key an import file gives it, unique within the company.
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

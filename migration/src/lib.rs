@@ -13,6 +13,7 @@ mod m20261130_000005_filter_indexes;
 mod m20261130_000006_invoice_contacts;
 mod m20261130_000007_invoice_sent_to;
 mod m20261130_000008_reference_updated_at;
+mod m20261130_000009_keys_per_company;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_invoice_contacts::Migration),
             Box::new(m20261130_000007_invoice_sent_to::Migration),
             Box::new(m20261130_000008_reference_updated_at::Migration),
+            Box::new(m20261130_000009_keys_per_company::Migration),
         ]
     }
 }

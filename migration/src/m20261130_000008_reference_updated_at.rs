@@ -24,6 +24,12 @@ const TABLES: [(&str, &str); 4] = [
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on every database: its statements run on one connection and the
+    /// schema changes all or not at all.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
         for (table, scope) in TABLES {

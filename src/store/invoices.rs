@@ -36,6 +36,7 @@ struct ProjectRow {
     archived: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    external_id: Option<String>,
     budget_area_usable: bool,
     vat_rate_usable: bool,
     payment_term_usable: bool,
@@ -115,6 +116,7 @@ pub async fn project_with_references(
                 archived: r.archived,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
+                external_id: r.external_id,
             },
             UsableReferences {
                 budget_area: r.budget_area_usable,

@@ -529,3 +529,75 @@ async fn demo_prints_a_curl_line_for_the_servers_address() {
         "{out}"
     );
 }
+
+/// A budget area's uid is unique within its company only: another company may use it.
+#[tokio::test]
+async fn budget_area_uids_are_unique_per_company() {
+    let cli = Cli::new().await;
+    let (project, _, _, _, _) = cli.seed_all();
+    cli.one_line(&[
+        "admin", "company", "add", "--slug", "globex", "--name", "Globex",
+    ]);
+    cli.one_line(&[
+        "admin",
+        "member",
+        "add",
+        "--company",
+        "globex",
+        "--user",
+        "ann@acme.test",
+    ]);
+    let theirs = cli.one_line(&[
+        "admin",
+        "project",
+        "add",
+        "--company",
+        "globex",
+        "--name",
+        "Other",
+        "--pm",
+        "ann@acme.test",
+        "--account",
+        "ann@acme.test",
+    ]);
+    // The README's own example works in a second company.
+    cli.one_line(&[
+        "admin",
+        "budget-area",
+        "add",
+        "--project",
+        &theirs,
+        "--uid",
+        "area-1",
+        "--name",
+        "D",
+    ]);
+    let second = cli.one_line(&[
+        "admin",
+        "project",
+        "add",
+        "--company",
+        ACME,
+        "--name",
+        "Second",
+        "--pm",
+        "ann@acme.test",
+        "--account",
+        "bob@acme.test",
+    ]);
+    let err = cli.fails(&[
+        "admin",
+        "budget-area",
+        "add",
+        "--project",
+        &second,
+        "--uid",
+        "area-1",
+        "--name",
+        "D",
+    ]);
+    assert!(err.contains("already exists in this company"), "{err}");
+    let areas = cli.json(&["admin", "budget-area", "list", "--company", ACME]);
+    assert_eq!(areas.as_array().map(Vec::len), Some(1), "{areas}");
+    assert_eq!(areas[0]["project"].to_string(), project);
+}

@@ -1,5 +1,5 @@
 //! Migrations applied to a database that already holds data, as an operator upgrading meets
-//! them.
+//! them: a database at migration 7 with reference data, brought up to date.
 
 use crate::helpers::fresh_database;
 use chrono::{DateTime, TimeZone, Utc};
@@ -119,6 +119,12 @@ async fn reference_data_written_before_updated_at_existed_takes_its_creation_tim
         rate.map(|r| (r.created_at, r.updated_at)),
         term.map(|r| (r.created_at, r.updated_at)),
     ];
+    // Migration 9: a budget area carries its project's company, the scope of its uid.
+    let area = budget_area::Entity::find().one(&db).await.expect("reads");
+    assert_eq!(
+        area.map(|a| (a.company_id, a.uid)),
+        Some((1, "area-1".to_owned()))
+    );
     for (i, pair) in times.into_iter().enumerate() {
         let (created, updated) = pair.unwrap_or_else(|| panic!("row {i} is there"));
         assert_eq!(created, updated, "row {i}");

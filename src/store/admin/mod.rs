@@ -292,6 +292,7 @@ pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result
         archived: Set(new.archived),
         created_at: Set(now),
         updated_at: Set(now),
+        external_id: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -306,21 +307,17 @@ pub async fn add_budget_area(
     name_: &str,
     enabled: bool,
 ) -> Result<i64, AdminError> {
-    if project::Entity::find_by_id(project_id)
+    let project = project::Entity::find_by_id(project_id)
         .one(db)
         .await?
-        .is_none()
-    {
-        return Err(AdminError::NotFound(format!(
-            "no project with id {project_id}"
-        )));
-    }
+        .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
     let uid = name(uid, "uid")?;
     // Kept to the millisecond, as the API shows it.
     let now = Utc::now().trunc_subsecs(3);
     let model = budget_area::ActiveModel {
         id: NotSet,
         project_id: Set(project_id),
+        company_id: Set(project.company_id),
         uid: Set(uid.clone()),
         name: Set(name(name_, "name")?),
         enabled: Set(enabled),
@@ -331,7 +328,7 @@ pub async fn add_budget_area(
     .await
     .map_err(|e| {
         conflict(e, || {
-            format!("a budget area with uid {uid:?} already exists")
+            format!("a budget area with uid {uid:?} already exists in this company")
         })
     })?;
     Ok(model.id)
@@ -360,6 +357,7 @@ pub async fn add_vat_rate(
         archived: Set(archived),
         created_at: Set(now),
         updated_at: Set(now),
+        external_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -384,6 +382,7 @@ pub async fn add_payment_term(
         archived: Set(archived),
         created_at: Set(now),
         updated_at: Set(now),
+        external_id: Set(None),
     }
     .insert(db)
     .await?;
