@@ -5,7 +5,7 @@
 use super::output::{Format, render};
 use crate::domain::permission::Permission;
 use crate::store::admin::change::{self, ProjectChanges};
-use crate::store::admin::{self, NewProject, list};
+use crate::store::admin::{self, NewProject, import, list};
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
@@ -40,6 +40,12 @@ pub enum Admin {
     /// Invoice contacts: the addresses a company sends invoices to.
     #[command(subcommand)]
     InvoiceContact(InvoiceContactCmd),
+    /// Create or update companies, users, members, projects and reference data from a JSON
+    /// file (README: "Importing a company"); running it again changes nothing.
+    Import {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
 }
 
 /// How a list is printed.
@@ -423,6 +429,12 @@ pub async fn run(db: &DatabaseConnection, command: Admin) -> anyhow::Result<Stri
         Admin::VatRate(command) => vat_rate(db, command).await?,
         Admin::PaymentTerm(command) => payment_term(db, command).await?,
         Admin::InvoiceContact(command) => invoice_contact(db, command).await?,
+        Admin::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let parsed = import::parse(&text)?;
+            format!("imported: {}", import::apply(db, &parsed).await?)
+        }
     })
 }
 

@@ -159,22 +159,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await
         }
-        Command::Openapi => {
-            print!("{}", api::spec_yaml()?);
-            Ok(())
-        }
+        Command::Openapi => say(api::spec_yaml()?.trim_end()),
         Command::Migrate => {
             db().await?;
-            println!("migrations applied");
-            Ok(())
+            say("migrations applied")
         }
-        Command::Demo(args) => demo::run(&db().await?, &args.bind).await,
-        Command::Admin(command) => {
-            let db = db().await?;
-            let printed = admin::run(&db, command).await?;
-            println!("{printed}");
-            Ok(())
-        }
+        Command::Demo(args) => say(&demo::run(&db().await?, &args.bind).await?),
+        Command::Admin(command) => say(&admin::run(&db().await?, command).await?),
     }
 }
 
@@ -238,4 +229,14 @@ fn missing_subcommand(args: &[OsString]) -> String {
         names.join(", "),
         path.join(" ")
     )
+}
+
+/// Prints `text` and a newline on stdout. A reader that went away (`| head`) is not an error.
+fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
 }

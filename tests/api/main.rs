@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod cli_import;
 mod cli_operator;
 mod concurrency;
 mod concurrent_writes;

@@ -46,6 +46,8 @@ pub struct TokenRow {
 #[derive(Debug, Serialize)]
 pub struct ProjectRow {
     pub id: i64,
+    /// The key an import file gives it.
+    pub key: Option<String>,
     pub name: String,
     pub job_order: Option<String>,
     pub pm: String,
@@ -65,6 +67,8 @@ pub struct BudgetAreaRow {
 #[derive(Debug, Serialize)]
 pub struct VatRateRow {
     pub id: i64,
+    /// The key an import file gives it.
+    pub key: Option<String>,
     pub name: String,
     pub rate: serde_json::Number,
     pub archived: bool,
@@ -73,6 +77,8 @@ pub struct VatRateRow {
 #[derive(Debug, Serialize)]
 pub struct PaymentTermRow {
     pub id: i64,
+    /// The key an import file gives it.
+    pub key: Option<String>,
     pub name: String,
     pub days: i32,
     pub archived: bool,
@@ -209,6 +215,7 @@ pub async fn projects(
         .into_iter()
         .map(|p| ProjectRow {
             id: p.id,
+            key: p.external_id,
             name: p.name,
             job_order: p.job_order,
             pm: email(p.pm_user_id),
@@ -258,6 +265,7 @@ pub async fn vat_rates(
         .map(|v| {
             Ok(VatRateRow {
                 id: v.id,
+                key: v.external_id,
                 name: v.name,
                 rate: number(v.rate.0.normalize())?,
                 archived: v.archived,
@@ -280,6 +288,7 @@ pub async fn payment_terms(
         .into_iter()
         .map(|t| PaymentTermRow {
             id: t.id,
+            key: t.external_id,
             name: t.name,
             days: t.days,
             archived: t.archived,

@@ -4,6 +4,7 @@
 //! changes nothing.
 
 pub mod change;
+pub mod import;
 pub mod list;
 
 use crate::domain::company::CompanySlug;
@@ -341,11 +342,7 @@ pub async fn add_vat_rate(
     rate: Decimal,
     archived: bool,
 ) -> Result<i64, AdminError> {
-    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.normalize().scale() > 4 {
-        return Err(AdminError::Invalid(
-            "rate must be a percentage from 0 to 100 with at most 4 decimal places".into(),
-        ));
-    }
+    let rate = vat_rate_value(rate)?;
     let company = company_by_slug(db, company_slug).await?;
     // Kept to the millisecond, as the API shows it.
     let now = Utc::now().trunc_subsecs(3);
@@ -400,23 +397,39 @@ pub async fn add_invoice_contact(
     alias: &str,
 ) -> Result<i64, AdminError> {
     let email = email_address(email, CONTACT_TEXT_MAX)?;
-    let alias = alias.trim();
-    if alias.is_empty() || alias.chars().count() > CONTACT_TEXT_MAX {
-        return Err(AdminError::Invalid(format!(
-            "alias must be 1 to {CONTACT_TEXT_MAX} characters, not blank"
-        )));
-    }
+    let alias = contact_alias(alias)?;
     let company = company_by_slug(db, company_slug).await?;
     let now = Utc::now().trunc_subsecs(3);
     let model = invoice_contact::ActiveModel {
         id: NotSet,
         company_id: Set(company.id),
         email: Set(email),
-        alias: Set(alias.to_owned()),
+        alias: Set(alias),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
     .await?;
     Ok(model.id)
+}
+
+/// A VAT rate: a percentage from 0 to 100 with at most 4 decimal places, normalized.
+fn vat_rate_value(rate: Decimal) -> Result<Decimal, AdminError> {
+    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED || rate.normalize().scale() > 4 {
+        return Err(AdminError::Invalid(
+            "rate must be a percentage from 0 to 100 with at most 4 decimal places".into(),
+        ));
+    }
+    Ok(rate.normalize())
+}
+
+/// An invoice contact's alias: 1 to 50 characters, trimmed.
+fn contact_alias(alias: &str) -> Result<String, AdminError> {
+    let alias = alias.trim();
+    if alias.is_empty() || alias.chars().count() > CONTACT_TEXT_MAX {
+        return Err(AdminError::Invalid(format!(
+            "alias must be 1 to {CONTACT_TEXT_MAX} characters, not blank"
+        )));
+    }
+    Ok(alias.to_owned())
 }

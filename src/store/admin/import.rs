@@ -1,0 +1,885 @@
+//! `admin import FILE`: a JSON file declares companies with their users, members and
+//! permissions, projects and their budget areas, VAT rates, payment terms and invoice contacts.
+//! Records are matched by natural keys: users by email, companies by slug, members by company
+//! and user, projects, VAT rates and payment terms by the `key` the file gives them (stored as
+//! their `external_id`), budget areas by uid and invoice contacts by email, each within the
+//! company. A keyed record not found by its key takes over the one record of that name without
+//! a key (made with `add` before any import). What is missing is created and what differs is
+//! updated; nothing is deleted, and tokens are never imported. Running a file twice changes
+//! nothing the second time.
+//!
+//! The file is read and checked whole before anything is written (every mistake named by its
+//! place, `companies[0].projects[3].pm`); then it is written in one transaction, whose checks
+//! against the database (a PM must be a member) roll everything back when one fails.
+
+use super::{
+    AdminError, CONTACT_TEXT_MAX, contact_alias, email_address, membership_of, name, vat_rate_value,
+};
+use crate::domain::company::CompanySlug;
+use crate::domain::permission::Permission;
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::{
+    ExactDecimal, budget_area, company, invoice_contact, membership, membership_permission,
+    payment_term, project, user, vat_rate,
+};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportFile {
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+    #[serde(default)]
+    pub companies: Vec<CompanyEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyEntry {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<MemberEntry>,
+    #[serde(default)]
+    pub projects: Vec<ProjectEntry>,
+    #[serde(default)]
+    pub vat_rates: Vec<VatRateEntry>,
+    #[serde(default)]
+    pub payment_terms: Vec<PaymentTermEntry>,
+    #[serde(default)]
+    pub invoice_contacts: Vec<ContactEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberEntry {
+    /// The user's email.
+    pub user: String,
+    /// Exactly the permissions the member holds after the import.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectEntry {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub job_order: Option<String>,
+    pub pm: String,
+    pub account: String,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub budget_areas: Vec<BudgetAreaEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetAreaEntry {
+    pub uid: String,
+    pub name: String,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VatRateEntry {
+    pub key: String,
+    pub name: String,
+    /// A JSON number, read from its exact text.
+    pub rate: serde_json::Number,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentTermEntry {
+    pub key: String,
+    pub name: String,
+    pub days: u16,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactEntry {
+    pub email: String,
+    pub alias: String,
+}
+
+/// A mistake in the file, at its place.
+#[derive(Debug)]
+pub struct Mistake {
+    pub place: String,
+    pub message: String,
+}
+
+impl fmt::Display for Mistake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Every mistake found, each at its place.
+    #[error("{}", describe(.0))]
+    Mistakes(Vec<Mistake>),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+}
+
+impl From<sea_orm::DbErr> for ImportError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ImportError::Admin(AdminError::Db(err))
+    }
+}
+
+/// The most mistakes named in one message.
+const MISTAKES_SHOWN: usize = 10;
+
+fn describe(mistakes: &[Mistake]) -> String {
+    let shown: Vec<String> = mistakes
+        .iter()
+        .take(MISTAKES_SHOWN)
+        .map(Mistake::to_string)
+        .collect();
+    let more = mistakes.len().saturating_sub(MISTAKES_SHOWN);
+    if more > 0 {
+        format!("{} (and {more} more)", shown.join("; "))
+    } else {
+        shown.join("; ")
+    }
+}
+
+fn mistake(place: impl Into<String>, message: impl fmt::Display) -> ImportError {
+    ImportError::Mistakes(vec![Mistake {
+        place: place.into(),
+        message: message.to_string(),
+    }])
+}
+
+/// Reads the file's JSON; a mistake of shape names its place.
+pub fn parse(json: &str) -> Result<ImportFile, ImportError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let place = err.path().to_string();
+        let place = if place == "." || place == "?" {
+            "file".to_owned()
+        } else {
+            place
+        };
+        mistake(place, err.into_inner())
+    })
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.created + self.updated == 0 {
+            write!(f, "no changes ({} records unchanged)", self.unchanged)
+        } else {
+            write!(
+                f,
+                "{} created, {} updated, {} unchanged",
+                self.created, self.updated, self.unchanged
+            )
+        }
+    }
+}
+
+impl Summary {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Checks the whole file without the database: every value's rules, and no key twice where it
+/// must be unique. Returns every mistake found.
+pub fn check(file: &ImportFile) -> Result<(), ImportError> {
+    let mut mistakes = Vec::new();
+    let mut note = |place: String, result: Result<(), AdminError>| {
+        if let Err(err) = result {
+            mistakes.push(Mistake {
+                place,
+                message: err.to_string(),
+            });
+        }
+    };
+    let mut emails = Unique::default();
+    for (i, u) in file.users.iter().enumerate() {
+        let at = format!("users[{i}]");
+        note(
+            format!("{at}.email"),
+            email_address(&u.email, 320).and_then(|e| emails.add(e)),
+        );
+        note(format!("{at}.name"), name(&u.name, "name").map(drop));
+    }
+    let mut slugs = Unique::default();
+    for (c, company) in file.companies.iter().enumerate() {
+        let at = format!("companies[{c}]");
+        note(
+            format!("{at}.slug"),
+            CompanySlug::parse(&company.slug)
+                .map_err(|m| AdminError::Invalid(format!("slug {m}")))
+                .and_then(|s| slugs.add(s.as_str().to_owned())),
+        );
+        note(format!("{at}.name"), name(&company.name, "name").map(drop));
+        let mut members = Unique::default();
+        for (m, member) in company.members.iter().enumerate() {
+            let at = format!("{at}.members[{m}]");
+            note(
+                format!("{at}.user"),
+                email_address(&member.user, 320).and_then(|e| members.add(e)),
+            );
+            for (p, permission) in member.permissions.iter().enumerate() {
+                note(
+                    format!("{at}.permissions[{p}]"),
+                    permission
+                        .parse::<Permission>()
+                        .map(drop)
+                        .map_err(AdminError::Invalid),
+                );
+            }
+        }
+        let (mut keys, mut uids) = (Unique::default(), Unique::default());
+        for (p, project) in company.projects.iter().enumerate() {
+            let at = format!("{at}.projects[{p}]");
+            note(
+                format!("{at}.key"),
+                name(&project.key, "key").and_then(|k| keys.add(k)),
+            );
+            note(format!("{at}.name"), name(&project.name, "name").map(drop));
+            if let Some(job_order) = &project.job_order {
+                note(
+                    format!("{at}.job_order"),
+                    name(job_order, "job order").map(drop),
+                );
+            }
+            note(
+                format!("{at}.pm"),
+                email_address(&project.pm, 320).map(drop),
+            );
+            note(
+                format!("{at}.account"),
+                email_address(&project.account, 320).map(drop),
+            );
+            for (b, area) in project.budget_areas.iter().enumerate() {
+                let at = format!("{at}.budget_areas[{b}]");
+                note(
+                    format!("{at}.uid"),
+                    name(&area.uid, "uid").and_then(|u| uids.add(u)),
+                );
+                note(format!("{at}.name"), name(&area.name, "name").map(drop));
+            }
+        }
+        let mut keys = Unique::default();
+        for (v, rate) in company.vat_rates.iter().enumerate() {
+            let at = format!("{at}.vat_rates[{v}]");
+            note(
+                format!("{at}.key"),
+                name(&rate.key, "key").and_then(|k| keys.add(k)),
+            );
+            note(format!("{at}.name"), name(&rate.name, "name").map(drop));
+            note(
+                format!("{at}.rate"),
+                decimal(&rate.rate).and_then(vat_rate_value).map(drop),
+            );
+        }
+        let mut keys = Unique::default();
+        for (t, term) in company.payment_terms.iter().enumerate() {
+            let at = format!("{at}.payment_terms[{t}]");
+            note(
+                format!("{at}.key"),
+                name(&term.key, "key").and_then(|k| keys.add(k)),
+            );
+            note(format!("{at}.name"), name(&term.name, "name").map(drop));
+        }
+        let mut contacts = Unique::default();
+        for (k, contact) in company.invoice_contacts.iter().enumerate() {
+            let at = format!("{at}.invoice_contacts[{k}]");
+            note(
+                format!("{at}.email"),
+                email_address(&contact.email, CONTACT_TEXT_MAX).and_then(|e| contacts.add(e)),
+            );
+            note(
+                format!("{at}.alias"),
+                contact_alias(&contact.alias).map(drop),
+            );
+        }
+    }
+    if mistakes.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Mistakes(mistakes))
+    }
+}
+
+/// Values already seen where each must be unique.
+#[derive(Default)]
+struct Unique(HashSet<String>);
+
+impl Unique {
+    fn add(&mut self, value: String) -> Result<(), AdminError> {
+        if self.0.insert(value.clone()) {
+            Ok(())
+        } else {
+            Err(AdminError::Invalid(format!("{value:?} is given twice")))
+        }
+    }
+}
+
+fn decimal(number: &serde_json::Number) -> Result<Decimal, AdminError> {
+    let text = number.to_string();
+    Decimal::from_str_exact(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| AdminError::Invalid(format!("{text} is not an exact decimal number")))
+}
+
+/// Applies a checked file in one transaction; returns what it did.
+pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary, ImportError> {
+    check(file)?;
+    let txn = super::super::begin_write(db).await?;
+    let now = Utc::now().trunc_subsecs(3);
+    let mut summary = Summary::default();
+    for user in &file.users {
+        summary.count(upsert_user(&txn, user, now).await?);
+    }
+    for (c, entry) in file.companies.iter().enumerate() {
+        let at = format!("companies[{c}]");
+        let (company, outcome) = upsert_company(&txn, entry, now).await?;
+        summary.count(outcome);
+        for (m, member) in entry.members.iter().enumerate() {
+            let at = format!("{at}.members[{m}]");
+            summary.count(upsert_member(&txn, &company, member, &at, now).await?);
+        }
+        for (p, project) in entry.projects.iter().enumerate() {
+            let at = format!("{at}.projects[{p}]");
+            let (project_id, outcome) = upsert_project(&txn, &company, project, &at, now).await?;
+            summary.count(outcome);
+            for area in &project.budget_areas {
+                summary.count(upsert_budget_area(&txn, &company, project_id, area, now).await?);
+            }
+        }
+        for rate in &entry.vat_rates {
+            summary.count(upsert_vat_rate(&txn, &company, rate, now).await?);
+        }
+        for term in &entry.payment_terms {
+            summary.count(upsert_payment_term(&txn, &company, term, now).await?);
+        }
+        for (k, contact) in entry.invoice_contacts.iter().enumerate() {
+            let at = format!("{at}.invoice_contacts[{k}]");
+            summary.count(upsert_contact(&txn, &company, contact, &at, now).await?);
+        }
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// A record the file keys but none has that key yet: one made by `add` (no key) with the same
+/// name, taken over by the import; none when there are none or several.
+fn adopt<M>(mut unkeyed: Vec<M>) -> Option<M> {
+    if unkeyed.len() == 1 {
+        unkeyed.pop()
+    } else {
+        None
+    }
+}
+
+/// Whether anything differs between what is stored and what the file says.
+fn outcome(changed: bool) -> Outcome {
+    if changed {
+        Outcome::Updated
+    } else {
+        Outcome::Unchanged
+    }
+}
+
+async fn upsert_user(
+    db: &impl ConnectionTrait,
+    entry: &UserEntry,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let email = email_address(&entry.email, 320)?;
+    let name = name(&entry.name, "name")?;
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    Ok(match found {
+        None => {
+            user::ActiveModel {
+                id: NotSet,
+                email: Set(email),
+                name: Set(name),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            Outcome::Created
+        }
+        Some(found) if found.name == name => Outcome::Unchanged,
+        Some(found) => {
+            let mut row = found.into_active_model();
+            row.name = Set(name);
+            row.update(db).await?;
+            Outcome::Updated
+        }
+    })
+}
+
+async fn upsert_company(
+    db: &impl ConnectionTrait,
+    entry: &CompanyEntry,
+    now: DateTime<Utc>,
+) -> Result<(company::Model, Outcome), ImportError> {
+    let name = name(&entry.name, "name")?;
+    let found = company::Entity::find()
+        .filter(company::Column::Slug.eq(entry.slug.as_str()))
+        .one(db)
+        .await?;
+    Ok(match found {
+        None => {
+            let created = company::ActiveModel {
+                id: NotSet,
+                slug: Set(entry.slug.clone()),
+                name: Set(name),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            (created, Outcome::Created)
+        }
+        Some(found) if found.name == name => (found, Outcome::Unchanged),
+        Some(found) => {
+            let mut row = found.into_active_model();
+            row.name = Set(name);
+            (row.update(db).await?, Outcome::Updated)
+        }
+    })
+}
+
+/// The user with this email, declared in the file or already stored.
+async fn user_at(
+    db: &impl ConnectionTrait,
+    email: &str,
+    place: &str,
+) -> Result<user::Model, ImportError> {
+    let email = email_address(email, 320)?;
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| mistake(place, format!("no user {email:?} (declare it in `users`)")))
+}
+
+async fn upsert_member(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    entry: &MemberEntry,
+    at: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let user = user_at(db, &entry.user, &format!("{at}.user")).await?;
+    let mut wanted: Vec<String> = entry
+        .permissions
+        .iter()
+        .filter_map(|p| p.parse::<Permission>().ok())
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let (membership_id, created) = match membership_of(db, company.id, user.id).await? {
+        Some(found) => (found.id, false),
+        None => {
+            let created = membership::ActiveModel {
+                id: NotSet,
+                company_id: Set(company.id),
+                user_id: Set(user.id),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            (created.id, true)
+        }
+    };
+    let held: Vec<String> = membership_permission::Entity::find()
+        .filter(membership_permission::Column::MembershipId.eq(membership_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.permission)
+        .collect();
+    let extra: Vec<&String> = held.iter().filter(|p| !wanted.contains(p)).collect();
+    let missing: Vec<&String> = wanted.iter().filter(|p| !held.contains(p)).collect();
+    if !extra.is_empty() {
+        membership_permission::Entity::delete_many()
+            .filter(membership_permission::Column::MembershipId.eq(membership_id))
+            .filter(
+                membership_permission::Column::Permission.is_in(extra.iter().map(|p| p.as_str())),
+            )
+            .exec(db)
+            .await?;
+    }
+    for permission in &missing {
+        membership_permission::ActiveModel {
+            id: NotSet,
+            membership_id: Set(membership_id),
+            permission: Set((*permission).clone()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(if created {
+        Outcome::Created
+    } else {
+        outcome(!extra.is_empty() || !missing.is_empty())
+    })
+}
+
+async fn upsert_project(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    entry: &ProjectEntry,
+    at: &str,
+    now: DateTime<Utc>,
+) -> Result<(i64, Outcome), ImportError> {
+    let mut roles = [0; 2];
+    for (slot, (role, email)) in roles
+        .iter_mut()
+        .zip([("pm", &entry.pm), ("account", &entry.account)])
+    {
+        let place = format!("{at}.{role}");
+        let user = user_at(db, email, &place).await?;
+        if membership_of(db, company.id, user.id).await?.is_none() {
+            return Err(mistake(
+                place,
+                format!("{} is not a member of {}", user.email, company.slug),
+            ));
+        }
+        *slot = user.id;
+    }
+    let name = name(&entry.name, "name")?;
+    let job_order = entry
+        .job_order
+        .as_deref()
+        .map(|j| super::name(j, "job order"))
+        .transpose()?;
+    let key = super::name(&entry.key, "key")?;
+    let found = match project::Entity::find()
+        .filter(project::Column::CompanyId.eq(company.id))
+        .filter(project::Column::ExternalId.eq(key.as_str()))
+        .one(db)
+        .await?
+    {
+        Some(found) => Some(found),
+        None => {
+            let unkeyed = project::Entity::find()
+                .filter(project::Column::CompanyId.eq(company.id))
+                .filter(project::Column::Name.eq(name.as_str()))
+                .filter(project::Column::ExternalId.is_null())
+                .all(db)
+                .await?;
+            adopt(unkeyed)
+        }
+    };
+    Ok(match found {
+        None => {
+            let created = project::ActiveModel {
+                id: NotSet,
+                company_id: Set(company.id),
+                name: Set(name),
+                job_order: Set(job_order),
+                pm_user_id: Set(roles[0]),
+                account_user_id: Set(roles[1]),
+                archived: Set(entry.archived),
+                created_at: Set(now),
+                updated_at: Set(now),
+                external_id: Set(Some(key)),
+            }
+            .insert(db)
+            .await?;
+            (created.id, Outcome::Created)
+        }
+        Some(found) => {
+            let same = found.name == name
+                && found.job_order == job_order
+                && [found.pm_user_id, found.account_user_id] == roles
+                && found.archived == entry.archived
+                && found.external_id.as_deref() == Some(key.as_str());
+            let id = found.id;
+            if !same {
+                let mut row = found.into_active_model();
+                row.external_id = Set(Some(key));
+                row.name = Set(name);
+                row.job_order = Set(job_order);
+                row.pm_user_id = Set(roles[0]);
+                row.account_user_id = Set(roles[1]);
+                row.archived = Set(entry.archived);
+                row.updated_at = Set(now);
+                row.update(db).await?;
+            }
+            (id, outcome(!same))
+        }
+    })
+}
+
+async fn upsert_budget_area(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    project_id: i64,
+    entry: &BudgetAreaEntry,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let uid = name(&entry.uid, "uid")?;
+    let name = name(&entry.name, "name")?;
+    let found = budget_area::Entity::find()
+        .filter(budget_area::Column::CompanyId.eq(company.id))
+        .filter(budget_area::Column::Uid.eq(uid.as_str()))
+        .one(db)
+        .await?;
+    Ok(match found {
+        None => {
+            budget_area::ActiveModel {
+                id: NotSet,
+                project_id: Set(project_id),
+                company_id: Set(company.id),
+                uid: Set(uid),
+                name: Set(name),
+                enabled: Set(entry.enabled),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            Outcome::Created
+        }
+        Some(found) => {
+            let same = found.project_id == project_id
+                && found.name == name
+                && found.enabled == entry.enabled;
+            if !same {
+                let mut row = found.into_active_model();
+                row.project_id = Set(project_id);
+                row.name = Set(name);
+                row.enabled = Set(entry.enabled);
+                row.updated_at = Set(now);
+                row.update(db).await?;
+            }
+            outcome(!same)
+        }
+    })
+}
+
+async fn upsert_vat_rate(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    entry: &VatRateEntry,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let key = name(&entry.key, "key")?;
+    let name = name(&entry.name, "name")?;
+    let rate = vat_rate_value(decimal(&entry.rate)?)?;
+    let found = match vat_rate::Entity::find()
+        .filter(vat_rate::Column::CompanyId.eq(company.id))
+        .filter(vat_rate::Column::ExternalId.eq(key.as_str()))
+        .one(db)
+        .await?
+    {
+        Some(found) => Some(found),
+        None => {
+            let unkeyed = vat_rate::Entity::find()
+                .filter(vat_rate::Column::CompanyId.eq(company.id))
+                .filter(vat_rate::Column::Name.eq(name.as_str()))
+                .filter(vat_rate::Column::ExternalId.is_null())
+                .all(db)
+                .await?;
+            adopt(unkeyed)
+        }
+    };
+    Ok(match found {
+        None => {
+            vat_rate::ActiveModel {
+                id: NotSet,
+                company_id: Set(company.id),
+                name: Set(name),
+                rate: Set(ExactDecimal(rate)),
+                archived: Set(entry.archived),
+                created_at: Set(now),
+                updated_at: Set(now),
+                external_id: Set(Some(key)),
+            }
+            .insert(db)
+            .await?;
+            Outcome::Created
+        }
+        Some(found) => {
+            let same = found.name == name
+                && found.rate.0.normalize() == rate
+                && found.archived == entry.archived
+                && found.external_id.as_deref() == Some(key.as_str());
+            if !same {
+                let mut row = found.into_active_model();
+                row.external_id = Set(Some(key));
+                row.name = Set(name);
+                row.rate = Set(ExactDecimal(rate));
+                row.archived = Set(entry.archived);
+                row.updated_at = Set(now);
+                row.update(db).await?;
+            }
+            outcome(!same)
+        }
+    })
+}
+
+async fn upsert_payment_term(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    entry: &PaymentTermEntry,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let key = name(&entry.key, "key")?;
+    let name = name(&entry.name, "name")?;
+    let days = i32::from(entry.days);
+    let found = match payment_term::Entity::find()
+        .filter(payment_term::Column::CompanyId.eq(company.id))
+        .filter(payment_term::Column::ExternalId.eq(key.as_str()))
+        .one(db)
+        .await?
+    {
+        Some(found) => Some(found),
+        None => {
+            let unkeyed = payment_term::Entity::find()
+                .filter(payment_term::Column::CompanyId.eq(company.id))
+                .filter(payment_term::Column::Name.eq(name.as_str()))
+                .filter(payment_term::Column::ExternalId.is_null())
+                .all(db)
+                .await?;
+            adopt(unkeyed)
+        }
+    };
+    Ok(match found {
+        None => {
+            payment_term::ActiveModel {
+                id: NotSet,
+                company_id: Set(company.id),
+                name: Set(name),
+                days: Set(days),
+                archived: Set(entry.archived),
+                created_at: Set(now),
+                updated_at: Set(now),
+                external_id: Set(Some(key)),
+            }
+            .insert(db)
+            .await?;
+            Outcome::Created
+        }
+        Some(found) => {
+            let same = found.name == name
+                && found.days == days
+                && found.archived == entry.archived
+                && found.external_id.as_deref() == Some(key.as_str());
+            if !same {
+                let mut row = found.into_active_model();
+                row.external_id = Set(Some(key));
+                row.name = Set(name);
+                row.days = Set(days);
+                row.archived = Set(entry.archived);
+                row.updated_at = Set(now);
+                row.update(db).await?;
+            }
+            outcome(!same)
+        }
+    })
+}
+
+async fn upsert_contact(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    entry: &ContactEntry,
+    at: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ImportError> {
+    let email = email_address(&entry.email, CONTACT_TEXT_MAX)?;
+    let alias = contact_alias(&entry.alias)?;
+    let found = invoice_contact::Entity::find()
+        .filter(invoice_contact::Column::CompanyId.eq(company.id))
+        .filter(invoice_contact::Column::Email.eq(email.as_str()))
+        .all(db)
+        .await?;
+    Ok(match found.as_slice() {
+        [] => {
+            invoice_contact::ActiveModel {
+                id: NotSet,
+                company_id: Set(company.id),
+                email: Set(email),
+                alias: Set(alias),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            Outcome::Created
+        }
+        [found] if found.alias == alias => Outcome::Unchanged,
+        [found] => {
+            let mut row = found.clone().into_active_model();
+            row.alias = Set(alias);
+            row.updated_at = Set(now);
+            row.update(db).await?;
+            Outcome::Updated
+        }
+        _ => {
+            return Err(mistake(
+                format!("{at}.email"),
+                format!(
+                    "{} has several contacts with this email; the import can't tell which",
+                    company.slug
+                ),
+            ));
+        }
+    })
+}
