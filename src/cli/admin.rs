@@ -4,7 +4,7 @@
 
 use super::output::{Format, render};
 use crate::domain::permission::Permission;
-use crate::store::admin::change::{self, ProjectChanges};
+use crate::store::admin::change::{self, ProjectChanges, Reference};
 use crate::store::admin::{self, NewProject, import, list};
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
@@ -91,6 +91,17 @@ pub struct RenameArgs {
     /// The new name (1 to 255 characters).
     #[arg(long)]
     name: String,
+}
+
+/// Renaming, archiving and unarchiving a record of reference data, by id.
+#[derive(Subcommand, Debug)]
+pub enum ArchivableChange {
+    /// Rename it.
+    Rename(RenameArgs),
+    /// Archive it: new invoices can't use it, and a project's invoices are frozen.
+    Archive(IdArg),
+    /// Unarchive it.
+    Unarchive(IdArg),
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,12 +276,8 @@ pub enum ProjectCmd {
         #[command(flatten)]
         format: ListFormat,
     },
-    /// Rename a project.
-    Rename(RenameArgs),
-    /// Archive a project: no invoices can be created for it, and its invoices are frozen.
-    Archive(IdArg),
-    /// Unarchive a project.
-    Unarchive(IdArg),
+    #[command(flatten)]
+    Change(ArchivableChange),
     /// Change a project's PM, Account or job order.
     Set {
         /// The project's id (see `list`).
@@ -350,12 +357,8 @@ pub enum VatRateCmd {
         #[command(flatten)]
         format: ListFormat,
     },
-    /// Rename a VAT rate.
-    Rename(RenameArgs),
-    /// Archive a VAT rate: invoices can't use it any more.
-    Archive(IdArg),
-    /// Unarchive a VAT rate.
-    Unarchive(IdArg),
+    #[command(flatten)]
+    Change(ArchivableChange),
 }
 
 #[derive(Subcommand, Debug)]
@@ -382,12 +385,8 @@ pub enum PaymentTermCmd {
         #[command(flatten)]
         format: ListFormat,
     },
-    /// Rename a payment term.
-    Rename(RenameArgs),
-    /// Archive a payment term: invoices can't use it any more.
-    Archive(IdArg),
-    /// Unarchive a payment term.
-    Unarchive(IdArg),
+    #[command(flatten)]
+    Change(ArchivableChange),
 }
 
 #[derive(Subcommand, Debug)]
@@ -518,7 +517,7 @@ async fn token(db: &DatabaseConnection, command: TokenCmd) -> anyhow::Result<Str
 }
 
 async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result<String> {
-    let (id, changes, done) = match command {
+    Ok(match command {
         ProjectCmd::Add {
             company,
             name,
@@ -535,23 +534,13 @@ async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result
                 account_email: &account,
                 archived,
             };
-            return Ok(admin::add_project(db, new).await?.to_string());
+            admin::add_project(db, new).await?.to_string()
         }
-        ProjectCmd::List { company, format } => {
-            return render(
-                &list::projects(db, &company.company).await?,
-                format.format(),
-            );
-        }
-        ProjectCmd::Rename(RenameArgs { id, name }) => {
-            let changes = ProjectChanges {
-                name: Some(name),
-                ..ProjectChanges::default()
-            };
-            (id, changes, "renamed")
-        }
-        ProjectCmd::Archive(IdArg { id }) => (id, archived(true), "archived"),
-        ProjectCmd::Unarchive(IdArg { id }) => (id, archived(false), "unarchived"),
+        ProjectCmd::List { company, format } => render(
+            &list::projects(db, &company.company).await?,
+            format.format(),
+        )?,
+        ProjectCmd::Change(change) => archivable(db, Reference::Project, change).await?,
         ProjectCmd::Set {
             id,
             pm,
@@ -569,18 +558,33 @@ async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result
                 },
                 ..ProjectChanges::default()
             };
-            (id, changes, "changed")
+            change::change_project(db, id, changes).await?;
+            format!("changed project {id}")
         }
-    };
-    change::change_project(db, id, changes).await?;
-    Ok(format!("{done} project {id}"))
+    })
 }
 
-fn archived(archived: bool) -> ProjectChanges {
-    ProjectChanges {
-        archived: Some(archived),
-        ..ProjectChanges::default()
-    }
+/// Renames, archives or unarchives a record of reference data; says what it did.
+async fn archivable(
+    db: &DatabaseConnection,
+    kind: Reference,
+    change: ArchivableChange,
+) -> anyhow::Result<String> {
+    let (id, done) = match change {
+        ArchivableChange::Rename(RenameArgs { id, name }) => {
+            change::rename(db, kind, id, &name).await?;
+            (id, "renamed")
+        }
+        ArchivableChange::Archive(IdArg { id }) => {
+            change::set_in_use(db, kind, id, false).await?;
+            (id, "archived")
+        }
+        ArchivableChange::Unarchive(IdArg { id }) => {
+            change::set_in_use(db, kind, id, true).await?;
+            (id, "unarchived")
+        }
+    };
+    Ok(format!("{done} {} {id}", kind.what()))
 }
 
 async fn budget_area(db: &DatabaseConnection, command: BudgetAreaCmd) -> anyhow::Result<String> {
@@ -601,16 +605,15 @@ async fn budget_area(db: &DatabaseConnection, command: BudgetAreaCmd) -> anyhow:
             &list::budget_areas(db, &company.company, project).await?,
             format.format(),
         )?,
-        BudgetAreaCmd::Rename(RenameArgs { id, name }) => {
-            change::rename_budget_area(db, id, &name).await?;
-            format!("renamed budget area {id}")
+        BudgetAreaCmd::Rename(rename) => {
+            archivable(db, Reference::BudgetArea, ArchivableChange::Rename(rename)).await?
         }
         BudgetAreaCmd::Enable(IdArg { id }) => {
-            change::set_budget_area_enabled(db, id, true).await?;
+            change::set_in_use(db, Reference::BudgetArea, id, true).await?;
             format!("enabled budget area {id}")
         }
         BudgetAreaCmd::Disable(IdArg { id }) => {
-            change::set_budget_area_enabled(db, id, false).await?;
+            change::set_in_use(db, Reference::BudgetArea, id, false).await?;
             format!("disabled budget area {id}")
         }
     })
@@ -630,18 +633,7 @@ async fn vat_rate(db: &DatabaseConnection, command: VatRateCmd) -> anyhow::Resul
             &list::vat_rates(db, &company.company).await?,
             format.format(),
         )?,
-        VatRateCmd::Rename(RenameArgs { id, name }) => {
-            change::rename_vat_rate(db, id, &name).await?;
-            format!("renamed VAT rate {id}")
-        }
-        VatRateCmd::Archive(IdArg { id }) => {
-            change::set_vat_rate_archived(db, id, true).await?;
-            format!("archived VAT rate {id}")
-        }
-        VatRateCmd::Unarchive(IdArg { id }) => {
-            change::set_vat_rate_archived(db, id, false).await?;
-            format!("unarchived VAT rate {id}")
-        }
+        VatRateCmd::Change(change) => archivable(db, Reference::VatRate, change).await?,
     })
 }
 
@@ -659,18 +651,7 @@ async fn payment_term(db: &DatabaseConnection, command: PaymentTermCmd) -> anyho
             &list::payment_terms(db, &company.company).await?,
             format.format(),
         )?,
-        PaymentTermCmd::Rename(RenameArgs { id, name }) => {
-            change::rename_payment_term(db, id, &name).await?;
-            format!("renamed payment term {id}")
-        }
-        PaymentTermCmd::Archive(IdArg { id }) => {
-            change::set_payment_term_archived(db, id, true).await?;
-            format!("archived payment term {id}")
-        }
-        PaymentTermCmd::Unarchive(IdArg { id }) => {
-            change::set_payment_term_archived(db, id, false).await?;
-            format!("unarchived payment term {id}")
-        }
+        PaymentTermCmd::Change(change) => archivable(db, Reference::PaymentTerm, change).await?,
     })
 }
 

@@ -175,15 +175,13 @@ pub async fn remove_member(
     Ok(())
 }
 
-/// The changes made to a project; `None` keeps a field.
+/// The changes `project set` makes; `None` keeps a field.
 #[derive(Debug, Default)]
 pub struct ProjectChanges {
-    pub name: Option<String>,
     pub pm_email: Option<String>,
     pub account_email: Option<String>,
     /// `Some(None)` removes the job order.
     pub job_order: Option<Option<String>>,
-    pub archived: Option<bool>,
 }
 
 pub async fn change_project(
@@ -197,9 +195,6 @@ pub async fn change_project(
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no project with id {id}")))?;
     let mut sets: Vec<(project::Column, SimpleExpr)> = Vec::new();
-    if let Some(new_name) = &changes.name {
-        sets.push((project::Column::Name, Expr::value(name(new_name, "name")?)));
-    }
     for (role, column, email) in [
         ("PM", project::Column::PmUserId, &changes.pm_email),
         (
@@ -232,9 +227,6 @@ pub async fn change_project(
             .transpose()?;
         sets.push((project::Column::JobOrder, Expr::value(job_order)));
     }
-    if let Some(archived) = changes.archived {
-        sets.push((project::Column::Archived, Expr::value(archived)));
-    }
     if sets.is_empty() {
         return Err(AdminError::Invalid("nothing to change".into()));
     }
@@ -250,91 +242,103 @@ pub async fn change_project(
     Ok(())
 }
 
-pub async fn rename_budget_area(
+/// The reference data the operator renames and archives (or, for a budget area, disables).
+#[derive(Clone, Copy, Debug)]
+pub enum Reference {
+    Project,
+    BudgetArea,
+    VatRate,
+    PaymentTerm,
+}
+
+impl Reference {
+    /// What a message calls it.
+    pub fn what(self) -> &'static str {
+        match self {
+            Reference::Project => "project",
+            Reference::BudgetArea => "budget area",
+            Reference::VatRate => "VAT rate",
+            Reference::PaymentTerm => "payment term",
+        }
+    }
+}
+
+/// Renames a record of reference data.
+pub async fn rename(
     db: &DatabaseConnection,
+    kind: Reference,
     id: i64,
     new_name: &str,
 ) -> Result<(), AdminError> {
-    let value = Expr::value(name(new_name, "name")?);
-    set_budget_area(db, id, vec![(budget_area::Column::Name, value)]).await
+    let value = || Ok::<_, AdminError>(Expr::value(name(new_name, "name")?));
+    let what = kind.what();
+    match kind {
+        Reference::Project => {
+            use project::Column::{Id, Name, UpdatedAt};
+            set_columns::<project::Entity>(db, [Id, UpdatedAt], id, what, vec![(Name, value()?)])
+                .await
+        }
+        Reference::BudgetArea => {
+            use budget_area::Column::{Id, Name, UpdatedAt};
+            let columns = [Id, UpdatedAt];
+            set_columns::<budget_area::Entity>(db, columns, id, what, vec![(Name, value()?)]).await
+        }
+        Reference::VatRate => {
+            use vat_rate::Column::{Id, Name, UpdatedAt};
+            set_columns::<vat_rate::Entity>(db, [Id, UpdatedAt], id, what, vec![(Name, value()?)])
+                .await
+        }
+        Reference::PaymentTerm => {
+            use payment_term::Column::{Id, Name, UpdatedAt};
+            let columns = [Id, UpdatedAt];
+            set_columns::<payment_term::Entity>(db, columns, id, what, vec![(Name, value()?)]).await
+        }
+    }
 }
 
-pub async fn set_budget_area_enabled(
+/// Archives a record of reference data (`in_use` false) or brings it back (`true`): a
+/// project, VAT rate or payment term is archived; a budget area is disabled.
+pub async fn set_in_use(
     db: &DatabaseConnection,
+    kind: Reference,
     id: i64,
-    enabled: bool,
+    in_use: bool,
 ) -> Result<(), AdminError> {
-    set_budget_area(
-        db,
-        id,
-        vec![(budget_area::Column::Enabled, Expr::value(enabled))],
-    )
-    .await
-}
-
-async fn set_budget_area(
-    db: &DatabaseConnection,
-    id: i64,
-    changes: Vec<(budget_area::Column, SimpleExpr)>,
-) -> Result<(), AdminError> {
-    let columns = [budget_area::Column::Id, budget_area::Column::UpdatedAt];
-    set_columns::<budget_area::Entity>(db, columns, id, "budget area", changes).await
-}
-
-pub async fn rename_vat_rate(
-    db: &DatabaseConnection,
-    id: i64,
-    new_name: &str,
-) -> Result<(), AdminError> {
-    let value = Expr::value(name(new_name, "name")?);
-    set_vat_rate(db, id, vec![(vat_rate::Column::Name, value)]).await
-}
-
-pub async fn set_vat_rate_archived(
-    db: &DatabaseConnection,
-    id: i64,
-    archived: bool,
-) -> Result<(), AdminError> {
-    set_vat_rate(
-        db,
-        id,
-        vec![(vat_rate::Column::Archived, Expr::value(archived))],
-    )
-    .await
-}
-
-async fn set_vat_rate(
-    db: &DatabaseConnection,
-    id: i64,
-    changes: Vec<(vat_rate::Column, SimpleExpr)>,
-) -> Result<(), AdminError> {
-    let columns = [vat_rate::Column::Id, vat_rate::Column::UpdatedAt];
-    set_columns::<vat_rate::Entity>(db, columns, id, "VAT rate", changes).await
-}
-
-pub async fn rename_payment_term(
-    db: &DatabaseConnection,
-    id: i64,
-    new_name: &str,
-) -> Result<(), AdminError> {
-    let value = Expr::value(name(new_name, "name")?);
-    set_payment_term(db, id, vec![(payment_term::Column::Name, value)]).await
-}
-
-pub async fn set_payment_term_archived(
-    db: &DatabaseConnection,
-    id: i64,
-    archived: bool,
-) -> Result<(), AdminError> {
-    let value = Expr::value(archived);
-    set_payment_term(db, id, vec![(payment_term::Column::Archived, value)]).await
-}
-
-async fn set_payment_term(
-    db: &DatabaseConnection,
-    id: i64,
-    changes: Vec<(payment_term::Column, SimpleExpr)>,
-) -> Result<(), AdminError> {
-    let columns = [payment_term::Column::Id, payment_term::Column::UpdatedAt];
-    set_columns::<payment_term::Entity>(db, columns, id, "payment term", changes).await
+    let what = kind.what();
+    let archived = Expr::value(!in_use);
+    match kind {
+        Reference::Project => {
+            use project::Column::{Archived, Id, UpdatedAt};
+            set_columns::<project::Entity>(
+                db,
+                [Id, UpdatedAt],
+                id,
+                what,
+                vec![(Archived, archived)],
+            )
+            .await
+        }
+        Reference::BudgetArea => {
+            use budget_area::Column::{Enabled, Id, UpdatedAt};
+            let enabled = vec![(Enabled, Expr::value(in_use))];
+            set_columns::<budget_area::Entity>(db, [Id, UpdatedAt], id, what, enabled).await
+        }
+        Reference::VatRate => {
+            use vat_rate::Column::{Archived, Id, UpdatedAt};
+            set_columns::<vat_rate::Entity>(
+                db,
+                [Id, UpdatedAt],
+                id,
+                what,
+                vec![(Archived, archived)],
+            )
+            .await
+        }
+        Reference::PaymentTerm => {
+            use payment_term::Column::{Archived, Id, UpdatedAt};
+            let columns = [Id, UpdatedAt];
+            let changes = vec![(Archived, archived)];
+            set_columns::<payment_term::Entity>(db, columns, id, what, changes).await
+        }
+    }
 }

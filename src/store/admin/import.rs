@@ -419,14 +419,29 @@ pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary
     Ok(summary)
 }
 
-/// A record the file keys but none has that key yet: one made by `add` (no key) with the same
-/// name, taken over by the import; none when there are none or several.
-fn adopt<M>(mut unkeyed: Vec<M>) -> Option<M> {
-    if unkeyed.len() == 1 {
+/// The company's record of `E` with this key (`columns`: company, key, name); else the one
+/// record of this name without a key (made by `add`), which the import takes over; else none.
+async fn keyed<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    [company, key_column, name_column]: [E::Column; 3],
+    company_id: i64,
+    key: &str,
+    name: &str,
+) -> Result<Option<E::Model>, sea_orm::DbErr> {
+    let of_company = || E::find().filter(company.eq(company_id));
+    if let Some(found) = of_company().filter(key_column.eq(key)).one(db).await? {
+        return Ok(Some(found));
+    }
+    let mut unkeyed = of_company()
+        .filter(name_column.eq(name))
+        .filter(key_column.is_null())
+        .all(db)
+        .await?;
+    Ok(if unkeyed.len() == 1 {
         unkeyed.pop()
     } else {
         None
-    }
+    })
 }
 
 /// Whether anything differs between what is stored and what the file says.
@@ -609,23 +624,12 @@ async fn upsert_project(
         .map(|j| super::name(j, "job order"))
         .transpose()?;
     let key = super::name(&entry.key, "key")?;
-    let found = match project::Entity::find()
-        .filter(project::Column::CompanyId.eq(company.id))
-        .filter(project::Column::ExternalId.eq(key.as_str()))
-        .one(db)
-        .await?
-    {
-        Some(found) => Some(found),
-        None => {
-            let unkeyed = project::Entity::find()
-                .filter(project::Column::CompanyId.eq(company.id))
-                .filter(project::Column::Name.eq(name.as_str()))
-                .filter(project::Column::ExternalId.is_null())
-                .all(db)
-                .await?;
-            adopt(unkeyed)
-        }
-    };
+    let columns = [
+        project::Column::CompanyId,
+        project::Column::ExternalId,
+        project::Column::Name,
+    ];
+    let found = keyed::<project::Entity>(db, columns, company.id, &key, &name).await?;
     Ok(match found {
         None => {
             let created = project::ActiveModel {
@@ -723,23 +727,12 @@ async fn upsert_vat_rate(
     let key = name(&entry.key, "key")?;
     let name = name(&entry.name, "name")?;
     let rate = vat_rate_value(decimal(&entry.rate)?)?;
-    let found = match vat_rate::Entity::find()
-        .filter(vat_rate::Column::CompanyId.eq(company.id))
-        .filter(vat_rate::Column::ExternalId.eq(key.as_str()))
-        .one(db)
-        .await?
-    {
-        Some(found) => Some(found),
-        None => {
-            let unkeyed = vat_rate::Entity::find()
-                .filter(vat_rate::Column::CompanyId.eq(company.id))
-                .filter(vat_rate::Column::Name.eq(name.as_str()))
-                .filter(vat_rate::Column::ExternalId.is_null())
-                .all(db)
-                .await?;
-            adopt(unkeyed)
-        }
-    };
+    let columns = [
+        vat_rate::Column::CompanyId,
+        vat_rate::Column::ExternalId,
+        vat_rate::Column::Name,
+    ];
+    let found = keyed::<vat_rate::Entity>(db, columns, company.id, &key, &name).await?;
     Ok(match found {
         None => {
             vat_rate::ActiveModel {
@@ -784,23 +777,12 @@ async fn upsert_payment_term(
     let key = name(&entry.key, "key")?;
     let name = name(&entry.name, "name")?;
     let days = i32::from(entry.days);
-    let found = match payment_term::Entity::find()
-        .filter(payment_term::Column::CompanyId.eq(company.id))
-        .filter(payment_term::Column::ExternalId.eq(key.as_str()))
-        .one(db)
-        .await?
-    {
-        Some(found) => Some(found),
-        None => {
-            let unkeyed = payment_term::Entity::find()
-                .filter(payment_term::Column::CompanyId.eq(company.id))
-                .filter(payment_term::Column::Name.eq(name.as_str()))
-                .filter(payment_term::Column::ExternalId.is_null())
-                .all(db)
-                .await?;
-            adopt(unkeyed)
-        }
-    };
+    let columns = [
+        payment_term::Column::CompanyId,
+        payment_term::Column::ExternalId,
+        payment_term::Column::Name,
+    ];
+    let found = keyed::<payment_term::Entity>(db, columns, company.id, &key, &name).await?;
     Ok(match found {
         None => {
             payment_term::ActiveModel {
