@@ -556,7 +556,6 @@ async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result
                 } else {
                     job_order.map(Some)
                 },
-                ..ProjectChanges::default()
             };
             change::change_project(db, id, changes).await?;
             format!("changed project {id}")

@@ -176,7 +176,7 @@ pub async fn remove_member(
 }
 
 /// The changes `project set` makes; `None` keeps a field.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ProjectChanges {
     pub pm_email: Option<String>,
     pub account_email: Option<String>,
