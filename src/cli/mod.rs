@@ -33,11 +33,21 @@ pub enum Command {
     Openapi,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Copy the embedded SQLite database to a new file while the server keeps serving, check
+    /// the copy, and print its path.
+    Backup(BackupArgs),
     /// Create demo data (idempotent); print a fresh token and a curl line.
     Demo(DemoArgs),
     /// Manage companies, users, memberships, tokens and reference data.
     #[command(subcommand)]
     Admin(admin::Admin),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The new file to write the copy to (it must not exist).
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +173,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             db().await?;
             say("migrations applied")
+        }
+        Command::Backup(args) => {
+            let copy = crate::store::backup::backup(&db().await?, &args.to).await?;
+            say(&copy.display().to_string())
         }
         Command::Demo(args) => say(&demo::run(&db().await?, &args.bind).await?),
         Command::Admin(command) => say(&admin::run(&db().await?, command).await?),

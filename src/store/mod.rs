@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod backup;
 pub mod database;
 pub mod guarded_insert;
 pub mod idempotency;

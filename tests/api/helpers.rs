@@ -40,7 +40,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    _database: FreshDatabase,
+    pub database: FreshDatabase,
 }
 
 /// A database of its own for one test, and what must live as long as it.
@@ -123,7 +123,7 @@ async fn spawn_app_full(
         address,
         client: reqwest::Client::new(),
         db,
-        _database: fresh,
+        database: fresh,
     }
 }
 

@@ -2,6 +2,7 @@
 //! and talks to it over HTTP.
 
 mod auth;
+mod backup;
 mod cli;
 mod cli_import;
 mod cli_operator;
