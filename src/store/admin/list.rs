@@ -147,12 +147,7 @@ pub async fn members(
             .or_default()
             .push(p.permission);
     }
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = users_by_id(db, members.iter().map(|m| m.user_id)).await?;
     Ok(members
         .into_iter()
         .filter_map(|m| {
@@ -189,13 +184,20 @@ pub async fn tokens(
         .collect())
 }
 
-/// Every user's email, by id.
-async fn emails(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, AdminError> {
+/// The users with these ids, by id: only those a list names, not every user of the service.
+async fn users_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, user::Model>, AdminError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.email))
+        .map(|u| (u.id, u))
         .collect())
 }
 
@@ -204,13 +206,18 @@ pub async fn projects(
     company_slug: &str,
 ) -> Result<Vec<ProjectRow>, AdminError> {
     let company = company_by_slug(db, company_slug).await?;
-    let emails = emails(db).await?;
-    let email = |id: i64| emails.get(&id).cloned().unwrap_or_else(|| id.to_string());
     let rows = project::Entity::find()
         .filter(project::Column::CompanyId.eq(company.id))
         .order_by_asc(project::Column::Id)
         .all(db)
         .await?;
+    let roles = rows.iter().flat_map(|p| [p.pm_user_id, p.account_user_id]);
+    let users = users_by_id(db, roles).await?;
+    let email = |id: i64| {
+        users
+            .get(&id)
+            .map_or_else(|| id.to_string(), |u| u.email.clone())
+    };
     Ok(rows
         .into_iter()
         .map(|p| ProjectRow {
