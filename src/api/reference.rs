@@ -15,8 +15,9 @@ use super::validation::Validation;
 use super::{ApiTags, AppState};
 use crate::domain::filter::Filter;
 use crate::domain::paging::Page;
-use crate::store::{invoices, reference};
+use crate::store::reference::{self, CompanyRecords};
 use chrono::{DateTime, Utc};
+use entity::{invoice_contact, payment_term, project, vat_rate};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -334,23 +335,41 @@ where
     )))
 }
 
-/// One record of the caller's company, by id; another company's is not found (404, naming
+/// A page of the company's rows of `E`, as `T`: a list with no query parameters of its own.
+async fn company_list<E, T>(
+    state: &AppState,
+    identity: Identity,
+    request: &Request,
+    params: ListParams,
+) -> Result<ListResponse<T>, ApiError>
+where
+    E: CompanyRecords,
+    T: ToJSON + From<E::Model>,
+{
+    let checked = Validation::default();
+    list(state, identity, request, checked, &[], params, |of| {
+        let query = reference::company_page::<E>(of.company_id, &of.updated_at, of.page);
+        reference::rows(&state.db, query)
+    })
+    .await
+}
+
+/// The company's row of `E` with this id, as `T`; another company's is not found (404, naming
 /// `what`).
-async fn one<Row, T, F>(
+async fn one<E, T>(
     state: &AppState,
     identity: Identity,
     id: Path,
     what: &str,
-    row: impl FnOnce(i64, i64) -> F,
 ) -> Result<OneResponse<T>, ApiError>
 where
-    T: ToJSON + From<Row>,
-    F: Future<Output = Result<Option<Row>, DbErr>>,
+    E: CompanyRecords,
+    T: ToJSON + From<E::Model>,
 {
     let mut checked = Validation::default();
     let id = checked.take(id.into_result());
     let (caller, id) = identity.admit(state, checked, id).await?;
-    let found = row(caller.company_id, id)
+    let found = reference::one_in_company::<E>(&state.db, caller.company_id, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("No {what} {id} in this company.")))?;
     Ok(OneResponse::Ok(Json(found.into())))
@@ -381,19 +400,12 @@ impl ReferenceApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<Project>, ApiError> {
-        let checked = Validation::default();
         let params = ListParams {
             limit,
             offset,
             updated_at,
         };
-        list(&state, identity, request, checked, &[], params, |of| {
-            reference::rows(
-                &state.db,
-                reference::projects_select(of.company_id, &of.updated_at, of.page),
-            )
-        })
-        .await
+        company_list::<project::Entity, _>(&state, identity, request, params).await
     }
 
     /// Get a project
@@ -412,10 +424,7 @@ impl ReferenceApi {
         /// The ID of the project
         id: Path,
     ) -> Result<OneResponse<Project>, ApiError> {
-        one(&state, identity, id, "project", |company, id| {
-            invoices::project_in_company(&state.db, company, id)
-        })
-        .await
+        one::<project::Entity, _>(&state, identity, id, "project").await
     }
 
     /// List budget areas
@@ -496,19 +505,12 @@ impl ReferenceApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<VatRate>, ApiError> {
-        let checked = Validation::default();
         let params = ListParams {
             limit,
             offset,
             updated_at,
         };
-        list(&state, identity, request, checked, &[], params, |of| {
-            reference::rows(
-                &state.db,
-                reference::vat_rates_select(of.company_id, &of.updated_at, of.page),
-            )
-        })
-        .await
+        company_list::<vat_rate::Entity, _>(&state, identity, request, params).await
     }
 
     /// List payment terms
@@ -534,19 +536,12 @@ impl ReferenceApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<PaymentTerm>, ApiError> {
-        let checked = Validation::default();
         let params = ListParams {
             limit,
             offset,
             updated_at,
         };
-        list(&state, identity, request, checked, &[], params, |of| {
-            reference::rows(
-                &state.db,
-                reference::payment_terms_select(of.company_id, &of.updated_at, of.page),
-            )
-        })
-        .await
+        company_list::<payment_term::Entity, _>(&state, identity, request, params).await
     }
 
     /// List invoice contacts
@@ -572,19 +567,12 @@ impl ReferenceApi {
         /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
     ) -> Result<ListResponse<InvoiceContact>, ApiError> {
-        let checked = Validation::default();
         let params = ListParams {
             limit,
             offset,
             updated_at,
         };
-        list(&state, identity, request, checked, &[], params, |of| {
-            reference::rows(
-                &state.db,
-                reference::invoice_contacts_select(of.company_id, &of.updated_at, of.page),
-            )
-        })
-        .await
+        company_list::<invoice_contact::Entity, _>(&state, identity, request, params).await
     }
 
     /// Get an invoice contact
@@ -603,9 +591,6 @@ impl ReferenceApi {
         /// The ID of the invoice contact
         id: Path,
     ) -> Result<OneResponse<InvoiceContact>, ApiError> {
-        one(&state, identity, id, "invoice contact", |company, id| {
-            reference::invoice_contact(&state.db, company, id)
-        })
-        .await
+        one::<invoice_contact::Entity, _>(&state, identity, id, "invoice contact").await
     }
 }

@@ -1,6 +1,6 @@
 //! Invoices and the company data their creation depends on.
 
-use super::reference::{filter_condition, one_in_company};
+use super::reference::filter_condition;
 use crate::domain::filter::Filter;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoiceStatus, NewInvoice, References, UsableReferences};
@@ -9,21 +9,12 @@ use chrono::{DateTime, Utc};
 use entity::{
     ExactDecimal, budget_area, idempotency_key, invoice, payment_term, project, vat_rate,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
     DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set, TransactionSession, TransactionTrait,
 };
-
-/// The project with this id in this company; another company's project is not found.
-pub async fn project_in_company(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    project_id: i64,
-) -> Result<Option<project::Model>, DbErr> {
-    one_in_company::<project::Entity>(db, project::Column::CompanyId, company_id, project_id).await
-}
 
 #[derive(Debug, FromQueryResult)]
 struct ProjectRow {
@@ -50,6 +41,16 @@ fn exists_or_given(query: Option<SelectStatement>) -> SimpleExpr {
     }
 }
 
+/// A query that finds a row of `table` when all `conditions` hold.
+fn found_where(table: impl IntoIden, conditions: [SimpleExpr; 3]) -> SelectStatement {
+    let mut query = Query::select();
+    query.expr(Expr::val(1)).from(table);
+    for condition in conditions {
+        query.and_where(condition);
+    }
+    query
+}
+
 /// For each reference given, a query that finds a row when it is usable; `None` when not given.
 fn usable_reference_queries(
     company_id: i64,
@@ -57,31 +58,19 @@ fn usable_reference_queries(
     refs: References<'_>,
 ) -> [Option<SelectStatement>; 3] {
     let budget_area = refs.budget_area_uid.map(|uid| {
-        Query::select()
-            .expr(Expr::val(1))
-            .from(budget_area::Entity)
-            .and_where(budget_area::Column::ProjectId.eq(project_id))
-            .and_where(budget_area::Column::Uid.eq(uid))
-            .and_where(budget_area::Column::Enabled.eq(true))
-            .to_owned()
+        use budget_area::Column::{Enabled, ProjectId, Uid};
+        let usable = [ProjectId.eq(project_id), Uid.eq(uid), Enabled.eq(true)];
+        found_where(budget_area::Entity, usable)
     });
     let vat_rate = refs.vat_rate_id.map(|id| {
-        Query::select()
-            .expr(Expr::val(1))
-            .from(vat_rate::Entity)
-            .and_where(vat_rate::Column::Id.eq(id))
-            .and_where(vat_rate::Column::CompanyId.eq(company_id))
-            .and_where(vat_rate::Column::Archived.eq(false))
-            .to_owned()
+        use vat_rate::Column::{Archived, CompanyId, Id};
+        let usable = [Id.eq(id), CompanyId.eq(company_id), Archived.eq(false)];
+        found_where(vat_rate::Entity, usable)
     });
     let payment_term = refs.payment_term_id.map(|id| {
-        Query::select()
-            .expr(Expr::val(1))
-            .from(payment_term::Entity)
-            .and_where(payment_term::Column::Id.eq(id))
-            .and_where(payment_term::Column::CompanyId.eq(company_id))
-            .and_where(payment_term::Column::Archived.eq(false))
-            .to_owned()
+        use payment_term::Column::{Archived, CompanyId, Id};
+        let usable = [Id.eq(id), CompanyId.eq(company_id), Archived.eq(false)];
+        found_where(payment_term::Entity, usable)
     });
     [budget_area, vat_rate, payment_term]
 }

@@ -22,14 +22,35 @@ pub async fn rows<E: EntityTrait>(
 /// The `updated_at` filters of a list.
 pub type UpdatedAt<'a> = &'a [Filter<DateTime<Utc>>];
 
-/// One page of the company's rows of `E` whose update time passes `updated_at`, in the order of
-/// `id`; `columns` are `E`'s company, update time and id.
-fn company_page<E: EntityTrait>(
-    [company, updated, id]: [E::Column; 3],
+/// A table whose rows each belong to one company, with an update time: what a company's
+/// list pages and reads by id.
+pub trait CompanyRecords: EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType = i64>> {
+    /// The columns of the owning company, of the last update and of the id.
+    const COLUMNS: [Self::Column; 3];
+}
+
+macro_rules! company_records {
+    ($($table:ident),+) => {$(
+        impl CompanyRecords for $table::Entity {
+            const COLUMNS: [Self::Column; 3] = [
+                $table::Column::CompanyId,
+                $table::Column::UpdatedAt,
+                $table::Column::Id,
+            ];
+        }
+    )+};
+}
+
+company_records!(project, vat_rate, payment_term, invoice_contact);
+
+/// The query of one page of the company's rows of `E` whose update time passes `updated_at`,
+/// in the order of `id`, to run or to explain.
+pub fn company_page<E: CompanyRecords>(
     company_id: i64,
     updated_at: UpdatedAt<'_>,
     page: Page,
 ) -> Select<E> {
+    let [company, updated, id] = E::COLUMNS;
     let query = E::find().filter(company.eq(company_id));
     page_of(updated_since(query, updated, updated_at), id, page)
 }
@@ -50,16 +71,6 @@ pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Pag
     query.order_by_asc(id).limit(page.limit).offset(page.offset)
 }
 
-/// The query of a page of the company's projects, to run or to explain.
-pub fn projects_select(
-    company_id: i64,
-    updated_at: UpdatedAt<'_>,
-    page: Page,
-) -> Select<project::Entity> {
-    use project::Column::{CompanyId, Id, UpdatedAt};
-    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
-}
-
 /// The query of a page of the budget areas of the company's projects (of one project when
 /// `project_id` is given), to run or to explain.
 pub fn budget_areas_select(
@@ -76,36 +87,6 @@ pub fn budget_areas_select(
     }
     let query = updated_since(query, budget_area::Column::UpdatedAt, updated_at);
     page_of(query, budget_area::Column::Id, page)
-}
-
-/// The query of a page of the company's VAT rates, to run or to explain.
-pub fn vat_rates_select(
-    company_id: i64,
-    updated_at: UpdatedAt<'_>,
-    page: Page,
-) -> Select<vat_rate::Entity> {
-    use vat_rate::Column::{CompanyId, Id, UpdatedAt};
-    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
-}
-
-/// The query of a page of the company's payment terms, to run or to explain.
-pub fn payment_terms_select(
-    company_id: i64,
-    updated_at: UpdatedAt<'_>,
-    page: Page,
-) -> Select<payment_term::Entity> {
-    use payment_term::Column::{CompanyId, Id, UpdatedAt};
-    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
-}
-
-/// The query of a page of the company's invoice contacts, to run or to explain.
-pub fn invoice_contacts_select(
-    company_id: i64,
-    updated_at: UpdatedAt<'_>,
-    page: Page,
-) -> Select<invoice_contact::Entity> {
-    use invoice_contact::Column::{CompanyId, Id, UpdatedAt};
-    company_page([CompanyId, UpdatedAt, Id], company_id, updated_at, page)
 }
 
 /// The condition a list filter puts on `column`.
@@ -132,33 +113,13 @@ where
     }
 }
 
-/// The company's invoice contact with this id; another company's is not found.
-pub async fn invoice_contact(
+/// The company's row of `E` with this id; another company's is not found.
+pub async fn one_in_company<E: CompanyRecords>(
     db: &impl ConnectionTrait,
     company_id: i64,
     id: i64,
-) -> Result<Option<invoice_contact::Model>, DbErr> {
-    one_in_company::<invoice_contact::Entity>(
-        db,
-        invoice_contact::Column::CompanyId,
-        company_id,
-        id,
-    )
-    .await
-}
-
-/// The row of `E` with this id in this company (its `company` column); another company's is
-/// not found.
-pub(super) async fn one_in_company<E>(
-    db: &impl ConnectionTrait,
-    company: E::Column,
-    company_id: i64,
-    id: i64,
-) -> Result<Option<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    E::PrimaryKey: PrimaryKeyTrait<ValueType = i64>,
-{
+) -> Result<Option<E::Model>, DbErr> {
+    let [company, _, _] = E::COLUMNS;
     E::find_by_id(id)
         .filter(company.eq(company_id))
         .one(db)

@@ -4,6 +4,36 @@ use crate::helpers::{ACME, VERSION, row_count};
 use serde_json::json;
 use std::process::{Command, Output};
 
+/// A command line for the binary: a `&str` of words split at white space (for arguments
+/// without spaces), or a slice of arguments (for those with).
+pub(crate) trait CommandLine {
+    fn words(&self) -> Vec<String>;
+}
+
+impl CommandLine for &str {
+    fn words(&self) -> Vec<String> {
+        self.split_whitespace().map(str::to_owned).collect()
+    }
+}
+
+impl CommandLine for &String {
+    fn words(&self) -> Vec<String> {
+        self.as_str().words()
+    }
+}
+
+impl CommandLine for &Vec<String> {
+    fn words(&self) -> Vec<String> {
+        self.to_vec()
+    }
+}
+
+impl<const N: usize> CommandLine for &[&str; N] {
+    fn words(&self) -> Vec<String> {
+        self.iter().map(|word| (*word).to_owned()).collect()
+    }
+}
+
 pub(crate) struct Cli {
     pub(crate) database_url: String,
     _database: crate::helpers::FreshDatabase,
@@ -18,9 +48,9 @@ impl Cli {
         }
     }
 
-    pub(crate) fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, line: impl CommandLine) -> Output {
         Command::new(env!("CARGO_BIN_EXE_invoices-api"))
-            .args(args)
+            .args(line.words())
             .env("DATABASE_URL", &self.database_url)
             .env_remove("RUST_LOG")
             .output()
@@ -29,8 +59,9 @@ impl Cli {
 
     /// Runs a command that must succeed and print exactly one line; returns it.
     #[track_caller]
-    pub(crate) fn one_line(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+    pub(crate) fn one_line(&self, line: impl CommandLine) -> String {
+        let args = line.words();
+        let out = self.run(&args);
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(
             out.status.success(),
@@ -44,8 +75,9 @@ impl Cli {
 
     /// Runs a command that must fail with a one-line message on stderr.
     #[track_caller]
-    pub(crate) fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+    pub(crate) fn fails(&self, line: impl CommandLine) -> String {
+        let args = line.words();
+        let out = self.run(&args);
         assert!(!out.status.success(), "{args:?} should fail");
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert_eq!(
@@ -58,49 +90,13 @@ impl Cli {
     }
 
     pub(crate) fn seed(&self) {
-        self.one_line(&["admin", "company", "add", "--slug", ACME, "--name", "Acme"]);
-        self.one_line(&[
-            "admin",
-            "user",
-            "add",
-            "--email",
-            "ann@acme.test",
-            "--name",
-            "Ann",
-        ]);
-        self.one_line(&[
-            "admin",
-            "user",
-            "add",
-            "--email",
-            "bob@acme.test",
-            "--name",
-            "Bob",
-        ]);
-        self.one_line(&[
-            "admin",
-            "member",
-            "add",
-            "--company",
-            ACME,
-            "--user",
-            "ann@acme.test",
-            "--permission",
-            "invoices.create",
-            "--permission",
-            "invoices.create_other",
-        ]);
-        self.one_line(&[
-            "admin",
-            "member",
-            "add",
-            "--company",
-            ACME,
-            "--user",
-            "bob@acme.test",
-            "--permission",
-            "invoices.create",
-        ]);
+        self.one_line(&format!("admin company add --slug {ACME} --name Acme"));
+        self.one_line("admin user add --email ann@acme.test --name Ann");
+        self.one_line("admin user add --email bob@acme.test --name Bob");
+        self.one_line(&format!("admin member add --company {ACME} --user ann@acme.test --permission invoices.create --permission invoices.create_other"));
+        self.one_line(&format!(
+            "admin member add --company {ACME} --user bob@acme.test --permission invoices.create"
+        ));
     }
 }
 
@@ -108,150 +104,55 @@ impl Cli {
 async fn each_add_prints_the_new_id_on_one_line() {
     let cli = Cli::new().await;
     assert_eq!(
-        cli.one_line(&["admin", "company", "add", "--slug", ACME, "--name", "Acme"]),
+        cli.one_line(&format!("admin company add --slug {ACME} --name Acme")),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "user",
-            "add",
-            "--email",
-            "ann@acme.test",
-            "--name",
-            "Ann"
-        ]),
+        cli.one_line("admin user add --email ann@acme.test --name Ann"),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "user",
-            "add",
-            "--email",
-            "bob@acme.test",
-            "--name",
-            "Bob"
-        ]),
+        cli.one_line("admin user add --email bob@acme.test --name Bob"),
         "2"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "member",
-            "add",
-            "--company",
-            ACME,
-            "--user",
-            "ann@acme.test",
-            "--permission",
-            "invoices.create"
-        ]),
+        cli.one_line(&format!(
+            "admin member add --company {ACME} --user ann@acme.test --permission invoices.create"
+        )),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "member",
-            "add",
-            "--company",
-            ACME,
-            "--user",
-            "bob@acme.test"
-        ]),
+        cli.one_line(&format!(
+            "admin member add --company {ACME} --user bob@acme.test"
+        )),
         "2"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "project",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "Site",
-            "--job-order",
-            "JO-1",
-            "--pm",
-            "ann@acme.test",
-            "--account",
-            "bob@acme.test"
-        ]),
+        cli.one_line(&format!("admin project add --company {ACME} --name Site --job-order JO-1 --pm ann@acme.test --account bob@acme.test")),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "project",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "Old",
-            "--pm",
-            "ann@acme.test",
-            "--account",
-            "bob@acme.test",
-            "--archived"
-        ]),
+        cli.one_line(&format!("admin project add --company {ACME} --name Old --pm ann@acme.test --account bob@acme.test --archived")),
         "2"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "budget-area",
-            "add",
-            "--project",
-            "1",
-            "--uid",
-            "area-1",
-            "--name",
-            "Design"
-        ]),
+        cli.one_line("admin budget-area add --project 1 --uid area-1 --name Design"),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "budget-area",
-            "add",
-            "--project",
-            "1",
-            "--uid",
-            "area-2",
-            "--name",
-            "Build",
-            "--disabled"
-        ]),
+        cli.one_line("admin budget-area add --project 1 --uid area-2 --name Build --disabled"),
         "2"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "vat-rate",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "Standard",
-            "--rate",
-            "22"
-        ]),
+        cli.one_line(&format!(
+            "admin vat-rate add --company {ACME} --name Standard --rate 22"
+        )),
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "vat-rate",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "Old",
-            "--rate",
-            "5.5",
-            "--archived"
-        ]),
+        cli.one_line(&format!(
+            "admin vat-rate add --company {ACME} --name Old --rate 5.5 --archived"
+        )),
         "2"
     );
     assert_eq!(
@@ -269,31 +170,12 @@ async fn each_add_prints_the_new_id_on_one_line() {
         "1"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "payment-term",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "Old",
-            "--days",
-            "60",
-            "--archived"
-        ]),
+        cli.one_line(&format!(
+            "admin payment-term add --company {ACME} --name Old --days 60 --archived"
+        )),
         "2"
     );
-    let token = cli.one_line(&[
-        "admin",
-        "token",
-        "add",
-        "--user",
-        "ann@acme.test",
-        "--name",
-        "ci",
-        "--expires-in-days",
-        "30",
-    ]);
+    let token = cli.one_line("admin token add --user ann@acme.test --name ci --expires-in-days 30");
     assert!(token.starts_with("wi_") && token.len() > 40, "{token}");
 }
 
@@ -301,102 +183,28 @@ async fn each_add_prints_the_new_id_on_one_line() {
 async fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
     let cli = Cli::new().await;
     cli.seed();
-    cli.fails(&["admin", "company", "add", "--slug", ACME, "--name", "Again"]);
+    cli.fails(&format!("admin company add --slug {ACME} --name Again"));
     cli.fails(&[
         "admin", "company", "add", "--slug", "Bad Slug", "--name", "X",
     ]);
-    cli.fails(&[
-        "admin",
-        "user",
-        "add",
-        "--email",
-        "ann@acme.test",
-        "--name",
-        "Twin",
-    ]);
-    cli.fails(&[
-        "admin",
-        "user",
-        "add",
-        "--email",
-        "not-an-email",
-        "--name",
-        "X",
-    ]);
-    cli.fails(&[
-        "admin",
-        "member",
-        "add",
-        "--company",
-        "nope",
-        "--user",
-        "ann@acme.test",
-    ]);
-    cli.fails(&[
-        "admin",
-        "member",
-        "add",
-        "--company",
-        ACME,
-        "--user",
-        "ann@acme.test",
-    ]);
-    cli.fails(&[
-        "admin",
-        "member",
-        "add",
-        "--company",
-        ACME,
-        "--user",
-        "bob@acme.test",
-        "--permission",
-        "invoices.fly",
-    ]);
-    cli.fails(&[
-        "admin",
-        "token",
-        "add",
-        "--user",
-        "nobody@acme.test",
-        "--name",
-        "x",
-    ]);
-    cli.fails(&[
-        "admin",
-        "token",
-        "revoke",
-        "--user",
-        "ann@acme.test",
-        "--name",
-        "never-issued",
-    ]);
-    cli.fails(&[
-        "admin",
-        "budget-area",
-        "add",
-        "--project",
-        "99",
-        "--uid",
-        "x",
-        "--name",
-        "X",
-    ]);
-    cli.fails(&[
-        "admin",
-        "vat-rate",
-        "add",
-        "--company",
-        ACME,
-        "--name",
-        "X",
-        "--rate",
-        "abc",
-    ]);
-    cli.fails(&["admin", "company", "add", "--slug", "x"]);
-    cli.fails(&[
-        "admin", "company", "add", "--slug", "x", "--name", "X", "--bogus",
-    ]);
-    cli.fails(&["frobnicate"]);
+    cli.fails("admin user add --email ann@acme.test --name Twin");
+    cli.fails("admin user add --email not-an-email --name X");
+    cli.fails("admin member add --company nope --user ann@acme.test");
+    cli.fails(&format!(
+        "admin member add --company {ACME} --user ann@acme.test"
+    ));
+    cli.fails(&format!(
+        "admin member add --company {ACME} --user bob@acme.test --permission invoices.fly"
+    ));
+    cli.fails("admin token add --user nobody@acme.test --name x");
+    cli.fails("admin token revoke --user ann@acme.test --name never-issued");
+    cli.fails("admin budget-area add --project 99 --uid x --name X");
+    cli.fails(&format!(
+        "admin vat-rate add --company {ACME} --name X --rate abc"
+    ));
+    cli.fails("admin company add --slug x");
+    cli.fails("admin company add --slug x --name X --bogus");
+    cli.fails("frobnicate");
     // Nothing above was written.
     let db = invoices_api::store::database::open(&cli.database_url)
         .await
@@ -417,65 +225,23 @@ async fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
 async fn project_add_refuses_a_pm_or_account_who_is_not_a_member() {
     let cli = Cli::new().await;
     cli.seed();
-    cli.one_line(&[
-        "admin",
-        "user",
-        "add",
-        "--email",
-        "stranger@x.test",
-        "--name",
-        "S",
-    ]);
-    let message = cli.fails(&[
-        "admin",
-        "project",
-        "add",
-        "--company",
-        ACME,
-        "--name",
-        "P",
-        "--pm",
-        "stranger@x.test",
-        "--account",
-        "bob@acme.test",
-    ]);
+    cli.one_line("admin user add --email stranger@x.test --name S");
+    let message = cli.fails(&format!(
+        "admin project add --company {ACME} --name P --pm stranger@x.test --account bob@acme.test"
+    ));
     assert!(message.contains("not a member"), "{message}");
-    cli.fails(&[
-        "admin",
-        "project",
-        "add",
-        "--company",
-        ACME,
-        "--name",
-        "P",
-        "--pm",
-        "ann@acme.test",
-        "--account",
-        "stranger@x.test",
-    ]);
+    cli.fails(&format!(
+        "admin project add --company {ACME} --name P --pm ann@acme.test --account stranger@x.test"
+    ));
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "project",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "P",
-            "--job-order",
-            "J",
-            "--pm",
-            "ann@acme.test",
-            "--account",
-            "bob@acme.test"
-        ]),
+        cli.one_line(&format!("admin project add --company {ACME} --name P --job-order J --pm ann@acme.test --account bob@acme.test")),
         "1"
     );
 }
 
 #[tokio::test]
 async fn openapi_prints_the_committed_spec() {
-    let out = Cli::new().await.run(&["openapi"]);
+    let out = Cli::new().await.run("openapi");
     assert!(out.status.success());
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
         .expect("committed");
@@ -486,7 +252,7 @@ async fn openapi_prints_the_committed_spec() {
 async fn migrate_applies_the_schema_and_can_run_twice() {
     let cli = Cli::new().await;
     for _ in 0..2 {
-        let out = cli.run(&["migrate"]);
+        let out = cli.run("migrate");
         assert!(
             out.status.success(),
             "{}",
@@ -499,30 +265,8 @@ async fn migrate_applies_the_schema_and_can_run_twice() {
 async fn a_token_issued_by_the_cli_works_against_the_api_and_revoking_it_stops_it() {
     let cli = Cli::new().await;
     cli.seed();
-    let project = cli.one_line(&[
-        "admin",
-        "project",
-        "add",
-        "--company",
-        ACME,
-        "--name",
-        "Site",
-        "--job-order",
-        "JO-1",
-        "--pm",
-        "ann@acme.test",
-        "--account",
-        "bob@acme.test",
-    ]);
-    let token = cli.one_line(&[
-        "admin",
-        "token",
-        "add",
-        "--user",
-        "bob@acme.test",
-        "--name",
-        "ci",
-    ]);
+    let project = cli.one_line(&format!("admin project add --company {ACME} --name Site --job-order JO-1 --pm ann@acme.test --account bob@acme.test"));
+    let token = cli.one_line("admin token add --user bob@acme.test --name ci");
     let db = invoices_api::store::database::open(&cli.database_url)
         .await
         .expect("db");
@@ -542,28 +286,20 @@ async fn a_token_issued_by_the_cli_works_against_the_api_and_revoking_it_stops_i
             .send()
     };
     assert_eq!(post().await.expect("sent").status().as_u16(), 201);
-    cli.one_line(&[
-        "admin",
-        "token",
-        "revoke",
-        "--user",
-        "bob@acme.test",
-        "--name",
-        "ci",
-    ]);
+    cli.one_line("admin token revoke --user bob@acme.test --name ci");
     assert_eq!(post().await.expect("sent").status().as_u16(), 401);
 }
 
 #[tokio::test]
 async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
     let cli = Cli::new().await;
-    let first = cli.run(&["demo"]);
+    let first = cli.run("demo");
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    let second = cli.run(&["demo"]);
+    let second = cli.run("demo");
     assert!(
         second.status.success(),
         "{}",

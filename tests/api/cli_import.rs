@@ -1,7 +1,7 @@
 //! `invoices-api admin import FILE`: create what is missing, update what differs, change
 //! nothing the second time; a broken file writes nothing and names the place of each mistake.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, CommandLine};
 use serde_json::{Value, json};
 
 /// The documented example: the demo company.
@@ -16,7 +16,8 @@ impl Cli {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("import.json");
         std::fs::write(&path, file.to_string()).expect("written");
-        self.run(&["admin", "import", path.to_str().expect("a path")])
+        let path = path.to_str().expect("a path");
+        self.run(&format!("admin import {path}"))
     }
 
     #[track_caller]
@@ -42,19 +43,21 @@ impl Cli {
 
     /// Everything an import can write, as the lists show it.
     fn everything(&self) -> Value {
-        let list = |args: &[&str]| {
-            let out = self.run(&[args, &["--json"]].concat());
+        let list = |line: &str| {
+            let mut args = line.words();
+            args.push("--json".into());
+            let out = self.run(&args);
             serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
         };
         json!({
-            "companies": list(&["admin", "company", "list"]),
-            "users": list(&["admin", "user", "list"]),
-            "members": list(&["admin", "member", "list", "--company", "demo"]),
-            "projects": list(&["admin", "project", "list", "--company", "demo"]),
-            "budget_areas": list(&["admin", "budget-area", "list", "--company", "demo"]),
-            "vat_rates": list(&["admin", "vat-rate", "list", "--company", "demo"]),
-            "payment_terms": list(&["admin", "payment-term", "list", "--company", "demo"]),
-            "contacts": list(&["admin", "invoice-contact", "list", "--company", "demo"]),
+            "companies": list("admin company list"),
+            "users": list("admin user list"),
+            "members": list("admin member list --company demo"),
+            "projects": list("admin project list --company demo"),
+            "budget_areas": list("admin budget-area list --company demo"),
+            "vat_rates": list("admin vat-rate list --company demo"),
+            "payment_terms": list("admin payment-term list --company demo"),
+            "contacts": list("admin invoice-contact list --company demo"),
         })
     }
 }
@@ -199,15 +202,7 @@ async fn a_first_import_takes_over_records_made_by_hand() {
         "Bob Demo",
     ]);
     for user in ["ann@demo.test", "bob@demo.test"] {
-        cli.one_line(&[
-            "admin",
-            "member",
-            "add",
-            "--company",
-            "demo",
-            "--user",
-            user,
-        ]);
+        cli.one_line(&format!("admin member add --company demo --user {user}"));
     }
     let by_hand = cli.one_line(&[
         "admin",
@@ -222,17 +217,7 @@ async fn a_first_import_takes_over_records_made_by_hand() {
         "--account",
         "bob@demo.test",
     ]);
-    cli.one_line(&[
-        "admin",
-        "vat-rate",
-        "add",
-        "--company",
-        "demo",
-        "--name",
-        "Standard",
-        "--rate",
-        "22",
-    ]);
+    cli.one_line("admin vat-rate add --company demo --name Standard --rate 22");
     let said = cli.imports(&example());
     assert!(said.starts_with("imported: "), "{said}");
     let all = cli.everything();
@@ -251,7 +236,7 @@ async fn a_first_import_takes_over_records_made_by_hand() {
 #[tokio::test]
 async fn demo_and_the_example_file_are_the_same_company() {
     let cli = Cli::new().await;
-    let out = cli.run(&["demo"]);
+    let out = cli.run("demo");
     assert!(
         out.status.success(),
         "{}",

@@ -211,13 +211,7 @@ async fn a_patch_without_edit_sent_never_changes_an_invoice_sent_meanwhile() {
             }
             // After it: the clerk may not change a sent invoice.
             403 => {
-                let body = patch.assert_error(403, "forbidden");
-                assert!(
-                    body["message"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .contains("edit_sent")
-                );
+                patch.assert_forbidden_naming("edit_sent");
                 assert_eq!(send.json()["notes"], "original");
             }
             other => panic!("unexpected {other}: {}", patch.text),

@@ -197,6 +197,14 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Asserts a 403 whose message names the `permission` that was missing.
+    #[track_caller]
+    pub fn assert_forbidden_naming(&self, permission: &str) {
+        let body = self.assert_error(403, "forbidden");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(permission), "{message}");
+    }
+
     /// Asserts the contract's error shape for a status and key; returns the body.
     #[track_caller]
     pub fn assert_error(&self, status: u16, key: &str) -> Value {

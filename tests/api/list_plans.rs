@@ -6,15 +6,13 @@
 
 use crate::helpers::{World, fresh_database};
 use chrono::{Duration, NaiveDate, Utc};
+use entity::{invoice_contact, payment_term, project, vat_rate};
 use invoices_api::domain::filter::{Filter, Op};
 use invoices_api::domain::invoice_list::{ListOrder, ListQuery};
 use invoices_api::domain::paging::Page;
 use invoices_api::store::database;
 use invoices_api::store::invoices::list_select;
-use invoices_api::store::reference::{
-    budget_areas_select, invoice_contacts_select, payment_terms_select, projects_select,
-    vat_rates_select,
-};
+use invoices_api::store::reference::{budget_areas_select, company_page};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};
 
 /// What a shape's plan must be.
@@ -218,7 +216,7 @@ fn shapes(
         ),
         (
             "projects",
-            projects_select(1, &[], page).build(backend),
+            company_page::<project::Entity>(1, &[], page).build(backend),
             in_order("ix_projects_company_id"),
         ),
         (
@@ -228,17 +226,17 @@ fn shapes(
         ),
         (
             "VAT rates",
-            vat_rates_select(1, &[], page).build(backend),
+            company_page::<vat_rate::Entity>(1, &[], page).build(backend),
             in_order("ix_vat_rates_company_id"),
         ),
         (
             "payment terms",
-            payment_terms_select(1, &[], page).build(backend),
+            company_page::<payment_term::Entity>(1, &[], page).build(backend),
             in_order("ix_payment_terms_company_id"),
         ),
         (
             "invoice contacts",
-            invoice_contacts_select(1, &[], page).build(backend),
+            company_page::<invoice_contact::Entity>(1, &[], page).build(backend),
             in_order("ix_invoice_contacts_company_id"),
         ),
     ]

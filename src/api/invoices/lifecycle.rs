@@ -12,6 +12,7 @@ use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
 use crate::store::reference;
 use chrono::{NaiveDate, SubsecRound, Utc};
+use entity::invoice_contact;
 
 /// Deletes an invoice: `invoices.delete` / `invoices.delete_other`, plus `invoices.edit_sent`
 /// once it is sent or paid.
@@ -63,9 +64,13 @@ pub async fn transition(
         paid_after_issue(invoice.issue_date, paid_on).map_err(precondition)?;
     }
     if let Some(contact) = sent_to {
-        reference::invoice_contact(locked.connection(), caller.company_id, contact)
-            .await?
-            .ok_or_else(|| precondition("The invoice contact does not exist in this company."))?;
+        reference::one_in_company::<invoice_contact::Entity>(
+            locked.connection(),
+            caller.company_id,
+            contact,
+        )
+        .await?
+        .ok_or_else(|| precondition("The invoice contact does not exist in this company."))?;
     }
     let now = Utc::now().trunc_subsecs(3);
     let row = locked.set_status(next, payment_date, sent_to, now).await?;

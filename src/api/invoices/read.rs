@@ -12,6 +12,7 @@ use crate::domain::paging::Page;
 use crate::domain::permission::{Action, Reach};
 use crate::store::invoices as store;
 use crate::store::locked_invoice::{self, LockedInvoice};
+use crate::store::reference::one_in_company;
 use entity::{invoice, project};
 use sea_orm::ConnectionTrait;
 
@@ -60,7 +61,7 @@ async fn project_of(
     caller: &Caller,
     invoice: &invoice::Model,
 ) -> Result<project::Model, ApiError> {
-    store::project_in_company(db, caller.company_id, invoice.project_id)
+    one_in_company::<project::Entity>(db, caller.company_id, invoice.project_id)
         .await?
         .ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!(

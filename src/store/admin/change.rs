@@ -39,18 +39,30 @@ async fn set_columns<E: EntityTrait>(
     Ok(())
 }
 
+/// Renames the row `id` of `E` (its `id` and `name` columns); companies and users have no
+/// `updated_at` to move.
+async fn set_name<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    [id_column, name_column]: [E::Column; 2],
+    id: i64,
+    new_name: &str,
+) -> Result<(), AdminError> {
+    E::update_many()
+        .col_expr(name_column, Expr::value(name(new_name, "name")?))
+        .filter(id_column.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn rename_company(
     db: &DatabaseConnection,
     slug: &str,
     new_name: &str,
 ) -> Result<(), AdminError> {
     let found = company_by_slug(db, slug).await?;
-    company::Entity::update_many()
-        .col_expr(company::Column::Name, Expr::value(name(new_name, "name")?))
-        .filter(company::Column::Id.eq(found.id))
-        .exec(db)
-        .await?;
-    Ok(())
+    let columns = [company::Column::Id, company::Column::Name];
+    set_name::<company::Entity>(db, columns, found.id, new_name).await
 }
 
 pub async fn rename_user(
@@ -59,12 +71,13 @@ pub async fn rename_user(
     new_name: &str,
 ) -> Result<(), AdminError> {
     let found = user_by_email(db, email).await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::Name, Expr::value(name(new_name, "name")?))
-        .filter(user::Column::Id.eq(found.id))
-        .exec(db)
-        .await?;
-    Ok(())
+    set_name::<user::Entity>(
+        db,
+        [user::Column::Id, user::Column::Name],
+        found.id,
+        new_name,
+    )
+    .await
 }
 
 /// A member's membership in a company: found, or a clear refusal.

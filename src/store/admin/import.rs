@@ -444,13 +444,37 @@ async fn keyed<E: EntityTrait>(
     })
 }
 
-/// Whether anything differs between what is stored and what the file says.
-fn outcome(changed: bool) -> Outcome {
-    if changed {
-        Outcome::Updated
-    } else {
-        Outcome::Unchanged
+/// Writes what the file says of one record: a new row when none was `found`, else only the
+/// columns that differ (`fill` sets each column the file decides with `set_ne`), moving
+/// `updated_at` (where the table has one) when any did. An unchanged record is not written.
+async fn write_row<A>(
+    db: &impl ConnectionTrait,
+    found: Option<<A::Entity as EntityTrait>::Model>,
+    [created_at, updated_at]: [Option<<A::Entity as EntityTrait>::Column>; 2],
+    now: DateTime<Utc>,
+    fill: impl FnOnce(&mut A),
+) -> Result<(<A::Entity as EntityTrait>::Model, Outcome), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let Some(found) = found else {
+        let mut row = A::default();
+        fill(&mut row);
+        for column in [created_at, updated_at].into_iter().flatten() {
+            row.set(column, now.into());
+        }
+        return Ok((row.insert(db).await?, Outcome::Created));
+    };
+    let mut row = found.clone().into_active_model();
+    fill(&mut row);
+    if !row.is_changed() {
+        return Ok((found, Outcome::Unchanged));
     }
+    if let Some(column) = updated_at {
+        row.set(column, now.into());
+    }
+    Ok((row.update(db).await?, Outcome::Updated))
 }
 
 async fn upsert_user(
@@ -464,26 +488,13 @@ async fn upsert_user(
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
         .await?;
-    Ok(match found {
-        None => {
-            user::ActiveModel {
-                id: NotSet,
-                email: Set(email),
-                name: Set(name),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            Outcome::Created
-        }
-        Some(found) if found.name == name => Outcome::Unchanged,
-        Some(found) => {
-            let mut row = found.into_active_model();
-            row.name = Set(name);
-            row.update(db).await?;
-            Outcome::Updated
-        }
+    let stamps = [Some(user::Column::CreatedAt), None];
+    let (_, outcome) = write_row(db, found, stamps, now, |row: &mut user::ActiveModel| {
+        row.email.set_ne(email);
+        row.name.set_ne(name);
     })
+    .await?;
+    Ok(outcome)
 }
 
 async fn upsert_company(
@@ -496,25 +507,14 @@ async fn upsert_company(
         .filter(company::Column::Slug.eq(entry.slug.as_str()))
         .one(db)
         .await?;
-    Ok(match found {
-        None => {
-            let created = company::ActiveModel {
-                id: NotSet,
-                slug: Set(entry.slug.clone()),
-                name: Set(name),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            (created, Outcome::Created)
-        }
-        Some(found) if found.name == name => (found, Outcome::Unchanged),
-        Some(found) => {
-            let mut row = found.into_active_model();
-            row.name = Set(name);
-            (row.update(db).await?, Outcome::Updated)
-        }
-    })
+    let stamps = [Some(company::Column::CreatedAt), None];
+    Ok(
+        write_row(db, found, stamps, now, |row: &mut company::ActiveModel| {
+            row.slug.set_ne(entry.slug.clone());
+            row.name.set_ne(name);
+        })
+        .await?,
+    )
 }
 
 /// The user with this email, declared in the file or already stored.
@@ -591,7 +591,11 @@ async fn upsert_member(
     Ok(if created {
         Outcome::Created
     } else {
-        outcome(!extra.is_empty() || !missing.is_empty())
+        if extra.is_empty() && missing.is_empty() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Updated
+        }
     })
 }
 
@@ -630,45 +634,21 @@ async fn upsert_project(
         project::Column::Name,
     ];
     let found = keyed::<project::Entity>(db, columns, company.id, &key, &name).await?;
-    Ok(match found {
-        None => {
-            let created = project::ActiveModel {
-                id: NotSet,
-                company_id: Set(company.id),
-                name: Set(name),
-                job_order: Set(job_order),
-                pm_user_id: Set(roles[0]),
-                account_user_id: Set(roles[1]),
-                archived: Set(entry.archived),
-                created_at: Set(now),
-                updated_at: Set(now),
-                external_id: Set(Some(key)),
-            }
-            .insert(db)
-            .await?;
-            (created.id, Outcome::Created)
-        }
-        Some(found) => {
-            let same = found.name == name
-                && found.job_order == job_order
-                && [found.pm_user_id, found.account_user_id] == roles
-                && found.archived == entry.archived
-                && found.external_id.as_deref() == Some(key.as_str());
-            let id = found.id;
-            if !same {
-                let mut row = found.into_active_model();
-                row.external_id = Set(Some(key));
-                row.name = Set(name);
-                row.job_order = Set(job_order);
-                row.pm_user_id = Set(roles[0]);
-                row.account_user_id = Set(roles[1]);
-                row.archived = Set(entry.archived);
-                row.updated_at = Set(now);
-                row.update(db).await?;
-            }
-            (id, outcome(!same))
-        }
+    let stamps = [
+        Some(project::Column::CreatedAt),
+        Some(project::Column::UpdatedAt),
+    ];
+    let (row, outcome) = write_row(db, found, stamps, now, |row: &mut project::ActiveModel| {
+        row.company_id.set_ne(company.id);
+        row.external_id.set_ne(Some(key));
+        row.name.set_ne(name);
+        row.job_order.set_ne(job_order);
+        row.pm_user_id.set_ne(roles[0]);
+        row.account_user_id.set_ne(roles[1]);
+        row.archived.set_ne(entry.archived);
     })
+    .await?;
+    Ok((row.id, outcome))
 }
 
 async fn upsert_budget_area(
@@ -685,37 +665,25 @@ async fn upsert_budget_area(
         .filter(budget_area::Column::Uid.eq(uid.as_str()))
         .one(db)
         .await?;
-    Ok(match found {
-        None => {
-            budget_area::ActiveModel {
-                id: NotSet,
-                project_id: Set(project_id),
-                company_id: Set(company.id),
-                uid: Set(uid),
-                name: Set(name),
-                enabled: Set(entry.enabled),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            Outcome::Created
-        }
-        Some(found) => {
-            let same = found.project_id == project_id
-                && found.name == name
-                && found.enabled == entry.enabled;
-            if !same {
-                let mut row = found.into_active_model();
-                row.project_id = Set(project_id);
-                row.name = Set(name);
-                row.enabled = Set(entry.enabled);
-                row.updated_at = Set(now);
-                row.update(db).await?;
-            }
-            outcome(!same)
-        }
-    })
+    let stamps = [
+        Some(budget_area::Column::CreatedAt),
+        Some(budget_area::Column::UpdatedAt),
+    ];
+    let (_, outcome) = write_row(
+        db,
+        found,
+        stamps,
+        now,
+        |row: &mut budget_area::ActiveModel| {
+            row.company_id.set_ne(company.id);
+            row.uid.set_ne(uid);
+            row.project_id.set_ne(project_id);
+            row.name.set_ne(name);
+            row.enabled.set_ne(entry.enabled);
+        },
+    )
+    .await?;
+    Ok(outcome)
 }
 
 async fn upsert_vat_rate(
@@ -733,39 +701,19 @@ async fn upsert_vat_rate(
         vat_rate::Column::Name,
     ];
     let found = keyed::<vat_rate::Entity>(db, columns, company.id, &key, &name).await?;
-    Ok(match found {
-        None => {
-            vat_rate::ActiveModel {
-                id: NotSet,
-                company_id: Set(company.id),
-                name: Set(name),
-                rate: Set(ExactDecimal(rate)),
-                archived: Set(entry.archived),
-                created_at: Set(now),
-                updated_at: Set(now),
-                external_id: Set(Some(key)),
-            }
-            .insert(db)
-            .await?;
-            Outcome::Created
-        }
-        Some(found) => {
-            let same = found.name == name
-                && found.rate.0.normalize() == rate
-                && found.archived == entry.archived
-                && found.external_id.as_deref() == Some(key.as_str());
-            if !same {
-                let mut row = found.into_active_model();
-                row.external_id = Set(Some(key));
-                row.name = Set(name);
-                row.rate = Set(ExactDecimal(rate));
-                row.archived = Set(entry.archived);
-                row.updated_at = Set(now);
-                row.update(db).await?;
-            }
-            outcome(!same)
-        }
+    let stamps = [
+        Some(vat_rate::Column::CreatedAt),
+        Some(vat_rate::Column::UpdatedAt),
+    ];
+    let (_, outcome) = write_row(db, found, stamps, now, |row: &mut vat_rate::ActiveModel| {
+        row.company_id.set_ne(company.id);
+        row.external_id.set_ne(Some(key));
+        row.name.set_ne(name);
+        row.rate.set_ne(ExactDecimal(rate));
+        row.archived.set_ne(entry.archived);
     })
+    .await?;
+    Ok(outcome)
 }
 
 async fn upsert_payment_term(
@@ -783,39 +731,25 @@ async fn upsert_payment_term(
         payment_term::Column::Name,
     ];
     let found = keyed::<payment_term::Entity>(db, columns, company.id, &key, &name).await?;
-    Ok(match found {
-        None => {
-            payment_term::ActiveModel {
-                id: NotSet,
-                company_id: Set(company.id),
-                name: Set(name),
-                days: Set(days),
-                archived: Set(entry.archived),
-                created_at: Set(now),
-                updated_at: Set(now),
-                external_id: Set(Some(key)),
-            }
-            .insert(db)
-            .await?;
-            Outcome::Created
-        }
-        Some(found) => {
-            let same = found.name == name
-                && found.days == days
-                && found.archived == entry.archived
-                && found.external_id.as_deref() == Some(key.as_str());
-            if !same {
-                let mut row = found.into_active_model();
-                row.external_id = Set(Some(key));
-                row.name = Set(name);
-                row.days = Set(days);
-                row.archived = Set(entry.archived);
-                row.updated_at = Set(now);
-                row.update(db).await?;
-            }
-            outcome(!same)
-        }
-    })
+    let stamps = [
+        Some(payment_term::Column::CreatedAt),
+        Some(payment_term::Column::UpdatedAt),
+    ];
+    let (_, outcome) = write_row(
+        db,
+        found,
+        stamps,
+        now,
+        |row: &mut payment_term::ActiveModel| {
+            row.company_id.set_ne(company.id);
+            row.external_id.set_ne(Some(key));
+            row.name.set_ne(name);
+            row.days.set_ne(days);
+            row.archived.set_ne(entry.archived);
+        },
+    )
+    .await?;
+    Ok(outcome)
 }
 
 async fn upsert_contact(
@@ -827,41 +761,29 @@ async fn upsert_contact(
 ) -> Result<Outcome, ImportError> {
     let email = email_address(&entry.email, CONTACT_TEXT_MAX)?;
     let alias = contact_alias(&entry.alias)?;
-    let found = invoice_contact::Entity::find()
+    let mut found = invoice_contact::Entity::find()
         .filter(invoice_contact::Column::CompanyId.eq(company.id))
         .filter(invoice_contact::Column::Email.eq(email.as_str()))
         .all(db)
         .await?;
-    Ok(match found.as_slice() {
-        [] => {
-            invoice_contact::ActiveModel {
-                id: NotSet,
-                company_id: Set(company.id),
-                email: Set(email),
-                alias: Set(alias),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            Outcome::Created
-        }
-        [found] if found.alias == alias => Outcome::Unchanged,
-        [found] => {
-            let mut row = found.clone().into_active_model();
-            row.alias = Set(alias);
-            row.updated_at = Set(now);
-            row.update(db).await?;
-            Outcome::Updated
-        }
-        _ => {
-            return Err(mistake(
-                format!("{at}.email"),
-                format!(
-                    "{} has several contacts with this email; the import can't tell which",
-                    company.slug
-                ),
-            ));
-        }
-    })
+    if found.len() > 1 {
+        return Err(mistake(
+            format!("{at}.email"),
+            format!(
+                "{} has several contacts with this email; the import can't tell which",
+                company.slug
+            ),
+        ));
+    }
+    let stamps = [
+        Some(invoice_contact::Column::CreatedAt),
+        Some(invoice_contact::Column::UpdatedAt),
+    ];
+    let fill = |row: &mut invoice_contact::ActiveModel| {
+        row.company_id.set_ne(company.id);
+        row.email.set_ne(email);
+        row.alias.set_ne(alias);
+    };
+    let (_, outcome) = write_row(db, found.pop(), stamps, now, fill).await?;
+    Ok(outcome)
 }

@@ -2,6 +2,7 @@
 //! (a table, or JSON for scripts). Tokens never show their secret: it is not stored.
 
 use super::{AdminError, company_by_slug, user_by_email};
+use crate::store::reference::CompanyRecords;
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{
     api_token, budget_area, company, invoice_contact, membership, membership_permission,
@@ -205,12 +206,7 @@ pub async fn projects(
     db: &impl ConnectionTrait,
     company_slug: &str,
 ) -> Result<Vec<ProjectRow>, AdminError> {
-    let company = company_by_slug(db, company_slug).await?;
-    let rows = project::Entity::find()
-        .filter(project::Column::CompanyId.eq(company.id))
-        .order_by_asc(project::Column::Id)
-        .all(db)
-        .await?;
+    let rows = of_company::<project::Entity>(db, company_slug).await?;
     let roles = rows.iter().flat_map(|p| [p.pm_user_id, p.account_user_id]);
     let users = users_by_id(db, roles).await?;
     let email = |id: i64| {
@@ -262,12 +258,7 @@ pub async fn vat_rates(
     db: &impl ConnectionTrait,
     company_slug: &str,
 ) -> Result<Vec<VatRateRow>, AdminError> {
-    let company = company_by_slug(db, company_slug).await?;
-    let rows = vat_rate::Entity::find()
-        .filter(vat_rate::Column::CompanyId.eq(company.id))
-        .order_by_asc(vat_rate::Column::Id)
-        .all(db)
-        .await?;
+    let rows = of_company::<vat_rate::Entity>(db, company_slug).await?;
     rows.into_iter()
         .map(|v| {
             Ok(VatRateRow {
@@ -285,12 +276,7 @@ pub async fn payment_terms(
     db: &impl ConnectionTrait,
     company_slug: &str,
 ) -> Result<Vec<PaymentTermRow>, AdminError> {
-    let company = company_by_slug(db, company_slug).await?;
-    let rows = payment_term::Entity::find()
-        .filter(payment_term::Column::CompanyId.eq(company.id))
-        .order_by_asc(payment_term::Column::Id)
-        .all(db)
-        .await?;
+    let rows = of_company::<payment_term::Entity>(db, company_slug).await?;
     Ok(rows
         .into_iter()
         .map(|t| PaymentTermRow {
@@ -307,12 +293,7 @@ pub async fn invoice_contacts(
     db: &impl ConnectionTrait,
     company_slug: &str,
 ) -> Result<Vec<InvoiceContactRow>, AdminError> {
-    let company = company_by_slug(db, company_slug).await?;
-    let rows = invoice_contact::Entity::find()
-        .filter(invoice_contact::Column::CompanyId.eq(company.id))
-        .order_by_asc(invoice_contact::Column::Id)
-        .all(db)
-        .await?;
+    let rows = of_company::<invoice_contact::Entity>(db, company_slug).await?;
     Ok(rows
         .into_iter()
         .map(|c| InvoiceContactRow {
@@ -321,6 +302,20 @@ pub async fn invoice_contacts(
             alias: c.alias,
         })
         .collect())
+}
+
+/// Every row of `E` of the company with this slug, in id order.
+async fn of_company<E: CompanyRecords>(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<E::Model>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let [company_column, _, id] = E::COLUMNS;
+    Ok(E::find()
+        .filter(company_column.eq(company.id))
+        .order_by_asc(id)
+        .all(db)
+        .await?)
 }
 
 /// A time as the API shows it: RFC 3339 in UTC, to the millisecond.

@@ -10,7 +10,7 @@ pub mod list;
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use crate::domain::token;
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::{
     ExactDecimal, api_token, budget_area, company, invoice_contact, membership,
     membership_permission, payment_term, project, user, vat_rate,
@@ -400,17 +400,28 @@ pub async fn add_invoice_contact(
     let alias = contact_alias(alias)?;
     let company = company_by_slug(db, company_slug).await?;
     let now = Utc::now().trunc_subsecs(3);
-    let model = invoice_contact::ActiveModel {
+    let model = insert_invoice_contact(db, company.id, email, alias, now).await?;
+    Ok(model.id)
+}
+
+/// Writes a new invoice contact, its email address and alias already checked.
+async fn insert_invoice_contact(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    email: String,
+    alias: String,
+    now: DateTime<Utc>,
+) -> Result<invoice_contact::Model, DbErr> {
+    invoice_contact::ActiveModel {
         id: NotSet,
-        company_id: Set(company.id),
+        company_id: Set(company_id),
         email: Set(email),
         alias: Set(alias),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
-    .await?;
-    Ok(model.id)
+    .await
 }
 
 /// A VAT rate: a percentage from 0 to 100 with at most 4 decimal places, normalized.
