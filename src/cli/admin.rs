@@ -74,6 +74,15 @@ pub struct CompanyArg {
     company: String,
 }
 
+/// What a list of a company's records takes.
+#[derive(Args, Debug)]
+pub struct CompanyList {
+    #[command(flatten)]
+    company: CompanyArg,
+    #[command(flatten)]
+    format: ListFormat,
+}
+
 /// A record, by id.
 #[derive(Args, Debug)]
 pub struct IdArg {
@@ -186,12 +195,7 @@ pub enum MemberCmd {
         permissions: PermissionArgs,
     },
     /// List a company's members with their permissions.
-    List {
-        #[command(flatten)]
-        company: CompanyArg,
-        #[command(flatten)]
-        format: ListFormat,
-    },
+    List(CompanyList),
     /// Grant permissions to a member.
     Grant {
         #[command(flatten)]
@@ -270,12 +274,7 @@ pub enum ProjectCmd {
         archived: bool,
     },
     /// List a company's projects.
-    List {
-        #[command(flatten)]
-        company: CompanyArg,
-        #[command(flatten)]
-        format: ListFormat,
-    },
+    List(CompanyList),
     #[command(flatten)]
     Change(ArchivableChange),
     /// Change a project's PM, Account or job order.
@@ -351,12 +350,7 @@ pub enum VatRateCmd {
         archived: bool,
     },
     /// List a company's VAT rates.
-    List {
-        #[command(flatten)]
-        company: CompanyArg,
-        #[command(flatten)]
-        format: ListFormat,
-    },
+    List(CompanyList),
     #[command(flatten)]
     Change(ArchivableChange),
 }
@@ -379,12 +373,7 @@ pub enum PaymentTermCmd {
         archived: bool,
     },
     /// List a company's payment terms.
-    List {
-        #[command(flatten)]
-        company: CompanyArg,
-        #[command(flatten)]
-        format: ListFormat,
-    },
+    List(CompanyList),
     #[command(flatten)]
     Change(ArchivableChange),
 }
@@ -404,12 +393,7 @@ pub enum InvoiceContactCmd {
         alias: String,
     },
     /// List a company's invoice contacts.
-    List {
-        #[command(flatten)]
-        company: CompanyArg,
-        #[command(flatten)]
-        format: ListFormat,
-    },
+    List(CompanyList),
 }
 
 fn parse_decimal(raw: &str) -> Result<Decimal, String> {
@@ -467,7 +451,7 @@ async fn member(db: &DatabaseConnection, command: MemberCmd) -> anyhow::Result<S
         } => admin::add_member(db, &member.company, &member.user, &permissions.permissions)
             .await?
             .to_string(),
-        MemberCmd::List { company, format } => {
+        MemberCmd::List(CompanyList { company, format }) => {
             render(&list::members(db, &company.company).await?, format.format())?
         }
         MemberCmd::Grant {
@@ -536,7 +520,7 @@ async fn project(db: &DatabaseConnection, command: ProjectCmd) -> anyhow::Result
             };
             admin::add_project(db, new).await?.to_string()
         }
-        ProjectCmd::List { company, format } => render(
+        ProjectCmd::List(CompanyList { company, format }) => render(
             &list::projects(db, &company.company).await?,
             format.format(),
         )?,
@@ -628,7 +612,7 @@ async fn vat_rate(db: &DatabaseConnection, command: VatRateCmd) -> anyhow::Resul
         } => admin::add_vat_rate(db, &company, &name, rate, archived)
             .await?
             .to_string(),
-        VatRateCmd::List { company, format } => render(
+        VatRateCmd::List(CompanyList { company, format }) => render(
             &list::vat_rates(db, &company.company).await?,
             format.format(),
         )?,
@@ -646,7 +630,7 @@ async fn payment_term(db: &DatabaseConnection, command: PaymentTermCmd) -> anyho
         } => admin::add_payment_term(db, &company, &name, days, archived)
             .await?
             .to_string(),
-        PaymentTermCmd::List { company, format } => render(
+        PaymentTermCmd::List(CompanyList { company, format }) => render(
             &list::payment_terms(db, &company.company).await?,
             format.format(),
         )?,
@@ -666,7 +650,7 @@ async fn invoice_contact(
         } => admin::add_invoice_contact(db, &company, &email, &alias)
             .await?
             .to_string(),
-        InvoiceContactCmd::List { company, format } => render(
+        InvoiceContactCmd::List(CompanyList { company, format }) => render(
             &list::invoice_contacts(db, &company.company).await?,
             format.format(),
         )?,

@@ -12,8 +12,8 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, TransactionSession, TransactionTrait,
+    DatabaseBackend, DbErr, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
 #[derive(Debug, FromQueryResult)]
@@ -132,27 +132,9 @@ pub enum InsertInvoiceError {
 
 /// A row to insert with the values of `model`, its id left to the database.
 fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
-    invoice::ActiveModel {
-        id: NotSet,
-        company_id: Set(model.company_id),
-        project_id: Set(model.project_id),
-        status: Set(model.status.clone()),
-        invoice_number: Set(model.invoice_number.clone()),
-        purchase_order: Set(model.purchase_order.clone()),
-        value: Set(model.value),
-        exchange_rate: Set(model.exchange_rate),
-        issue_date: Set(model.issue_date),
-        payment_date: Set(model.payment_date),
-        notes: Set(model.notes.clone()),
-        budget_area_uid: Set(model.budget_area_uid.clone()),
-        vat_rate_id: Set(model.vat_rate_id),
-        payment_term_id: Set(model.payment_term_id),
-        created_by_user_id: Set(model.created_by_user_id),
-        created_at: Set(model.created_at),
-        updated_at: Set(model.updated_at),
-        version: Set(model.version),
-        invoice_contact_id: Set(model.invoice_contact_id),
-    }
+    let mut row = model.clone().into_active_model().reset_all();
+    row.id = NotSet;
+    row
 }
 
 /// A failed insert or update of an invoice: a taken invoice number (that index alone), or the

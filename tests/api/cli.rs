@@ -4,15 +4,24 @@ use crate::helpers::{ACME, VERSION, row_count};
 use serde_json::json;
 use std::process::{Command, Output};
 
-/// A command line for the binary: a `&str` of words split at white space (for arguments
-/// without spaces), or a slice of arguments (for those with).
+/// A command line for the binary: a `&str` of words split at white space, where `'…'` quotes
+/// one argument with spaces (`--name '30 days'`); or a slice of arguments as they are.
 pub(crate) trait CommandLine {
     fn words(&self) -> Vec<String>;
 }
 
 impl CommandLine for &str {
     fn words(&self) -> Vec<String> {
-        self.split_whitespace().map(str::to_owned).collect()
+        self.split('\'')
+            .enumerate()
+            .flat_map(|(i, part)| {
+                if i % 2 == 1 {
+                    vec![part.to_owned()]
+                } else {
+                    part.split_whitespace().map(str::to_owned).collect()
+                }
+            })
+            .collect()
     }
 }
 
@@ -156,17 +165,9 @@ async fn each_add_prints_the_new_id_on_one_line() {
         "2"
     );
     assert_eq!(
-        cli.one_line(&[
-            "admin",
-            "payment-term",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "30 days",
-            "--days",
-            "30"
-        ]),
+        cli.one_line(&format!(
+            "admin payment-term add --company {ACME} --name '30 days' --days 30"
+        )),
         "1"
     );
     assert_eq!(
@@ -184,9 +185,7 @@ async fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
     let cli = Cli::new().await;
     cli.seed();
     cli.fails(&format!("admin company add --slug {ACME} --name Again"));
-    cli.fails(&[
-        "admin", "company", "add", "--slug", "Bad Slug", "--name", "X",
-    ]);
+    cli.fails("admin company add --slug 'Bad Slug' --name X");
     cli.fails("admin user add --email ann@acme.test --name Twin");
     cli.fails("admin user add --email not-an-email --name X");
     cli.fails("admin member add --company nope --user ann@acme.test");

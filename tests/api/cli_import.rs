@@ -174,49 +174,13 @@ async fn a_broken_file_writes_nothing_and_names_the_place_of_each_mistake() {
 #[tokio::test]
 async fn a_first_import_takes_over_records_made_by_hand() {
     let cli = Cli::new().await;
-    cli.one_line(&[
-        "admin",
-        "company",
-        "add",
-        "--slug",
-        "demo",
-        "--name",
-        "Demo Company",
-    ]);
-    cli.one_line(&[
-        "admin",
-        "user",
-        "add",
-        "--email",
-        "ann@demo.test",
-        "--name",
-        "Ann Demo",
-    ]);
-    cli.one_line(&[
-        "admin",
-        "user",
-        "add",
-        "--email",
-        "bob@demo.test",
-        "--name",
-        "Bob Demo",
-    ]);
+    cli.one_line("admin company add --slug demo --name 'Demo Company'");
+    cli.one_line("admin user add --email ann@demo.test --name 'Ann Demo'");
+    cli.one_line("admin user add --email bob@demo.test --name 'Bob Demo'");
     for user in ["ann@demo.test", "bob@demo.test"] {
         cli.one_line(&format!("admin member add --company demo --user {user}"));
     }
-    let by_hand = cli.one_line(&[
-        "admin",
-        "project",
-        "add",
-        "--company",
-        "demo",
-        "--name",
-        "Website redesign",
-        "--pm",
-        "ann@demo.test",
-        "--account",
-        "bob@demo.test",
-    ]);
+    let by_hand = cli.one_line("admin project add --company demo --name 'Website redesign' --pm ann@demo.test --account bob@demo.test");
     cli.one_line("admin vat-rate add --company demo --name Standard --rate 22");
     let said = cli.imports(&example());
     assert!(said.starts_with("imported: "), "{said}");

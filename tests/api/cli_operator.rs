@@ -47,17 +47,9 @@ impl Cli {
         let vat = self.one_line(&format!(
             "admin vat-rate add --company {ACME} --name Standard --rate 22"
         ));
-        let term = self.one_line(&[
-            "admin",
-            "payment-term",
-            "add",
-            "--company",
-            ACME,
-            "--name",
-            "30 days",
-            "--days",
-            "30",
-        ]);
+        let term = self.one_line(&format!(
+            "admin payment-term add --company {ACME} --name '30 days' --days 30"
+        ));
         self.one_line(&format!("admin invoice-contact add --company {ACME} --email billing@client.example --alias Billing"));
         let token =
             self.one_line("admin token add --user ann@acme.test --name ci --expires-in-days 30");
@@ -177,9 +169,9 @@ async fn reference_data_changes_apply_and_move_updated_at() {
         .expect("a rate");
     assert!(rate.updated_at > rate.created_at);
 
-    cli.one_line(&[
-        "admin", "company", "rename", "--slug", ACME, "--name", "Acme Ltd",
-    ]);
+    cli.one_line(&format!(
+        "admin company rename --slug {ACME} --name 'Acme Ltd'"
+    ));
     cli.one_line("admin user rename --email bob@acme.test --name Robert");
     assert_eq!(cli.json("admin company list")[0]["name"], "Acme Ltd");
     assert_eq!(cli.json("admin user list")[1]["name"], "Robert");
@@ -237,9 +229,7 @@ async fn changes_that_break_the_rules_are_refused_and_change_nothing() {
     assert!(err.contains("no project with id 999"), "{err}");
     let err = cli.fails(&format!("admin project set --id {project}"));
     assert!(err.contains("nothing to change"), "{err}");
-    let err = cli.fails(&[
-        "admin", "project", "rename", "--id", &project, "--name", "  ",
-    ]);
+    let err = cli.fails(&format!("admin project rename --id {project} --name '  '"));
     assert!(err.contains("name must be 1 to 255 characters"), "{err}");
     let err = cli.fails(&format!(
         "admin member grant --company {ACME} --user eve@other.test --permission invoices.view"

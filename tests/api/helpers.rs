@@ -281,19 +281,6 @@ impl TestApp {
         Reply::from(request.send().await.expect("request sent")).await
     }
 
-    /// Any call, as a client of the original API sends it.
-    pub async fn call_in(
-        &self,
-        company: &str,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<&Value>,
-    ) -> Reply {
-        self.call_with_headers(company, method, path, token, body, &[])
-            .await
-    }
-
     /// Any call, with these headers besides the usual ones.
     pub async fn call_with_headers(
         &self,
@@ -551,7 +538,9 @@ impl World {
         token: &str,
         body: Option<&Value>,
     ) -> Reply {
-        self.app.call_in(ACME, method, path, token, body).await
+        self.app
+            .call_with_headers(ACME, method, path, token, body, &[])
+            .await
     }
 
     /// A GET in `acme`, without a body.
@@ -599,12 +588,13 @@ pub async fn assert_get_one_is_company_scoped(w: &World, base: &str, listed: &Va
         assert_eq!(reply.failed_fields(), ["id"], "{malformed}");
     }
     w.app
-        .call_in(
+        .call_with_headers(
             GLOBEX,
             Method::GET,
             &format!("{base}/{id}"),
             &w.viewer,
             None,
+            &[],
         )
         .await
         .assert_error(403, "forbidden");

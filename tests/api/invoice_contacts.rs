@@ -100,12 +100,13 @@ async fn contacts_filter_on_updated_at_to_sync() {
     let empty: Vec<Value> = Vec::new();
     let globex = w
         .app
-        .call_in(
+        .call_with_headers(
             GLOBEX,
             Method::GET,
             "/api/invoice-contacts",
             &w.globex_member,
             None,
+            &[],
         )
         .await;
     assert_eq!(globex.json(), json!(empty), "each company sees its own");

@@ -368,7 +368,14 @@ async fn the_list_of_each_company_is_its_own() {
     w.invoice(json!({})).await;
     let reply = w
         .app
-        .call_in(GLOBEX, Method::GET, "/api/invoices", &w.globex_member, None)
+        .call_with_headers(
+            GLOBEX,
+            Method::GET,
+            "/api/invoices",
+            &w.globex_member,
+            None,
+            &[],
+        )
         .await;
     assert_eq!(
         reply.status, 403,
@@ -381,7 +388,14 @@ async fn the_list_of_each_company_is_its_own() {
         .await;
     let reply = w
         .app
-        .call_in(GLOBEX, Method::GET, "/api/invoices", &globex_viewer, None)
+        .call_with_headers(
+            GLOBEX,
+            Method::GET,
+            "/api/invoices",
+            &globex_viewer,
+            None,
+            &[],
+        )
         .await;
     assert_eq!(reply.json(), Value::Array(vec![]));
 }

@@ -82,7 +82,14 @@ async fn members_discover_the_ids_they_send_and_only_their_companys() {
 
     let theirs = w
         .app
-        .call_in(GLOBEX, Method::GET, "/api/projects", &w.globex_member, None)
+        .call_with_headers(
+            GLOBEX,
+            Method::GET,
+            "/api/projects",
+            &w.globex_member,
+            None,
+            &[],
+        )
         .await
         .json();
     assert_eq!(theirs.as_array().map(Vec::len), Some(1));
@@ -129,11 +136,11 @@ async fn reference_lists_are_paginated_and_checked() {
         "/api/payment-terms",
     ] {
         w.app
-            .call_in(ACME, Method::GET, path, &w.globex_member, None)
+            .call_with_headers(ACME, Method::GET, path, &w.globex_member, None, &[])
             .await
             .assert_error(403, "forbidden");
         w.app
-            .call_in(ACME, Method::GET, path, "wi_nope", None)
+            .call_with_headers(ACME, Method::GET, path, "wi_nope", None, &[])
             .await
             .assert_error(401, "unauthorized");
     }

@@ -113,6 +113,14 @@ async fn a_malformed_contact_id_is_a_400_naming_the_field() {
     assert_eq!(w.app.stored_invoice(id).await.status, "draft");
 }
 
+/// A 412 for something other than the contact.
+#[track_caller]
+fn assert_refused_not_for_the_contact(reply: &Reply) {
+    let body = reply.assert_error(412, "precondition_failure");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("contact"), "{body}");
+}
+
 /// The contact is a precondition like the others: after the permissions, the version and the
 /// status.
 #[tokio::test]
@@ -130,7 +138,7 @@ async fn the_contact_is_checked_after_permissions_version_and_status() {
         .assert_error(403, "forbidden");
     // A stale version: the version's 412.
     let stale = "\"not-the-version\"";
-    let body = w
+    let reply = w
         .app
         .call_with_headers(
             ACME,
@@ -140,25 +148,9 @@ async fn the_contact_is_checked_after_permissions_version_and_status() {
             Some(&foreign),
             &[("If-Match", stale)],
         )
-        .await
-        .assert_error(412, "precondition_failure");
-    assert!(
-        !body["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("contact"),
-        "{body}"
-    );
+        .await;
+    assert_refused_not_for_the_contact(&reply);
     // Already sent: the status's 412, not the contact's.
     assert_eq!(send(&w, id, None).await.status, 200);
-    let body = send(&w, id, Some(foreign))
-        .await
-        .assert_error(412, "precondition_failure");
-    assert!(
-        !body["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("contact"),
-        "{body}"
-    );
+    assert_refused_not_for_the_contact(&send(&w, id, Some(foreign)).await);
 }

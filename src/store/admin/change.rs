@@ -276,6 +276,74 @@ impl Reference {
     }
 }
 
+/// The columns the operator changes on a kind of reference data.
+trait Changeable: EntityTrait {
+    const ID: Self::Column;
+    const UPDATED_AT: Self::Column;
+    const NAME: Self::Column;
+    /// The column that says whether a record is in use, and its value when it is.
+    const IN_USE: (Self::Column, bool);
+}
+
+macro_rules! changeable {
+    ($($table:ident: $in_use:ident = $value:literal),+ $(,)?) => {$(
+        impl Changeable for $table::Entity {
+            const ID: Self::Column = $table::Column::Id;
+            const UPDATED_AT: Self::Column = $table::Column::UpdatedAt;
+            const NAME: Self::Column = $table::Column::Name;
+            const IN_USE: (Self::Column, bool) = ($table::Column::$in_use, $value);
+        }
+    )+};
+}
+
+changeable!(
+    project: Archived = false,
+    budget_area: Enabled = true,
+    vat_rate: Archived = false,
+    payment_term: Archived = false,
+);
+
+/// One change of a record of reference data.
+enum Change {
+    Name(String),
+    InUse(bool),
+}
+
+/// Makes `change` to the record `id` of `E`, moving its `updated_at`.
+async fn change<E: Changeable>(
+    db: &DatabaseConnection,
+    id: i64,
+    what: &str,
+    change: Change,
+) -> Result<(), AdminError> {
+    let (column, value) = match change {
+        Change::Name(name) => (E::NAME, Expr::value(name)),
+        Change::InUse(in_use) => {
+            let (column, when_in_use) = E::IN_USE;
+            (column, Expr::value(in_use == when_in_use))
+        }
+    };
+    set_columns::<E>(db, [E::ID, E::UPDATED_AT], id, what, vec![(column, value)]).await
+}
+
+impl Reference {
+    /// Makes `what` to the record `id` of this kind.
+    async fn change(
+        self,
+        db: &DatabaseConnection,
+        id: i64,
+        what: Change,
+    ) -> Result<(), AdminError> {
+        let name = self.what();
+        match self {
+            Reference::Project => change::<project::Entity>(db, id, name, what).await,
+            Reference::BudgetArea => change::<budget_area::Entity>(db, id, name, what).await,
+            Reference::VatRate => change::<vat_rate::Entity>(db, id, name, what).await,
+            Reference::PaymentTerm => change::<payment_term::Entity>(db, id, name, what).await,
+        }
+    }
+}
+
 /// Renames a record of reference data.
 pub async fn rename(
     db: &DatabaseConnection,
@@ -283,30 +351,8 @@ pub async fn rename(
     id: i64,
     new_name: &str,
 ) -> Result<(), AdminError> {
-    let value = || Ok::<_, AdminError>(Expr::value(name(new_name, "name")?));
-    let what = kind.what();
-    match kind {
-        Reference::Project => {
-            use project::Column::{Id, Name, UpdatedAt};
-            set_columns::<project::Entity>(db, [Id, UpdatedAt], id, what, vec![(Name, value()?)])
-                .await
-        }
-        Reference::BudgetArea => {
-            use budget_area::Column::{Id, Name, UpdatedAt};
-            let columns = [Id, UpdatedAt];
-            set_columns::<budget_area::Entity>(db, columns, id, what, vec![(Name, value()?)]).await
-        }
-        Reference::VatRate => {
-            use vat_rate::Column::{Id, Name, UpdatedAt};
-            set_columns::<vat_rate::Entity>(db, [Id, UpdatedAt], id, what, vec![(Name, value()?)])
-                .await
-        }
-        Reference::PaymentTerm => {
-            use payment_term::Column::{Id, Name, UpdatedAt};
-            let columns = [Id, UpdatedAt];
-            set_columns::<payment_term::Entity>(db, columns, id, what, vec![(Name, value()?)]).await
-        }
-    }
+    let new_name = name(new_name, "name")?;
+    kind.change(db, id, Change::Name(new_name)).await
 }
 
 /// Archives a record of reference data (`in_use` false) or brings it back (`true`): a
@@ -317,41 +363,5 @@ pub async fn set_in_use(
     id: i64,
     in_use: bool,
 ) -> Result<(), AdminError> {
-    let what = kind.what();
-    let archived = Expr::value(!in_use);
-    match kind {
-        Reference::Project => {
-            use project::Column::{Archived, Id, UpdatedAt};
-            set_columns::<project::Entity>(
-                db,
-                [Id, UpdatedAt],
-                id,
-                what,
-                vec![(Archived, archived)],
-            )
-            .await
-        }
-        Reference::BudgetArea => {
-            use budget_area::Column::{Enabled, Id, UpdatedAt};
-            let enabled = vec![(Enabled, Expr::value(in_use))];
-            set_columns::<budget_area::Entity>(db, [Id, UpdatedAt], id, what, enabled).await
-        }
-        Reference::VatRate => {
-            use vat_rate::Column::{Archived, Id, UpdatedAt};
-            set_columns::<vat_rate::Entity>(
-                db,
-                [Id, UpdatedAt],
-                id,
-                what,
-                vec![(Archived, archived)],
-            )
-            .await
-        }
-        Reference::PaymentTerm => {
-            use payment_term::Column::{Archived, Id, UpdatedAt};
-            let columns = [Id, UpdatedAt];
-            let changes = vec![(Archived, archived)];
-            set_columns::<payment_term::Entity>(db, columns, id, what, changes).await
-        }
-    }
+    kind.change(db, id, Change::InUse(in_use)).await
 }
