@@ -4,17 +4,14 @@
 //! transaction; a change of reference data moves its `updated_at`, so clients syncing with
 //! `updated_at=gt:…` see it.
 
-use super::{AdminError, company_by_slug, membership_of, name, user_by_email};
+use super::{AdminError, company_by_slug, insert_permissions, membership_of, name, user_by_email};
 use crate::domain::permission::Permission;
 use chrono::{SubsecRound, Utc};
 use entity::{
     budget_area, company, membership, membership_permission, payment_term, project, user, vat_rate,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// Sets `changes` on the record `id` of `E` (its `id` column) and moves its `updated_at`; a
 /// missing record is named as `what`.
@@ -115,21 +112,14 @@ pub async fn grant(
         .into_iter()
         .map(|p| p.permission)
         .collect();
-    let mut added = Vec::new();
-    for p in permissions {
-        if !held.iter().any(|h| h == p.as_str()) && !added.contains(p) {
-            added.push(*p);
-        }
-    }
-    for p in &added {
-        membership_permission::ActiveModel {
-            id: NotSet,
-            membership_id: Set(member.id),
-            permission: Set(p.as_str().to_owned()),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    let mut added: Vec<&str> = permissions
+        .iter()
+        .map(|p| p.as_str())
+        .filter(|p| !held.iter().any(|h| h == p))
+        .collect();
+    added.sort_unstable();
+    added.dedup();
+    insert_permissions(&txn, member.id, &added).await?;
     txn.commit().await?;
     Ok(added.len())
 }

@@ -13,7 +13,8 @@
 //! against the database (a PM must be a member) roll everything back when one fails.
 
 use super::{
-    AdminError, CONTACT_TEXT_MAX, contact_alias, email_address, membership_of, name, vat_rate_value,
+    AdminError, CONTACT_TEXT_MAX, contact_alias, email_address, insert_permissions, membership_of,
+    name, vat_rate_value,
 };
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
@@ -579,15 +580,8 @@ async fn upsert_member(
             .exec(db)
             .await?;
     }
-    for permission in &missing {
-        membership_permission::ActiveModel {
-            id: NotSet,
-            membership_id: Set(membership_id),
-            permission: Set((*permission).clone()),
-        }
-        .insert(db)
-        .await?;
-    }
+    let missing_names: Vec<&str> = missing.iter().map(|p| p.as_str()).collect();
+    insert_permissions(db, membership_id, &missing_names).await?;
     Ok(if created {
         Outcome::Created
     } else {

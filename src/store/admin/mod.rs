@@ -168,23 +168,34 @@ pub async fn add_member(
     }
     .insert(&txn)
     .await?;
-    let mut granted: Vec<Permission> = Vec::new();
-    for p in permissions {
-        if !granted.contains(p) {
-            granted.push(*p);
-        }
-    }
-    for p in granted {
-        membership_permission::ActiveModel {
-            id: NotSet,
-            membership_id: Set(member.id),
-            permission: Set(p.as_str().to_owned()),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    let mut granted: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
+    granted.sort_unstable();
+    granted.dedup();
+    insert_permissions(&txn, member.id, &granted).await?;
     txn.commit().await?;
     Ok(member.id)
+}
+
+/// Grants a member these permissions, none of which it holds yet (each once).
+async fn insert_permissions(
+    db: &impl ConnectionTrait,
+    membership_id: i64,
+    permissions: &[&str],
+) -> Result<(), DbErr> {
+    if permissions.is_empty() {
+        return Ok(());
+    }
+    let rows = permissions
+        .iter()
+        .map(|p| membership_permission::ActiveModel {
+            id: NotSet,
+            membership_id: Set(membership_id),
+            permission: Set((*p).to_owned()),
+        });
+    membership_permission::Entity::insert_many(rows)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Issues a token for a user; returns the token itself, which is stored only as a hash.
