@@ -27,6 +27,8 @@ pub struct Settings {
     pub database_pool_size: Option<NonZeroU32>,
     /// Web origins whose pages may call the API from a browser (CORS); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// Where the metrics are served (`GET /metrics`); nowhere by default.
+    pub metrics_bind: Option<String>,
 }
 
 impl Settings {
@@ -37,6 +39,7 @@ impl Settings {
             limits,
             database_pool_size: None,
             cors_allowed_origins: Vec::new(),
+            metrics_bind: None,
         }
     }
 }

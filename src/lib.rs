@@ -6,6 +6,7 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod domain;
+pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

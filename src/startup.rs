@@ -10,6 +10,7 @@ use poem::middleware::{CatchPanic, Cors};
 use poem::web::Html;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -68,6 +69,7 @@ pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<>
             })),
         )
         .around(middleware::custom_methods)
+        .around(api::compression::compress)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
         .with_if(!cors_origins.is_empty(), cors(cors_origins))
         .around(middleware::request_id)
@@ -75,10 +77,44 @@ pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<>
         .data(state)
 }
 
+/// The metrics listener's one route, `GET /metrics`; anything else is a JSON 404 or 405.
+pub fn metrics_routes(state: AppState) -> impl Endpoint + use<> {
+    let metrics = Arc::clone(&state.metrics);
+    let db = state.db;
+    Route::new()
+        .at(
+            "/metrics",
+            get(make_sync(move |_| {
+                metrics
+                    .render(&db)
+                    .with_content_type(crate::metrics::CONTENT_TYPE)
+            })),
+        )
+        .catch_all_error(|err| async move { middleware::json_error(err) })
+}
+
+/// Listens on `bind`, named by `flag` when that fails; returns the listener and its port.
+async fn listen(bind: &str, flag: &str) -> anyhow::Result<(TcpAcceptor, u16)> {
+    let acceptor = TcpListener::bind(bind.to_owned())
+        .into_acceptor()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("cannot listen on {bind}: {e}; choose another address with {flag}")
+        })?;
+    let port = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+        .ok_or_else(|| anyhow::anyhow!("could not read the bound port of {bind}"))?;
+    Ok((acceptor, port))
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     acceptor: GuardedAcceptor<TcpAcceptor>,
     port: u16,
+    /// The metrics listener, when asked for (`--metrics-bind`), and its port.
+    metrics: Option<(TcpAcceptor, u16)>,
     db: DatabaseConnection,
     limits: Limits,
     cors_origins: Vec<String>,
@@ -89,8 +125,22 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db =
             database::open_with_pool(&settings.database_url, settings.database_pool_size).await?;
-        let app = Self::with_database(db, &settings.bind, settings.limits).await?;
+        let mut app = Self::with_database(db, &settings.bind, settings.limits).await?;
+        if let Some(bind) = &settings.metrics_bind {
+            app = app.with_metrics_bind(bind).await?;
+        }
         Ok(app.with_cors_origins(settings.cors_allowed_origins.clone()))
+    }
+
+    /// Also serves the metrics, on their own listener at this address.
+    pub async fn with_metrics_bind(mut self, bind: &str) -> anyhow::Result<Self> {
+        self.metrics = Some(listen(bind, "--metrics-bind (or METRICS_BIND)").await?);
+        Ok(self)
+    }
+
+    /// The port of the metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
     }
 
     /// Lets pages of these web origins call the API from a browser (CORS).
@@ -105,22 +155,11 @@ impl Application {
         bind: &str,
         limits: Limits,
     ) -> anyhow::Result<Self> {
-        let acceptor = TcpListener::bind(bind.to_owned())
-            .into_acceptor()
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot listen on {bind}: {e}; choose another address with --bind (or BIND)"
-                )
-            })?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
-            .ok_or_else(|| anyhow::anyhow!("could not read the bound port of {bind}"))?;
+        let (acceptor, port) = listen(bind, "--bind (or BIND)").await?;
         Ok(Application {
             acceptor: GuardedAcceptor::new(acceptor, limits.connections),
             port,
+            metrics: None,
             db,
             limits,
             cors_origins: Vec::new(),
@@ -137,6 +176,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = AppState::new(self.db.clone(), self.limits)?;
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        let metrics = self.metrics.map(|(acceptor, port)| {
+            tracing::info!(port, "serving metrics");
+            let routes = metrics_routes(state.clone());
+            tokio::spawn(async move {
+                if let Err(err) = Server::new_with_acceptor(acceptor).run(routes).await {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            })
+        });
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
@@ -146,6 +194,9 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await?;
         housekeeping.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         tracing::info!("stopped accepting; closing the database");
         self.db.close().await?;
         Ok(())

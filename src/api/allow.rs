@@ -1,10 +1,20 @@
-//! The `Allow` header of a 405: which methods a path has, read from the finished spec.
+//! The spec's routes: which methods a path has (the `Allow` header of a 405) and which operation
+//! a request is (the metrics' `operation` label), read from the finished spec.
 
 use serde_json::Value;
 
+/// A path template of the spec: its segments, its methods as an `Allow` value, and the
+/// `operation_id` of each method.
+#[derive(Debug)]
+struct Route {
+    segments: Vec<String>,
+    allow: String,
+    operations: Vec<(String, String)>,
+}
+
 /// Every path template of the spec with the methods it serves.
 #[derive(Debug, Default)]
-pub struct RouteTable(Vec<(Vec<String>, String)>);
+pub struct RouteTable(Vec<Route>);
 
 impl RouteTable {
     /// Reads the `paths` of a spec document.
@@ -12,31 +22,54 @@ impl RouteTable {
         let mut routes = Vec::new();
         if let Some(paths) = document.get("paths").and_then(Value::as_object) {
             for (template, item) in paths {
-                let mut methods: Vec<String> = item
+                let mut operations: Vec<(String, String)> = item
                     .as_object()
-                    .map(|ops| ops.keys().map(|m| m.to_ascii_uppercase()).collect())
+                    .map(|ops| {
+                        ops.iter()
+                            .map(|(method, op)| {
+                                let id = op["operationId"].as_str().unwrap_or(method);
+                                (method.to_ascii_uppercase(), id.to_owned())
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                methods.sort();
-                let segments = template.split('/').map(str::to_owned).collect();
-                routes.push((segments, methods.join(", ")));
+                operations.sort();
+                let methods: Vec<&str> = operations.iter().map(|(m, _)| m.as_str()).collect();
+                routes.push(Route {
+                    segments: template.split('/').map(str::to_owned).collect(),
+                    allow: methods.join(", "),
+                    operations,
+                });
             }
         }
         RouteTable(routes)
     }
 
+    /// The route a request path falls on.
+    fn route(&self, path: &str) -> Option<&Route> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0.iter().find(|route| {
+            route.segments.len() == segments.len()
+                && route
+                    .segments
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| segment_matches(t, s))
+        })
+    }
+
     /// The methods served at a request path, as an `Allow` header value.
     pub fn allow(&self, path: &str) -> Option<&str> {
-        let segments: Vec<&str> = path.split('/').collect();
-        self.0
+        self.route(path).map(|route| route.allow.as_str())
+    }
+
+    /// The `operation_id` of a request: its method at its path.
+    pub fn operation(&self, method: &str, path: &str) -> Option<&str> {
+        self.route(path)?
+            .operations
             .iter()
-            .find(|(template, _)| {
-                template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| segment_matches(t, s))
-            })
-            .map(|(_, methods)| methods.as_str())
+            .find(|(m, _)| m == method)
+            .map(|(_, id)| id.as_str())
     }
 }
 
@@ -66,5 +99,31 @@ mod tests {
         assert_eq!(table.allow("/api/invoices/7"), Some("DELETE, GET, PATCH"));
         assert_eq!(table.allow("/api/invoices/7:send"), Some("POST"));
         assert_eq!(table.allow("/api/nothing"), None);
+    }
+
+    #[test]
+    fn requests_find_their_operation() {
+        let spec = serde_json::json!({ "paths": {
+            "/api/invoices": {
+                "get": { "operationId": "list_invoices" },
+                "post": { "operationId": "create_invoice" }
+            },
+            "/api/invoices/{id}:send": { "post": { "operationId": "send_invoice" } }
+        }});
+        let table = RouteTable::from_spec(&spec);
+        assert_eq!(
+            table.operation("POST", "/api/invoices"),
+            Some("create_invoice")
+        );
+        assert_eq!(
+            table.operation("GET", "/api/invoices"),
+            Some("list_invoices")
+        );
+        assert_eq!(
+            table.operation("POST", "/api/invoices/3:send"),
+            Some("send_invoice")
+        );
+        assert_eq!(table.operation("DELETE", "/api/invoices"), None);
+        assert_eq!(table.operation("GET", "/nothing"), None);
     }
 }

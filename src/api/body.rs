@@ -124,7 +124,12 @@ impl<T: JsonObjectBody> JsonBody<T> {
         if !T::REQUIRED && request.content_type().is_none() && declared_empty {
             return Ok(JsonBody::from_map(Map::new()));
         }
-        if !request.content_type().is_some_and(is_json) {
+        // A compressed body is refused, not decoded: its size before decoding says nothing of
+        // what it would take to hold it.
+        let encoded = request
+            .header(poem::http::header::CONTENT_ENCODING)
+            .is_some_and(|coding| !coding.trim().eq_ignore_ascii_case("identity"));
+        if encoded || !request.content_type().is_some_and(is_json) {
             return Err(ApiError::UnsupportedMediaType);
         }
         let limit = request

@@ -128,8 +128,11 @@ impl Identity {
         let found = access::access(&state.db, &self.token_hash, slug, Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        budget.map_err(|wait| ApiError::TooManyRequests {
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        budget.map_err(|wait| {
+            state.metrics.rate_limited();
+            ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
         })?;
         let mut headers = Validation::default();
         headers.take(self.company);

@@ -263,7 +263,7 @@ impl ApiError {
             ),
             ApiError::UnsupportedMediaType => (
                 ErrorKey::UnsupportedMediaType,
-                "Send the body as JSON with 'Content-Type: application/json'.".into(),
+                "Send the body as uncompressed JSON with 'Content-Type: application/json'.".into(),
             ),
             ApiError::UriTooLong(max) => (
                 ErrorKey::UriTooLong,

@@ -48,6 +48,9 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         .map(|state| state.limits.request_timeout)
         .unwrap_or_else(|| Limits::default().request_timeout);
     let spec = state.map(|state| Arc::clone(&state.spec));
+    let metrics = state.map(|state| Arc::clone(&state.metrics));
+    let _in_flight = metrics.as_ref().map(|m| m.in_flight());
+    let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let authenticated = req
         .headers()
@@ -77,6 +80,10 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
             .headers_mut()
             .insert(poem::http::header::ALLOW, value);
     }
+    if let Some(metrics) = &metrics {
+        let operation = operation_label(spec.as_deref(), &method, &path);
+        metrics.answered(operation, response.status().as_u16(), started.elapsed());
+    }
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),
@@ -85,6 +92,20 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         )
     });
     Ok(response)
+}
+
+/// The `operation` label of a request in the metrics: its operation in the spec; else the
+/// documents served beside the API (`docs`, `openapi`); else `unmatched`, so a client can't
+/// make up labels.
+fn operation_label<'a>(spec: Option<&'a super::spec::Spec>, method: &str, path: &str) -> &'a str {
+    if let Some(operation) = spec.and_then(|spec| spec.routes.operation(method, path)) {
+        return operation;
+    }
+    match path {
+        "/docs" => "docs",
+        "/openapi.json" | "/openapi.yaml" => "openapi",
+        _ => "unmatched",
+    }
 }
 
 /// Routes custom methods (`…/12:send`) to their internal paths before the router sees them.

@@ -3,6 +3,7 @@
 pub mod allow;
 pub mod body;
 pub mod caller;
+pub mod compression;
 pub mod conditional;
 pub mod custom_methods;
 pub mod edge;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub write_turns: crate::store::database::WriteTurns,
     /// The finished spec, built once, and the routes it describes.
     pub spec: Arc<spec::Spec>,
+    /// What this node counts for `--metrics-bind`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             last_used: Arc::default(),
             write_turns,
             spec: Arc::new(spec::Spec::build()?),
+            metrics: Arc::default(),
         })
     }
 }

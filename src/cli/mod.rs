@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// Streams one HTTP/2 connection may have open at once.
     #[arg(long, env = "HTTP2_MAX_STREAMS", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub http2_max_streams: u32,
+    /// Address to serve Prometheus metrics on (`GET /metrics`), apart from the API's listener;
+    /// off by default.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
 }
 
 impl ServeArgs {
@@ -164,6 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings {
                 database_pool_size: std::num::NonZeroU32::new(args.database_pool_size),
                 cors_allowed_origins: args.cors_allow_origins.clone(),
+                metrics_bind: args.metrics_bind.clone(),
                 ..Settings::new(Some(database_url.clone()), &args.bind, args.limits())
             };
             let app = Application::build(&settings).await?;

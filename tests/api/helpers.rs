@@ -38,6 +38,8 @@ pub const SEED_INVOICE_FIELDS: [&str; 15] = [
 /// A running server and a handle on its database.
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's address, when the app serves metrics.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub database: FreshDatabase,
@@ -95,32 +97,43 @@ pub async fn spawn_app_with(limits: Limits) -> TestApp {
 /// The app with these limits and a pool of at most `pool_size` connections (`None`: the
 /// default), shared with the test's own queries.
 pub async fn spawn_app_configured(limits: Limits, pool_size: Option<NonZeroU32>) -> TestApp {
-    spawn_app_full(limits, pool_size, Vec::new()).await
+    spawn_app_full(limits, pool_size, Vec::new(), false).await
 }
 
 /// The app with the default limits, letting pages of these origins call it (CORS).
 pub async fn spawn_app_with_cors(origins: &[&str]) -> TestApp {
     let origins = origins.iter().map(|o| (*o).to_owned()).collect();
-    spawn_app_full(Limits::default(), None, origins).await
+    spawn_app_full(Limits::default(), None, origins, false).await
 }
 
 async fn spawn_app_full(
     limits: Limits,
     pool_size: Option<NonZeroU32>,
     cors_origins: Vec<String>,
+    metrics: bool,
 ) -> TestApp {
     let fresh = fresh_database().await;
     let db = database::open_with_pool(&fresh.url, pool_size)
         .await
         .expect("database opens");
-    let app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
+    let mut app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
         .await
         .expect("server binds")
         .with_cors_origins(cors_origins);
+    if metrics {
+        app = app
+            .with_metrics_bind("127.0.0.1:0")
+            .await
+            .expect("metrics listener binds");
+    }
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::new(),
         db,
         database: fresh,
@@ -436,6 +449,11 @@ impl World {
 
     pub async fn with_limits(limits: Limits) -> Self {
         Self::on(spawn_app_with(limits).await).await
+    }
+
+    /// The world on an app that also serves metrics on a listener of their own.
+    pub async fn with_metrics(limits: Limits) -> Self {
+        Self::on(spawn_app_full(limits, None, Vec::new(), true).await).await
     }
 
     /// The world on an app whose database pool holds at most `pool_size` connections.

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# What compressing answers costs: the demo company filled with N invoices (default 1,000) on
+# SQLite; a list page of 100 invoices and the docs page, each fetched uncompressed, in gzip and
+# in br (the fastest setting of each, as served), in two interleaved rounds so that the machine's
+# noise shows; prints requests/s and p99 at concurrency 1 and 16, and the bytes sent, as Markdown.
+# DURATION: seconds per measurement (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${N:-1000}
+duration=${DURATION:-5}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --quiet --bin invoices-api --example seed_invoices
+bin=$PWD/target/release/invoices-api
+work=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+url="sqlite://$work/invoices.db"
+token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
+target/release/examples/seed_invoices "$url" "$n" >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+bytes() {  # PATH ENCODING
+  curl -fsS -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $token" \
+    -H "Wethod-Company: demo" -H "Wethod-Version: 2024-06-15" \
+    ${2:+-H "Accept-Encoding: $2"} "http://127.0.0.1:$port$1"
+}
+measure() {  # PATH ENCODING CONNECTIONS
+  TOKEN=$token ACCEPT_ENCODING=$2 wrk -t"$(( $3 > 1 ? 2 : 1 ))" -c"$3" -d"${duration}s" --latency \
+    -s bench/read.lua "http://127.0.0.1:$port$1" | grep '^RESULT'
+}
+
+echo "| answer | encoding | bytes | round | req/s c=1 | p99 ms c=1 | req/s c=16 | p99 ms c=16 | errors |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for page in "list page (100 invoices)|/api/invoices?limit=100" "docs page|/docs"; do
+  name=${page%%|*} path=${page#*|}
+  for round in 1 2; do
+    for encoding in "" gzip br; do
+      one=$(measure "$path" "$encoding" 1)
+      many=$(measure "$path" "$encoding" 16)
+      echo "| $name | ${encoding:-none} | $(bytes "$path" "$encoding") | $round | $(field rps "$one") | $(field p99_ms "$one") | $(field rps "$many") | $(field p99_ms "$many") | $(( $(field errors "$one") + $(field errors "$many") )) |"
+    done
+  done
+done

@@ -1,0 +1,190 @@
+//! This node's metrics in the Prometheus text exposition format (OpenMetrics 1.0), kept with
+//! the `prometheus-client` crate and served only on their own listener (`--metrics-bind`).
+//!
+//! Every metric's name starts with `invoices_`; README ("Metrics") lists them. Label values are
+//! bounded: an operation is one of the spec's `operation_id`s, `docs`, `openapi` or
+//! `unmatched`, a status one of the few the API answers.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use std::time::Duration;
+
+/// The `Content-Type` of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
+/// The database pool as it is at a scrape.
+struct PoolGauges {
+    max: Gauge,
+    open: Gauge,
+    idle: Gauge,
+    in_use: Gauge,
+}
+
+/// The metrics of one server.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<OperationLabels, Histogram, fn() -> Histogram>,
+    in_flight: Gauge,
+    rate_limited: Counter,
+    pool: PoolGauges,
+}
+
+/// Latency buckets from 1 ms to about 8 s, doubling.
+fn duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 14))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("invoices");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "Requests answered, by operation and status",
+            requests.clone(),
+        );
+        let durations =
+            Family::<OperationLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                duration_histogram,
+            );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from a request's arrival to its answer, by operation",
+            durations.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "Requests being answered now",
+            in_flight.clone(),
+        );
+        let rate_limited = Counter::default();
+        registry.register(
+            "rate_limited_requests",
+            "Requests refused with 429 because their token's rate limit was spent",
+            rate_limited.clone(),
+        );
+        let pool = PoolGauges {
+            max: Gauge::default(),
+            open: Gauge::default(),
+            idle: Gauge::default(),
+            in_use: Gauge::default(),
+        };
+        for (name, help, gauge) in [
+            (
+                "db_pool_max_connections",
+                "Connections the pool may open",
+                &pool.max,
+            ),
+            ("db_pool_connections", "Connections open now", &pool.open),
+            (
+                "db_pool_idle_connections",
+                "Open connections waiting for work",
+                &pool.idle,
+            ),
+            (
+                "db_pool_in_use_connections",
+                "Connections lent to a query or transaction now; at the maximum, requests wait for one",
+                &pool.in_use,
+            ),
+        ] {
+            registry.register(name, help, gauge.clone());
+        }
+        Metrics {
+            registry,
+            requests,
+            durations,
+            in_flight,
+            rate_limited,
+            pool,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts an answered request of `operation` and the time it took.
+    pub fn answered(&self, operation: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                operation: operation.to_owned(),
+                status,
+            })
+            .inc();
+        self.durations
+            .get_or_create(&OperationLabels {
+                operation: operation.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a request as being answered until the guard returned is dropped (also when the
+    /// request is cancelled).
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.inc();
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Counts a request refused by the rate limit.
+    pub fn rate_limited(&self) {
+        self.rate_limited.inc();
+    }
+
+    /// The exposition, with the pool of `db` read now.
+    pub fn render(&self, db: &DatabaseConnection) -> String {
+        let (max, open, idle) = match db.get_database_backend() {
+            DatabaseBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                (
+                    pool.options().get_max_connections(),
+                    pool.size(),
+                    pool.num_idle(),
+                )
+            }
+            DatabaseBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                (
+                    pool.options().get_max_connections(),
+                    pool.size(),
+                    pool.num_idle(),
+                )
+            }
+            _ => (0, 0, 0),
+        };
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        self.pool.max.set(i64::from(max));
+        self.pool.open.set(i64::from(open));
+        self.pool.idle.set(idle);
+        self.pool.in_use.set((i64::from(open) - idle).max(0));
+        let mut text = String::new();
+        // Writing to a String can't fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+}
+
+/// A request being answered; see [`Metrics::in_flight`].
+pub struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
