@@ -9,7 +9,9 @@
 #   5. clients generated from openapi.yaml by openapi-python-client, openapi-typescript with
 #      openapi-fetch (type-checked by tsc), openapi-generator (python and rust) and progenitor:
 #      each builds and, against the live server, gets a typed 201, a typed 400 and a typed 412
-#      (tests/contract/clients/).
+#      (tests/contract/clients/);
+#   6. the metrics listener, read with the Prometheus project's own parsers after known traffic
+#      (tests/contract/metrics.py).
 # Usage: tests/contract/run.sh [BINARY]   (default: target/debug/invoices-api, built first)
 # Installs its tools under target/contract/ from PyPI and npm, and Debian's chromium if the
 # machine lacks it.
@@ -23,11 +25,11 @@ tools="$root/target/contract"
 mkdir -p "$tools"
 
 echo "== installing the contract tools"
-if [ ! -x "$tools/venv/bin/openapi-generator-cli" ]; then
+if ! "$tools/venv/bin/python" -c 'import prometheus_client' 2>/dev/null; then
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     schemathesis==4.32.5 openapi-spec-validator==0.9.0 \
-    openapi-python-client==0.29.1 openapi-generator-cli==7.26.0
+    openapi-python-client==0.29.1 openapi-generator-cli==7.26.0 prometheus-client==0.26.0
 fi
 if [ ! -x "$tools/npm/node_modules/.bin/prism" ]; then
   mkdir -p "$tools/npm"
@@ -61,7 +63,9 @@ work=$(mktemp -d /tmp/invoices-contract.XXXXXX)
 export DATABASE_URL="sqlite://$work/contract.db"
 token=$("$binary" demo | sed -n 's/.*(valid 30 days): //p')
 port=$(free_port)
-"$binary" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+metrics_port=$(free_port)
+"$binary" serve --bind "127.0.0.1:$port" --metrics-bind "127.0.0.1:$metrics_port" \
+  >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 wait_for_health "$port"
@@ -121,5 +125,8 @@ rm -rf "$tools/og-rust"
 
 (cd "$clients/progenitor" && CARGO_TARGET_DIR="$tools/progenitor-target" cargo build --quiet --release)
 "$tools/progenitor-target/release/progenitor-client-check" "$base" "$token"
+
+echo "== metrics, read by the Prometheus project's parsers"
+"$tools/venv/bin/python" tests/contract/metrics.py "$base" "http://127.0.0.1:$metrics_port" "$token"
 
 echo "contract: all checks passed"
