@@ -235,7 +235,7 @@ async fn housekeeping(state: AppState) {
         every_minute.tick().await;
         minutes += 1;
         if let Some(limiter) = &state.rate_limiter {
-            limiter.forget_idle();
+            limiter.forget_idle().await;
         }
         state.last_used.forget_idle(chrono::Utc::now());
         if minutes % 60 != 1 {

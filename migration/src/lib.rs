@@ -14,6 +14,7 @@ mod m20261130_000006_invoice_contacts;
 mod m20261130_000007_invoice_sent_to;
 mod m20261130_000008_reference_updated_at;
 mod m20261130_000009_keys_per_company;
+mod m20261130_000010_rate_limit_windows;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_invoice_sent_to::Migration),
             Box::new(m20261130_000008_reference_updated_at::Migration),
             Box::new(m20261130_000009_keys_per_company::Migration),
+            Box::new(m20261130_000010_rate_limit_windows::Migration),
         ]
     }
 }

@@ -96,9 +96,9 @@ impl Identity {
     /// configured); when it is spent, how long until the next request is allowed. Taken once
     /// per request, and answered only once the token is known to be valid, so an unknown token
     /// gets its 401 and never a 429.
-    pub fn take_budget(&self, state: &AppState) -> Result<(), Duration> {
+    pub async fn take_budget(&self, state: &AppState) -> Result<(), Duration> {
         match &state.rate_limiter {
-            Some(limiter) => limiter.check(&self.token_hash),
+            Some(limiter) => limiter.check(&self.token_hash).await,
             None => Ok(()),
         }
     }
@@ -111,7 +111,7 @@ impl Identity {
         checked: Validation,
         parts: Option<T>,
     ) -> Result<(Caller, T), ApiError> {
-        let budget = self.take_budget(state);
+        let budget = self.take_budget(state).await;
         self.admit_within(state, budget, checked, parts).await
     }
 

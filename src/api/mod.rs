@@ -53,7 +53,7 @@ impl AppState {
     pub fn new(db: DatabaseConnection, limits: Limits) -> anyhow::Result<Self> {
         let rate_limiter = limits
             .rate_limit_per_minute
-            .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n)));
+            .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n, &db)));
         let write_turns =
             crate::store::database::WriteTurns::for_backend(db.get_database_backend());
         Ok(AppState {

@@ -8,6 +8,7 @@ pub mod guarded_insert;
 pub mod idempotency;
 pub mod invoices;
 pub mod locked_invoice;
+pub mod rate_limit;
 pub mod reference;
 
 use sea_orm::{

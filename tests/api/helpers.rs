@@ -51,6 +51,19 @@ pub struct FreshDatabase {
     _dir: tempfile::TempDir,
 }
 
+/// Waits for the next minute when this one ends within 5 s, so that a test of the rate limit
+/// (a budget per calendar minute on PostgreSQL) runs within one minute.
+pub async fn within_one_minute() {
+    let into = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+        % 60.0;
+    if into > 55.0 {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(60.5 - into)).await;
+    }
+}
+
 /// A new, empty database: a SQLite file in a temporary directory, or, when
 /// `TEST_DATABASE_URL` names a PostgreSQL server (see `tests/with-postgres.sh`), a new
 /// database created on it.
@@ -328,6 +341,24 @@ impl TestApp {
                 .expect("request sent"),
         )
         .await
+    }
+
+    /// Another node serving the same database, as behind a load balancer; returns its address.
+    pub async fn another_node(&self, limits: Limits) -> String {
+        let db = database::open(&self.database.url)
+            .await
+            .expect("database opens");
+        let node = Application::with_database(db, "127.0.0.1:0", limits)
+            .await
+            .expect("server binds");
+        let address = format!("http://127.0.0.1:{}", node.port());
+        tokio::spawn(node.run_until_stopped());
+        address
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database.url.starts_with("postgres")
     }
 
     pub async fn invoice_count(&self) -> u64 {

@@ -1,6 +1,6 @@
 //! Abuse: oversized bodies, slow requests and floods get the contract's JSON errors.
 
-use crate::helpers::{ACME, VERSION, World};
+use crate::helpers::{ACME, VERSION, World, within_one_minute};
 use invoices_api::config::Limits;
 use serde_json::json;
 use std::num::NonZeroU32;
@@ -14,6 +14,7 @@ async fn a_token_over_its_rate_limit_gets_429_with_a_retry_delay() {
         ..Limits::default()
     })
     .await;
+    within_one_minute().await;
     for _ in 0..3 {
         assert_eq!(w.create_as(&w.pm, &w.minimal_body()).await.status, 201);
     }

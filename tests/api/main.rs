@@ -32,6 +32,7 @@ mod readme_layout;
 mod readme_limits;
 mod reference;
 mod send_to_contact;
+mod shared_rate_limit;
 mod startup;
 mod update_invoice;
 mod validation;

@@ -2,7 +2,7 @@
 //! what was answered, by operation and status. (The contract tests also read them with the
 //! Prometheus project's own parser: tests/contract/metrics.py.)
 
-use crate::helpers::{ACME, World};
+use crate::helpers::{ACME, World, within_one_minute};
 use invoices_api::config::Limits;
 use reqwest::Method;
 use serde_json::json;
@@ -68,6 +68,7 @@ async fn answers_are_counted_by_operation_and_status_and_refusals_by_the_rate_li
         ..Limits::default()
     })
     .await;
+    within_one_minute().await;
     let before = scrape(&w).await;
 
     for _ in 0..3 {

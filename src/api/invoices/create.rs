@@ -93,7 +93,7 @@ pub async fn create(
     body: JsonBody<NewInvoice>,
 ) -> Result<CreateInvoiceResponse, ApiError> {
     let db = &state.db;
-    let budget = identity.take_budget(state);
+    let budget = identity.take_budget(state).await;
     // Timestamps are kept to the millisecond, so what is stored is what is returned.
     let now = Utc::now().trunc_subsecs(3);
     let body_digest = body.digest().to_owned();
