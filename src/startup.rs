@@ -1,5 +1,6 @@
 //! Building the application: the same code serves production and the tests.
 
+use crate::api::compression::StaticDocument;
 use crate::api::{self, AppState, middleware};
 use crate::config::{Limits, Settings};
 use crate::connections::GuardedAcceptor;
@@ -7,7 +8,6 @@ use crate::store::database;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{CatchPanic, Cors};
-use poem::web::Html;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -48,26 +48,17 @@ fn cors(origins: &[String]) -> Cors {
 /// Every route of the service, wrapped in the middleware every request goes through. With
 /// `cors_origins`, pages of those origins may call the API from a browser.
 pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<> {
-    let docs = Html(state.spec.swagger_ui_html.clone());
-    let json = state.spec.json.clone();
-    let yaml = state.spec.yaml();
+    let docs = StaticDocument::new(
+        state.spec.swagger_ui_html.clone(),
+        "text/html; charset=utf-8",
+    );
+    let json = StaticDocument::new(state.spec.json.clone(), "application/json; charset=utf-8");
+    let yaml = StaticDocument::new(state.spec.yaml(), "application/yaml; charset=utf-8");
     Route::new()
         .nest("/", api::service())
-        .at("/docs", get(make_sync(move |_| docs.clone())))
-        .at(
-            "/openapi.json",
-            get(make_sync(move |_| {
-                json.clone()
-                    .with_content_type("application/json; charset=utf-8")
-            })),
-        )
-        .at(
-            "/openapi.yaml",
-            get(make_sync(move |_| {
-                yaml.clone()
-                    .with_content_type("application/yaml; charset=utf-8")
-            })),
-        )
+        .at("/docs", get(docs))
+        .at("/openapi.json", get(json))
+        .at("/openapi.yaml", get(yaml))
         .around(middleware::custom_methods)
         .around(api::compression::compress)
         .with(CatchPanic::new().with_handler(middleware::panic_response))

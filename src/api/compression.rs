@@ -1,31 +1,55 @@
-//! Compressed answers for clients that ask (`Accept-Encoding: br` or `gzip`).
+//! Compressed answers for clients that ask (`Accept-Encoding: gzip` or `br`).
 //!
 //! Only answers that have no `ETag` are compressed: the lists, `/docs` and the spec, which are
-//! the large ones, from 1 KiB. An answer with one invoice carries a strong `ETag`, which must differ
-//! between a compressed and an uncompressed body; keeping those identity-encoded keeps
+//! the large ones, from 1 KiB. An answer with one invoice carries a strong `ETag`, which must
+//! differ between a compressed and an uncompressed body; keeping those identity-encoded keeps
 //! `If-Match` and `If-None-Match` exact, and they are small. Error bodies, 204 and 304 carry
-//! no body worth compressing. Request bodies are never decompressed: a compressed request is
-//! refused like any body that is not JSON.
+//! no body worth compressing. Request bodies are never decompressed (a body with a
+//! `Content-Encoding` is a 415).
+//!
+//! Answers made per request (lists) are compressed as they go, at each coding's fastest
+//! setting, gzip first: on a list page it is smaller than brotli's fastest and costs no
+//! measurable throughput (BENCHMARKS.md, "Compression"). The documents that never change
+//! (`/docs`, the spec) are compressed once, at a high setting, on their first request in each
+//! coding, brotli first: compressing the 1.7 MB docs page per request would cut its rate tenfold.
 //!
 //! poem's `Compression` middleware is not used as is: it would also decompress request bodies,
-//! and it compresses whatever the client names, `gzip;q=0` included. Its `Compress` response
-//! wrapper does the compressing.
+//! and it compresses in whatever coding the client names, `gzip;q=0` included. Its `Compress`
+//! response wrapper does the compressing of lists.
 
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::web::{Compress, CompressionAlgo, CompressionLevel};
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use std::io::Write;
+use std::sync::OnceLock;
 
 /// The content types worth compressing: JSON, the docs page, the YAML spec.
 const COMPRESSIBLE: [&str; 3] = ["application/json", "text/html", "application/yaml"];
 /// Bodies shorter than this are sent as they are: compressing them saves next to nothing.
 pub const MIN_COMPRESSED_BYTES: usize = 1024;
 
+/// A content coding the server answers in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    Gzip,
+    Br,
+}
+
+impl Coding {
+    fn name(self) -> &'static str {
+        match self {
+            Coding::Gzip => "gzip",
+            Coding::Br => "br",
+        }
+    }
+}
+
 /// Compresses the answer when the client accepts a coding and the answer is worth it (see the
 /// module's documentation); marks every answer that could have been compressed with
 /// `Vary: Accept-Encoding`, so a cache keeps the encodings apart.
 pub async fn compress<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let coding = (req.method() != Method::HEAD)
-        .then(|| accepted_coding(&req))
+        .then(|| accepted_coding(&req, Coding::Gzip))
         .flatten();
     let mut response = next.call(req).await?.into_response();
     if !compressible(&response) {
@@ -34,26 +58,33 @@ pub async fn compress<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
     response
         .headers_mut()
         .append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    let Some(algo) = coding else {
+    let Some(coding) = coding else {
         return Ok(response);
     };
-    // Every body compressed here is already in memory (a page of rows, the spec, the docs).
+    // Every body compressed here is already in memory (a page of rows).
     let body = response.take_body().into_bytes().await?;
     let short = body.len() < MIN_COMPRESSED_BYTES;
     response.set_body(body);
     if short {
         return Ok(response);
     }
-    // The fastest setting of each: BENCHMARKS.md ("Compression") measures it on a list page.
+    let algo = match coding {
+        Coding::Gzip => CompressionAlgo::GZIP,
+        Coding::Br => CompressionAlgo::BR,
+    };
     Ok(Compress::new(response, algo)
         .with_quality(CompressionLevel::Fastest)
         .into_response())
 }
 
 /// Whether an answer is one of those compressed: a 200 of a compressible type, without an
-/// `ETag` and not already encoded.
+/// `ETag`, not already encoded and not already negotiated (a [`StaticDocument`] does its own).
 fn compressible(response: &Response) -> bool {
     let headers = response.headers();
+    let negotiated = headers.get_all(header::VARY).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -61,13 +92,84 @@ fn compressible(response: &Response) -> bool {
     response.status() == StatusCode::OK
         && !headers.contains_key(header::ETAG)
         && !headers.contains_key(header::CONTENT_ENCODING)
+        && !negotiated
         && COMPRESSIBLE.iter().any(|t| content_type.starts_with(t))
 }
 
-/// The coding to answer in: `br` or `gzip`, whichever the client weighs more (`br` when
+/// A document that never changes, served in the coding the client accepts, each compressed
+/// once on its first request.
+pub struct StaticDocument {
+    content_type: &'static str,
+    identity: bytes::Bytes,
+    gzip: OnceLock<bytes::Bytes>,
+    br: OnceLock<bytes::Bytes>,
+}
+
+impl StaticDocument {
+    pub fn new(body: impl Into<bytes::Bytes>, content_type: &'static str) -> Self {
+        StaticDocument {
+            content_type,
+            identity: body.into(),
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
+        }
+    }
+
+    /// The document in `coding`: gzip at its best setting, brotli at quality 9 (close to its
+    /// best size, in a fraction of the time of 11).
+    fn encoded(&self, coding: Coding) -> bytes::Bytes {
+        let (cell, encode): (_, fn(&[u8]) -> std::io::Result<Vec<u8>>) = match coding {
+            Coding::Gzip => (&self.gzip, |bytes| {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                encoder.write_all(bytes)?;
+                encoder.finish()
+            }),
+            Coding::Br => (&self.br, |bytes| {
+                let mut out = Vec::new();
+                let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+                encoder.write_all(bytes)?;
+                drop(encoder);
+                Ok(out)
+            }),
+        };
+        cell.get_or_init(|| match encode(&self.identity) {
+            Ok(encoded) => encoded.into(),
+            // Writing to memory doesn't fail; were it to, the client gets the document as is.
+            Err(_) => self.identity.clone(),
+        })
+        .clone()
+    }
+}
+
+impl Endpoint for StaticDocument {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let coding = accepted_coding(&req, Coding::Br);
+        let mut response = Response::builder()
+            .content_type(self.content_type)
+            .header(header::VARY, "accept-encoding");
+        let body = match coding {
+            Some(coding) => {
+                let encoded = self.encoded(coding);
+                if encoded.len() < self.identity.len() {
+                    response = response.header(header::CONTENT_ENCODING, coding.name());
+                    encoded
+                } else {
+                    self.identity.clone()
+                }
+            }
+            None => self.identity.clone(),
+        };
+        Ok(response.body(Body::from_bytes(body)))
+    }
+}
+
+/// The coding to answer in: gzip or brotli, whichever the client weighs more (`prefer` when
 /// equal); none when it accepts neither (a weight of 0 refuses a coding, `*` stands for those
 /// not named).
-fn accepted_coding(req: &Request) -> Option<CompressionAlgo> {
+fn accepted_coding(req: &Request, prefer: Coding) -> Option<Coding> {
     let mut weights: [Option<u16>; 2] = [None, None];
     let mut any: Option<u16> = None;
     for value in req.headers().get_all(header::ACCEPT_ENCODING) {
@@ -79,19 +181,20 @@ fn accepted_coding(req: &Request) -> Option<CompressionAlgo> {
                 continue;
             };
             let slot = match coding.to_ascii_lowercase().as_str() {
-                "br" => &mut weights[0],
-                "gzip" | "x-gzip" => &mut weights[1],
+                "gzip" | "x-gzip" => &mut weights[0],
+                "br" => &mut weights[1],
                 "*" => &mut any,
                 _ => continue,
             };
             *slot = Some(weight);
         }
     }
-    let [br, gzip] = weights.map(|w| w.or(any).unwrap_or(0));
-    match (br, gzip) {
+    let [gzip, br] = weights.map(|w| w.or(any).unwrap_or(0));
+    match (gzip, br) {
         (0, 0) => None,
-        (br, gzip) if br >= gzip => Some(CompressionAlgo::BR),
-        _ => Some(CompressionAlgo::GZIP),
+        (gzip, br) if gzip > br => Some(Coding::Gzip),
+        (gzip, br) if br > gzip => Some(Coding::Br),
+        _ => Some(prefer),
     }
 }
 
@@ -122,11 +225,14 @@ mod tests {
         for value in accept {
             req = req.header(header::ACCEPT_ENCODING, *value);
         }
-        accepted_coding(&req.finish()).map(|algo| match algo {
-            CompressionAlgo::BR => "br",
-            CompressionAlgo::GZIP => "gzip",
-            _ => "other",
-        })
+        let req = req.finish();
+        let chosen = accepted_coding(&req, Coding::Br).map(Coding::name);
+        // The preference only settles ties.
+        let other = accepted_coding(&req, Coding::Gzip).map(Coding::name);
+        if chosen != other {
+            return Some("tie");
+        }
+        chosen
     }
 
     #[test]
@@ -135,11 +241,11 @@ mod tests {
         assert_eq!(chosen(&["identity"]), None);
         assert_eq!(chosen(&["gzip"]), Some("gzip"));
         assert_eq!(chosen(&["GZIP"]), Some("gzip"));
-        assert_eq!(chosen(&["gzip, deflate, br"]), Some("br"));
+        assert_eq!(chosen(&["gzip, deflate, br"]), Some("tie"));
         assert_eq!(chosen(&["br;q=0.5, gzip"]), Some("gzip"));
         assert_eq!(chosen(&["br ; q=0.9", "gzip;q=0.8"]), Some("br"));
         assert_eq!(chosen(&["gzip;q=0"]), None);
-        assert_eq!(chosen(&["*"]), Some("br"));
+        assert_eq!(chosen(&["*"]), Some("tie"));
         assert_eq!(chosen(&["*;q=0.5, br;q=0"]), Some("gzip"));
         assert_eq!(chosen(&["*;q=0"]), None);
         assert_eq!(chosen(&["gzip;q=2"]), None);
