@@ -4,6 +4,7 @@ use crate::api::compression::StaticDocument;
 use crate::api::{self, AppState, middleware};
 use crate::config::{Limits, Settings};
 use crate::connections::GuardedAcceptor;
+use crate::metrics::Metrics;
 use crate::store::database;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -69,9 +70,7 @@ pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<>
 }
 
 /// The metrics listener's one route, `GET /metrics`; anything else is a JSON 404 or 405.
-pub fn metrics_routes(state: AppState) -> impl Endpoint + use<> {
-    let metrics = Arc::clone(&state.metrics);
-    let db = state.db;
+pub fn metrics_routes(metrics: Arc<Metrics>, db: DatabaseConnection) -> impl Endpoint + use<> {
     Route::new()
         .at(
             "/metrics",
@@ -165,17 +164,19 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool
     /// (so SQLite checkpoints its WAL).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let state = AppState::new(self.db.clone(), self.limits)?;
-        let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        let mut state = AppState::new(self.db.clone(), self.limits)?;
         let metrics = self.metrics.map(|(acceptor, port)| {
             tracing::info!(port, "serving metrics");
-            let routes = metrics_routes(state.clone());
+            let metrics = Arc::new(Metrics::default());
+            state.metrics = Some(Arc::clone(&metrics));
+            let routes = metrics_routes(metrics, self.db.clone());
             tokio::spawn(async move {
                 if let Err(err) = Server::new_with_acceptor(acceptor).run(routes).await {
                     tracing::error!(error = %err, "the metrics listener stopped");
                 }
             })
         });
+        let housekeeping = tokio::spawn(housekeeping(state.clone()));
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)

@@ -129,7 +129,9 @@ impl Identity {
             .await?
             .ok_or(ApiError::Unauthorized)?;
         budget.map_err(|wait| {
-            state.metrics.rate_limited();
+            if let Some(metrics) = &state.metrics {
+                metrics.rate_limited();
+            }
             ApiError::TooManyRequests {
                 retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             }

@@ -8,10 +8,10 @@
 //! `Content-Encoding` is a 415).
 //!
 //! Answers made per request (lists) are compressed as they go, at each coding's fastest
-//! setting, gzip first: on a list page it is smaller than brotli's fastest and costs no
-//! measurable throughput (BENCHMARKS.md, "Compression"). The documents that never change
-//! (`/docs`, the spec) are compressed once, at a high setting, on their first request in each
-//! coding, brotli first: compressing the 1.7 MB docs page per request would cut its rate tenfold.
+//! setting, gzip first: on a list page it is smaller than brotli's fastest (BENCHMARKS.md,
+//! "Compression", has its cost). The documents that never change (`/docs`, the spec) are
+//! compressed once, at a high setting, on their first request in each coding, brotli first:
+//! compressing the 1.7 MB docs page per request cut its rate tenfold.
 //!
 //! poem's `Compression` middleware is not used as is: it would also decompress request bodies,
 //! and it compresses in whatever coding the client names, `gzip;q=0` included. Its `Compress`

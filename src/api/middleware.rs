@@ -48,7 +48,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         .map(|state| state.limits.request_timeout)
         .unwrap_or_else(|| Limits::default().request_timeout);
     let spec = state.map(|state| Arc::clone(&state.spec));
-    let metrics = state.map(|state| Arc::clone(&state.metrics));
+    let metrics = state.and_then(|state| state.metrics.clone());
     let _in_flight = metrics.as_ref().map(|m| m.in_flight());
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();

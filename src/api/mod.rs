@@ -44,8 +44,9 @@ pub struct AppState {
     pub write_turns: crate::store::database::WriteTurns,
     /// The finished spec, built once, and the routes it describes.
     pub spec: Arc<spec::Spec>,
-    /// What this node counts for `--metrics-bind`.
-    pub metrics: Arc<crate::metrics::Metrics>,
+    /// What this node counts, when it serves metrics (`--metrics-bind`); nothing is counted
+    /// otherwise.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl AppState {
@@ -63,7 +64,7 @@ impl AppState {
             last_used: Arc::default(),
             write_turns,
             spec: Arc::new(spec::Spec::build()?),
-            metrics: Arc::default(),
+            metrics: None,
         })
     }
 }
