@@ -9,9 +9,7 @@ cd "$(dirname "$0")/.."
 n=${N:-1000}
 duration=${DURATION:-5}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+. bench/common.sh
 cargo build --release --quiet --bin invoices-api --example seed_invoices
 bin=$PWD/target/release/invoices-api
 work=$(mktemp -d)
@@ -19,12 +17,11 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 url="sqlite://$work/invoices.db"
 token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
 target/release/examples/seed_invoices "$url" "$n" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for_health "$port"
 
-field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 bytes() {  # PATH ENCODING
   curl -fsS -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $token" \
     -H "Wethod-Company: demo" -H "Wethod-Version: 2024-06-15" \

@@ -15,9 +15,7 @@ fi
 duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+. bench/common.sh
 cargo build --release --quiet --bin invoices-api
 bin=$PWD/target/release/invoices-api
 work=$(mktemp -d)
@@ -29,10 +27,8 @@ else
   url="sqlite://$work/invoices.db"
 fi
 token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 
-field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 creates() {  # FLAGS
   local flags=$1 metrics=""
   if [[ $flags == *--metrics-bind* ]]; then
@@ -42,7 +38,7 @@ creates() {  # FLAGS
   # shellcheck disable=SC2086
   DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" $flags >/dev/null 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_for_health "$port"
   if [ -n "$metrics" ]; then
     (while true; do curl -fsS -o /dev/null "http://127.0.0.1:$metrics/metrics" || true; sleep 1; done) &
     scraper=$!

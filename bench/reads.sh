@@ -13,9 +13,7 @@ which=${1:-all}
 duration=${DURATION:-5}
 sizes=${SIZES:-"1000 1000000"}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+. bench/common.sh
 cargo build --release --quiet --bin invoices-api --example seed_invoices
 bin=target/release/invoices-api
 seed=target/release/examples/seed_invoices
@@ -43,9 +41,6 @@ budget areas|/api/budget-areas|demo
 SHAPES
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 declare -A results
 
@@ -59,7 +54,7 @@ bench_size() {  # URL N
   port=$(free_port)
   DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_for_health "$port"
 
   local name path who token one sixteen returned
   while IFS='|' read -r name path who; do

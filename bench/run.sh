@@ -15,9 +15,7 @@ cd "$(dirname "$0")/.."
 which=${1:-all}
 duration=${DURATION:-10}
 
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+. bench/common.sh
 cargo build --release --quiet --bin invoices-api --example raw_insert --example bare_insert
 bin=target/release/invoices-api
 raw=target/release/examples/raw_insert
@@ -30,10 +28,10 @@ bench_database() {  # NAME URL
   local name=$1 url=$2 work port server token
   work=$(mktemp -d /tmp/invoices-bench.XXXXXX)
   token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_for_health "$port"
 
   local rows=() c threads before after line rps requests cpu_ms
   for c in 1 16 64; do

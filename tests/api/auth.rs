@@ -1,12 +1,11 @@
 //! 401 `unauthorized`: only a live personal access token gets in.
 
-use crate::helpers::{ACME, VERSION, World};
+use crate::helpers::{ACME, VERSION, World, rate_limited};
 use entity::api_token;
 use invoices_api::config::Limits;
 use invoices_api::store::admin;
 use sea_orm::EntityTrait;
 use serde_json::json;
-use std::num::NonZeroU32;
 
 async fn post_with_authorization(
     w: &World,
@@ -137,11 +136,7 @@ async fn an_unknown_token_is_a_401_whatever_is_wrong_with_the_body() {
 
 #[tokio::test]
 async fn an_unknown_token_over_the_rate_limit_is_still_a_401() {
-    let w = World::with_limits(Limits {
-        rate_limit_per_minute: NonZeroU32::new(2),
-        ..Limits::default()
-    })
-    .await;
+    let w = World::with_limits(rate_limited(2)).await;
     let forged = format!("wi_{}", "0".repeat(64));
     for _ in 0..5 {
         assert_unauthorized(&w.create_as(&forged, &w.minimal_body()).await);

@@ -51,6 +51,14 @@ pub struct FreshDatabase {
     _dir: tempfile::TempDir,
 }
 
+/// The default limits with a rate limit of `per_minute` requests per token.
+pub fn rate_limited(per_minute: u32) -> Limits {
+    Limits {
+        rate_limit_per_minute: NonZeroU32::new(per_minute),
+        ..Limits::default()
+    }
+}
+
 /// Waits for the next minute when this one ends within 5 s, so that a test of the rate limit
 /// (a budget per calendar minute on PostgreSQL) runs within one minute.
 pub async fn within_one_minute() {

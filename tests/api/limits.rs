@@ -1,19 +1,14 @@
 //! Abuse: oversized bodies, slow requests and floods get the contract's JSON errors.
 
-use crate::helpers::{ACME, VERSION, World, within_one_minute};
+use crate::helpers::{ACME, VERSION, World, rate_limited, within_one_minute};
 use invoices_api::config::Limits;
 use serde_json::json;
-use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn a_token_over_its_rate_limit_gets_429_with_a_retry_delay() {
-    let w = World::with_limits(Limits {
-        rate_limit_per_minute: NonZeroU32::new(3),
-        ..Limits::default()
-    })
-    .await;
+    let w = World::with_limits(rate_limited(3)).await;
     within_one_minute().await;
     for _ in 0..3 {
         assert_eq!(w.create_as(&w.pm, &w.minimal_body()).await.status, 201);

@@ -2,11 +2,10 @@
 //! what was answered, by operation and status. (The contract tests also read them with the
 //! Prometheus project's own parser: tests/contract/metrics.py.)
 
-use crate::helpers::{ACME, World, within_one_minute};
+use crate::helpers::{ACME, World, rate_limited, within_one_minute};
 use invoices_api::config::Limits;
 use reqwest::Method;
 use serde_json::json;
-use std::num::NonZeroU32;
 
 /// A scrape of the metrics listener: its lines.
 async fn scrape(w: &World) -> Vec<String> {
@@ -63,11 +62,7 @@ async fn metrics_are_off_by_default_and_never_on_the_api_listener() {
 
 #[tokio::test]
 async fn answers_are_counted_by_operation_and_status_and_refusals_by_the_rate_limit() {
-    let w = World::with_metrics(Limits {
-        rate_limit_per_minute: NonZeroU32::new(10),
-        ..Limits::default()
-    })
-    .await;
+    let w = World::with_metrics(rate_limited(10)).await;
     within_one_minute().await;
     let before = scrape(&w).await;
 

@@ -3,9 +3,8 @@
 //! SQLite, one node's database, each node keeps its own (documented: N nodes allow N × the
 //! limit).
 
-use crate::helpers::{ACME, VERSION, World, within_one_minute};
+use crate::helpers::{ACME, VERSION, World, rate_limited, within_one_minute};
 use invoices_api::api::rate_limit::lease_size;
-use invoices_api::config::Limits;
 use sea_orm::{ConnectionTrait, Statement};
 use std::num::NonZeroU32;
 
@@ -45,10 +44,7 @@ async fn flood(w: &World, nodes: &[String], per_node: usize) -> u32 {
 }
 
 async fn admitted_by_two_nodes(limit: u32, per_node: usize) -> (u32, bool) {
-    let limits = Limits {
-        rate_limit_per_minute: NonZeroU32::new(limit),
-        ..Limits::default()
-    };
+    let limits = rate_limited(limit);
     let w = World::with_limits(limits).await;
     let second = w.app.another_node(limits).await;
     within_one_minute().await;
@@ -84,10 +80,7 @@ async fn leases_never_overshoot_and_lose_at_most_one_lease_per_node() {
 /// Made-up tokens cost no write: the shared count only ever holds real tokens.
 #[tokio::test]
 async fn requests_with_unknown_tokens_are_401_and_write_no_count() {
-    let limits = Limits {
-        rate_limit_per_minute: NonZeroU32::new(2),
-        ..Limits::default()
-    };
+    let limits = rate_limited(2);
     let w = World::with_limits(limits).await;
     for n in 0..5 {
         let token = format!("wi_made_up_{n}");

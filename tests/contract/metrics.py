@@ -7,10 +7,10 @@ format.
 Usage: metrics.py API_BASE METRICS_BASE TOKEN   (a token of the demo company)
 """
 
-import json
 import sys
-import urllib.error
 import urllib.request
+
+from api_call import request
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
 from prometheus_client.parser import text_string_to_metric_families as classic
@@ -19,20 +19,8 @@ api, metrics_base, token = sys.argv[1:]
 
 
 def call(method, path, body=None, authorized=True):
-    request = urllib.request.Request(api + path, method=method)
-    if authorized:
-        request.add_header("Authorization", f"Bearer {token}")
-    request.add_header("Wethod-Company", "demo")
-    request.add_header("Wethod-Version", "2024-06-15")
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, data=data) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    status, _, _ = request(api, method, path, token if authorized else None, body)
+    return status
 
 
 def scrape():

@@ -9,29 +9,15 @@ Usage: through_prism.py PROXY_BASE ANN_TOKEN BOB_TOKEN PRISM_LOG
 
 import json
 import sys
-import urllib.error
-import urllib.request
 import uuid
+
+from api_call import request
 
 base, ann, bob, prism_log = sys.argv[1:]
 
 
 def call(method, path, token=ann, body=None, headers=None, expect=200):
-    request = urllib.request.Request(base + path, method=method)
-    request.add_header("Authorization", f"Bearer {token}")
-    request.add_header("Wethod-Company", "demo")
-    request.add_header("Wethod-Version", "2024-06-15")
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, data=data) as response:
-            status, answer, text = response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        status, answer, text = error.code, error.headers, error.read().decode()
+    status, answer, text = request(base, method, path, token, body, headers)
     if status != expect:
         sys.exit(f"{method} {path}: expected {expect}, got {status}: {text}")
     print(f"{method} {path} -> {status}")
