@@ -5,6 +5,7 @@
 //! bounded: an operation is one of the spec's `operation_id`s, `docs`, `openapi` or
 //! `unmatched`, a status one of the few the API answers.
 
+use crate::store::database::WriteTurns;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -29,12 +30,13 @@ struct OperationLabels {
     operation: String,
 }
 
-/// The database pool as it is at a scrape.
+/// The database pool as it is at a scrape, and the writers waiting for SQLite's one turn.
 struct PoolGauges {
     max: Gauge,
     open: Gauge,
     idle: Gauge,
     in_use: Gauge,
+    write_turn_waiting: Gauge,
 }
 
 /// The metrics of one server.
@@ -87,6 +89,7 @@ impl Default for Metrics {
             open: Gauge::default(),
             idle: Gauge::default(),
             in_use: Gauge::default(),
+            write_turn_waiting: Gauge::default(),
         };
         for (name, help, gauge) in [
             (
@@ -104,6 +107,11 @@ impl Default for Metrics {
                 "db_pool_in_use_connections",
                 "Connections lent to a query or transaction now; at the maximum, requests wait for one",
                 &pool.in_use,
+            ),
+            (
+                "db_write_turn_waiting",
+                "Creates waiting for SQLite's one writer's turn on this node (always 0 on PostgreSQL)",
+                &pool.write_turn_waiting,
             ),
         ] {
             registry.register(name, help, gauge.clone());
@@ -147,8 +155,8 @@ impl Metrics {
         self.rate_limited.inc();
     }
 
-    /// The exposition, with the pool of `db` read now.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
+    /// The exposition, with the pool of `db` and the writers waiting for `turns` read now.
+    pub fn render(&self, db: &DatabaseConnection, turns: &WriteTurns) -> String {
         let (max, open, idle) = match db.get_database_backend() {
             DatabaseBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
@@ -173,6 +181,9 @@ impl Metrics {
         self.pool.open.set(i64::from(open));
         self.pool.idle.set(idle);
         self.pool.in_use.set((i64::from(open) - idle).max(0));
+        self.pool
+            .write_turn_waiting
+            .set(i64::try_from(turns.waiting()).unwrap_or(i64::MAX));
         let mut text = String::new();
         // Writing to a String can't fail.
         let _ = encode(&mut text, &self.registry);

@@ -70,13 +70,14 @@ pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<>
 }
 
 /// The metrics listener's one route, `GET /metrics`; anything else is a JSON 404 or 405.
-pub fn metrics_routes(metrics: Arc<Metrics>, db: DatabaseConnection) -> impl Endpoint + use<> {
+pub fn metrics_routes(metrics: Arc<Metrics>, state: &AppState) -> impl Endpoint + use<> {
+    let (db, turns) = (state.db.clone(), state.write_turns.clone());
     Route::new()
         .at(
             "/metrics",
             get(make_sync(move |_| {
                 metrics
-                    .render(&db)
+                    .render(&db, &turns)
                     .with_content_type(crate::metrics::CONTENT_TYPE)
             })),
         )
@@ -169,7 +170,7 @@ impl Application {
             tracing::info!(port, "serving metrics");
             let metrics = Arc::new(Metrics::default());
             state.metrics = Some(Arc::clone(&metrics));
-            let routes = metrics_routes(metrics, self.db.clone());
+            let routes = metrics_routes(metrics, &state);
             tokio::spawn(async move {
                 if let Err(err) = Server::new_with_acceptor(acceptor).run(routes).await {
                     tracing::error!(error = %err, "the metrics listener stopped");

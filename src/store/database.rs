@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbE
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -63,18 +64,48 @@ pub async fn connect(
 /// take turns here instead, in arrival order, and the WAL stays at its 4 MB checkpoint size.
 /// PostgreSQL needs no turns.
 #[derive(Clone, Default)]
-pub struct WriteTurns(Option<Arc<Semaphore>>);
+pub struct WriteTurns(Option<Arc<Turns>>);
+
+/// The one turn, and how many writers wait for it.
+struct Turns {
+    turn: Semaphore,
+    waiting: AtomicUsize,
+}
+
+/// Counts a writer as waiting until dropped (also when its request is cancelled).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 impl WriteTurns {
     pub fn for_backend(backend: DatabaseBackend) -> Self {
-        WriteTurns((backend == DatabaseBackend::Sqlite).then(|| Arc::new(Semaphore::new(1))))
+        WriteTurns((backend == DatabaseBackend::Sqlite).then(|| {
+            Arc::new(Turns {
+                turn: Semaphore::new(1),
+                waiting: AtomicUsize::new(0),
+            })
+        }))
     }
 
     /// Waits for this writer's turn, which lasts until the permit is dropped (`None`: no
     /// turns on this backend).
     pub async fn take(&self) -> Option<SemaphorePermit<'_>> {
+        let turns = self.0.as_ref()?;
+        turns.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&turns.waiting);
         // The semaphore is never closed, so acquiring only fails if it were: go on unqueued.
-        self.0.as_ref()?.acquire().await.ok()
+        turns.turn.acquire().await.ok()
+    }
+
+    /// How many writers wait for their turn now (always 0 on PostgreSQL).
+    pub fn waiting(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |turns| turns.waiting.load(Ordering::Relaxed))
     }
 }
 
@@ -232,7 +263,7 @@ pub fn redacted(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{DatabaseBackend, WriteTurns, redacted};
 
     #[test]
     fn passwords_are_hidden() {
@@ -245,5 +276,34 @@ mod tests {
             "postgres://app@db/invoices"
         );
         assert_eq!(redacted("sqlite://invoices.db"), "sqlite://invoices.db");
+    }
+
+    #[tokio::test]
+    async fn writers_waiting_for_the_turn_are_counted_until_they_get_it_or_give_up() {
+        let turns = WriteTurns::for_backend(DatabaseBackend::Sqlite);
+        let first = turns.take().await;
+        assert!(first.is_some());
+        assert_eq!(turns.waiting(), 0);
+        let second = {
+            let turns = turns.clone();
+            tokio::spawn(async move { turns.take().await.is_some() })
+        };
+        let cancelled = {
+            let turns = turns.clone();
+            tokio::spawn(async move { turns.take().await.is_some() })
+        };
+        while turns.waiting() < 2 {
+            tokio::task::yield_now().await;
+        }
+        cancelled.abort();
+        let _ = cancelled.await;
+        assert_eq!(turns.waiting(), 1);
+        drop(first);
+        assert!(second.await.expect("joined"));
+        assert_eq!(turns.waiting(), 0);
+        assert_eq!(
+            WriteTurns::for_backend(DatabaseBackend::Postgres).waiting(),
+            0
+        );
     }
 }

@@ -122,4 +122,10 @@ async fn answers_are_counted_by_operation_and_status_and_refusals_by_the_rate_li
     let idle = sample(&after, "invoices_db_pool_idle_connections");
     assert!(max >= 1.0 && open >= 1.0 && open <= max, "{max} {open}");
     assert_eq!(in_use + idle, open);
+    // Nothing waits for SQLite's writer's turn once the creates are answered.
+    assert!(
+        after
+            .iter()
+            .any(|l| l == "invoices_db_write_turn_waiting 0")
+    );
 }
