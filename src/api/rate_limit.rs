@@ -135,8 +135,12 @@ impl SharedBudget {
                     lease.units = granted;
                     lease.spent = granted < size;
                 }
-                // No such token: its 401 follows.
-                Ok(None) => return Ok(()),
+                // No such token: its 401 follows, and this node keeps nothing of it.
+                Ok(None) => {
+                    drop(lease);
+                    self.leases().remove(token_hash);
+                    return Ok(());
+                }
                 // The request meets the same database next and gets its own answer; the budget
                 // is not a reason to refuse it.
                 Err(err) => {
