@@ -12,6 +12,7 @@
 //! place, `companies[0].projects[3].pm`); then it is written in one transaction, whose checks
 //! against the database (a PM must be a member) roll everything back when one fails.
 
+use super::write::{Outcome, write_row};
 use super::{
     AdminError, CONTACT_TEXT_MAX, contact_alias, email_address, insert_permissions, membership_of,
     name, vat_rate_value,
@@ -26,7 +27,7 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, Set,
+    EntityTrait, QueryFilter, Set,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -229,13 +230,6 @@ impl Summary {
             Outcome::Unchanged => self.unchanged += 1,
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
 }
 
 /// Checks the whole file without the database: every value's rules, and no key twice where it
@@ -445,39 +439,6 @@ async fn keyed<E: EntityTrait>(
     })
 }
 
-/// Writes what the file says of one record: a new row when none was `found`, else only the
-/// columns that differ (`fill` sets each column the file decides with `set_ne`), moving
-/// `updated_at` (where the table has one) when any did. An unchanged record is not written.
-async fn write_row<A>(
-    db: &impl ConnectionTrait,
-    found: Option<<A::Entity as EntityTrait>::Model>,
-    [created_at, updated_at]: [Option<<A::Entity as EntityTrait>::Column>; 2],
-    now: DateTime<Utc>,
-    fill: impl FnOnce(&mut A),
-) -> Result<(<A::Entity as EntityTrait>::Model, Outcome), sea_orm::DbErr>
-where
-    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-{
-    let Some(found) = found else {
-        let mut row = A::default();
-        fill(&mut row);
-        for column in [created_at, updated_at].into_iter().flatten() {
-            row.set(column, now.into());
-        }
-        return Ok((row.insert(db).await?, Outcome::Created));
-    };
-    let mut row = found.clone().into_active_model();
-    fill(&mut row);
-    if !row.is_changed() {
-        return Ok((found, Outcome::Unchanged));
-    }
-    if let Some(column) = updated_at {
-        row.set(column, now.into());
-    }
-    Ok((row.update(db).await?, Outcome::Updated))
-}
-
 async fn upsert_user(
     db: &impl ConnectionTrait,
     entry: &UserEntry,
@@ -489,8 +450,7 @@ async fn upsert_user(
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
         .await?;
-    let stamps = [Some(user::Column::CreatedAt), None];
-    let (_, outcome) = write_row(db, found, stamps, now, |row: &mut user::ActiveModel| {
+    let (_, outcome) = write_row(db, found, now, |row: &mut user::ActiveModel| {
         row.email.set_ne(email);
         row.name.set_ne(name);
     })
@@ -508,14 +468,11 @@ async fn upsert_company(
         .filter(company::Column::Slug.eq(entry.slug.as_str()))
         .one(db)
         .await?;
-    let stamps = [Some(company::Column::CreatedAt), None];
-    Ok(
-        write_row(db, found, stamps, now, |row: &mut company::ActiveModel| {
-            row.slug.set_ne(entry.slug.clone());
-            row.name.set_ne(name);
-        })
-        .await?,
-    )
+    Ok(write_row(db, found, now, |row: &mut company::ActiveModel| {
+        row.slug.set_ne(entry.slug.clone());
+        row.name.set_ne(name);
+    })
+    .await?)
 }
 
 /// The user with this email, declared in the file or already stored.
@@ -628,11 +585,7 @@ async fn upsert_project(
         project::Column::Name,
     ];
     let found = keyed::<project::Entity>(db, columns, company.id, &key, &name).await?;
-    let stamps = [
-        Some(project::Column::CreatedAt),
-        Some(project::Column::UpdatedAt),
-    ];
-    let (row, outcome) = write_row(db, found, stamps, now, |row: &mut project::ActiveModel| {
+    let (row, outcome) = write_row(db, found, now, |row: &mut project::ActiveModel| {
         row.company_id.set_ne(company.id);
         row.external_id.set_ne(Some(key));
         row.name.set_ne(name);
@@ -659,23 +612,13 @@ async fn upsert_budget_area(
         .filter(budget_area::Column::Uid.eq(uid.as_str()))
         .one(db)
         .await?;
-    let stamps = [
-        Some(budget_area::Column::CreatedAt),
-        Some(budget_area::Column::UpdatedAt),
-    ];
-    let (_, outcome) = write_row(
-        db,
-        found,
-        stamps,
-        now,
-        |row: &mut budget_area::ActiveModel| {
-            row.company_id.set_ne(company.id);
-            row.uid.set_ne(uid);
-            row.project_id.set_ne(project_id);
-            row.name.set_ne(name);
-            row.enabled.set_ne(entry.enabled);
-        },
-    )
+    let (_, outcome) = write_row(db, found, now, |row: &mut budget_area::ActiveModel| {
+        row.company_id.set_ne(company.id);
+        row.uid.set_ne(uid);
+        row.project_id.set_ne(project_id);
+        row.name.set_ne(name);
+        row.enabled.set_ne(entry.enabled);
+    })
     .await?;
     Ok(outcome)
 }
@@ -695,11 +638,7 @@ async fn upsert_vat_rate(
         vat_rate::Column::Name,
     ];
     let found = keyed::<vat_rate::Entity>(db, columns, company.id, &key, &name).await?;
-    let stamps = [
-        Some(vat_rate::Column::CreatedAt),
-        Some(vat_rate::Column::UpdatedAt),
-    ];
-    let (_, outcome) = write_row(db, found, stamps, now, |row: &mut vat_rate::ActiveModel| {
+    let (_, outcome) = write_row(db, found, now, |row: &mut vat_rate::ActiveModel| {
         row.company_id.set_ne(company.id);
         row.external_id.set_ne(Some(key));
         row.name.set_ne(name);
@@ -725,23 +664,13 @@ async fn upsert_payment_term(
         payment_term::Column::Name,
     ];
     let found = keyed::<payment_term::Entity>(db, columns, company.id, &key, &name).await?;
-    let stamps = [
-        Some(payment_term::Column::CreatedAt),
-        Some(payment_term::Column::UpdatedAt),
-    ];
-    let (_, outcome) = write_row(
-        db,
-        found,
-        stamps,
-        now,
-        |row: &mut payment_term::ActiveModel| {
-            row.company_id.set_ne(company.id);
-            row.external_id.set_ne(Some(key));
-            row.name.set_ne(name);
-            row.days.set_ne(days);
-            row.archived.set_ne(entry.archived);
-        },
-    )
+    let (_, outcome) = write_row(db, found, now, |row: &mut payment_term::ActiveModel| {
+        row.company_id.set_ne(company.id);
+        row.external_id.set_ne(Some(key));
+        row.name.set_ne(name);
+        row.days.set_ne(days);
+        row.archived.set_ne(entry.archived);
+    })
     .await?;
     Ok(outcome)
 }
@@ -769,15 +698,11 @@ async fn upsert_contact(
             ),
         ));
     }
-    let stamps = [
-        Some(invoice_contact::Column::CreatedAt),
-        Some(invoice_contact::Column::UpdatedAt),
-    ];
     let fill = |row: &mut invoice_contact::ActiveModel| {
         row.company_id.set_ne(company.id);
         row.email.set_ne(email);
         row.alias.set_ne(alias);
     };
-    let (_, outcome) = write_row(db, found.pop(), stamps, now, fill).await?;
+    let (_, outcome) = write_row(db, found.pop(), now, fill).await?;
     Ok(outcome)
 }

@@ -6,11 +6,12 @@
 pub mod change;
 pub mod import;
 pub mod list;
+pub mod write;
 
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use crate::domain::token;
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{Duration, Utc};
 use entity::{
     ExactDecimal, api_token, budget_area, company, invoice_contact, membership,
     membership_permission, payment_term, project, user, vat_rate,
@@ -21,6 +22,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, Set,
 };
+use write::insert_row;
 
 /// A refused operator command; the message is printed as is.
 #[derive(Debug, thiserror::Error)]
@@ -94,13 +96,13 @@ pub async fn add_company(
     name_: &str,
 ) -> Result<i64, AdminError> {
     let slug = CompanySlug::parse(slug).map_err(|m| AdminError::Invalid(format!("slug {m}")))?;
-    let row = company::ActiveModel {
-        id: NotSet,
-        slug: Set(slug.as_str().to_owned()),
-        name: Set(name(name_, "name")?),
-        created_at: Set(Utc::now()),
-    };
-    let model = row.insert(db).await.map_err(|e| {
+    let name = name(name_, "name")?;
+    let model = insert_row(db, |row: &mut company::ActiveModel| {
+        row.slug = Set(slug.as_str().to_owned());
+        row.name = Set(name);
+    })
+    .await
+    .map_err(|e| {
         conflict(e, || {
             format!("a company with slug {:?} already exists", slug.as_str())
         })
@@ -131,16 +133,13 @@ pub async fn add_user(
     name_: &str,
 ) -> Result<i64, AdminError> {
     let email = email_address(email, 320)?;
-    let row = user::ActiveModel {
-        id: NotSet,
-        email: Set(email.clone()),
-        name: Set(name(name_, "name")?),
-        created_at: Set(Utc::now()),
-    };
-    let model = row
-        .insert(db)
-        .await
-        .map_err(|e| conflict(e, || format!("a user with email {email:?} already exists")))?;
+    let name = name(name_, "name")?;
+    let model = insert_row(db, |row: &mut user::ActiveModel| {
+        row.email = Set(email.clone());
+        row.name = Set(name);
+    })
+    .await
+    .map_err(|e| conflict(e, || format!("a user with email {email:?} already exists")))?;
     Ok(model.id)
 }
 
@@ -292,21 +291,15 @@ pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result
         .filter(|j| !j.is_empty())
         .map(|j| name(j, "job order"))
         .transpose()?;
-    // Kept to the millisecond, as the API shows it.
-    let now = Utc::now().trunc_subsecs(3);
-    let model = project::ActiveModel {
-        id: NotSet,
-        company_id: Set(company.id),
-        name: Set(name(new.name, "name")?),
-        job_order: Set(job_order),
-        pm_user_id: Set(role_ids[0]),
-        account_user_id: Set(role_ids[1]),
-        archived: Set(new.archived),
-        created_at: Set(now),
-        updated_at: Set(now),
-        external_id: Set(None),
-    }
-    .insert(&txn)
+    let name = name(new.name, "name")?;
+    let model = insert_row(&txn, |row: &mut project::ActiveModel| {
+        row.company_id = Set(company.id);
+        row.name = Set(name);
+        row.job_order = Set(job_order);
+        row.pm_user_id = Set(role_ids[0]);
+        row.account_user_id = Set(role_ids[1]);
+        row.archived = Set(new.archived);
+    })
     .await?;
     txn.commit().await?;
     Ok(model.id)
@@ -324,19 +317,14 @@ pub async fn add_budget_area(
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
     let uid = name(uid, "uid")?;
-    // Kept to the millisecond, as the API shows it.
-    let now = Utc::now().trunc_subsecs(3);
-    let model = budget_area::ActiveModel {
-        id: NotSet,
-        project_id: Set(project_id),
-        company_id: Set(project.company_id),
-        uid: Set(uid.clone()),
-        name: Set(name(name_, "name")?),
-        enabled: Set(enabled),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
+    let name = name(name_, "name")?;
+    let model = insert_row(db, |row: &mut budget_area::ActiveModel| {
+        row.project_id = Set(project_id);
+        row.company_id = Set(project.company_id);
+        row.uid = Set(uid.clone());
+        row.name = Set(name);
+        row.enabled = Set(enabled);
+    })
     .await
     .map_err(|e| {
         conflict(e, || {
@@ -355,19 +343,13 @@ pub async fn add_vat_rate(
 ) -> Result<i64, AdminError> {
     let rate = vat_rate_value(rate)?;
     let company = company_by_slug(db, company_slug).await?;
-    // Kept to the millisecond, as the API shows it.
-    let now = Utc::now().trunc_subsecs(3);
-    let model = vat_rate::ActiveModel {
-        id: NotSet,
-        company_id: Set(company.id),
-        name: Set(name(name_, "name")?),
-        rate: Set(ExactDecimal(rate.normalize())),
-        archived: Set(archived),
-        created_at: Set(now),
-        updated_at: Set(now),
-        external_id: Set(None),
-    }
-    .insert(db)
+    let name = name(name_, "name")?;
+    let model = insert_row(db, |row: &mut vat_rate::ActiveModel| {
+        row.company_id = Set(company.id);
+        row.name = Set(name);
+        row.rate = Set(ExactDecimal(rate.normalize()));
+        row.archived = Set(archived);
+    })
     .await?;
     Ok(model.id)
 }
@@ -380,19 +362,13 @@ pub async fn add_payment_term(
     archived: bool,
 ) -> Result<i64, AdminError> {
     let company = company_by_slug(db, company_slug).await?;
-    // Kept to the millisecond, as the API shows it.
-    let now = Utc::now().trunc_subsecs(3);
-    let model = payment_term::ActiveModel {
-        id: NotSet,
-        company_id: Set(company.id),
-        name: Set(name(name_, "name")?),
-        days: Set(i32::from(days)),
-        archived: Set(archived),
-        created_at: Set(now),
-        updated_at: Set(now),
-        external_id: Set(None),
-    }
-    .insert(db)
+    let name = name(name_, "name")?;
+    let model = insert_row(db, |row: &mut payment_term::ActiveModel| {
+        row.company_id = Set(company.id);
+        row.name = Set(name);
+        row.days = Set(i32::from(days));
+        row.archived = Set(archived);
+    })
     .await?;
     Ok(model.id)
 }
@@ -410,29 +386,13 @@ pub async fn add_invoice_contact(
     let email = email_address(email, CONTACT_TEXT_MAX)?;
     let alias = contact_alias(alias)?;
     let company = company_by_slug(db, company_slug).await?;
-    let now = Utc::now().trunc_subsecs(3);
-    let model = insert_invoice_contact(db, company.id, email, alias, now).await?;
+    let model = insert_row(db, |row: &mut invoice_contact::ActiveModel| {
+        row.company_id = Set(company.id);
+        row.email = Set(email);
+        row.alias = Set(alias);
+    })
+    .await?;
     Ok(model.id)
-}
-
-/// Writes a new invoice contact, its email address and alias already checked.
-async fn insert_invoice_contact(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    email: String,
-    alias: String,
-    now: DateTime<Utc>,
-) -> Result<invoice_contact::Model, DbErr> {
-    invoice_contact::ActiveModel {
-        id: NotSet,
-        company_id: Set(company_id),
-        email: Set(email),
-        alias: Set(alias),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
 }
 
 /// A VAT rate: a percentage from 0 to 100 with at most 4 decimal places, normalized.
