@@ -171,8 +171,12 @@ impl Application {
             let metrics = Arc::new(Metrics::default());
             state.metrics = Some(Arc::clone(&metrics));
             let routes = metrics_routes(metrics, &state);
+            // The same bounds as the API's listener: a scraper gets no more than a client.
+            let acceptor = GuardedAcceptor::new(acceptor, self.limits.connections);
+            let server =
+                Server::new_with_acceptor(acceptor).idle_timeout(self.limits.request_timeout);
             tokio::spawn(async move {
-                if let Err(err) = Server::new_with_acceptor(acceptor).run(routes).await {
+                if let Err(err) = server.run(routes).await {
                     tracing::error!(error = %err, "the metrics listener stopped");
                 }
             })

@@ -129,3 +129,33 @@ async fn answers_are_counted_by_operation_and_status_and_refusals_by_the_rate_li
             .any(|l| l == "invoices_db_write_turn_waiting 0")
     );
 }
+
+/// The metrics listener has the API listener's bounds: a half-sent request head is dropped.
+#[tokio::test]
+async fn the_metrics_listener_drops_half_sent_heads_like_the_api_listener() {
+    use invoices_api::config::ConnectionLimits;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = World::with_metrics(Limits {
+        connections: ConnectionLimits {
+            head_timeout: Duration::from_secs(1),
+            ..ConnectionLimits::default()
+        },
+        ..Limits::default()
+    })
+    .await;
+    let address = w.app.metrics_address.as_ref().expect("a metrics listener");
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .expect("connects");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("half a head sent");
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("the listener drops the connection");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+    scrape(&w).await;
+}
