@@ -13,12 +13,11 @@
 //! compressed once, at a high setting, on their first request in each coding, brotli first:
 //! compressing the 1.7 MB docs page per request cut its rate tenfold.
 //!
-//! poem's `Compression` middleware is not used as is: it would also decompress request bodies,
-//! and it compresses in whatever coding the client names, `gzip;q=0` included. Its `Compress`
-//! response wrapper does the compressing of lists.
+//! poem's `Compression` middleware is not used: it would also decompress request bodies, and it
+//! compresses in whatever coding the client names, `gzip;q=0` included. The bodies compressed
+//! here are whole in memory, so the codecs (`flate2`, `brotli`) compress them in one call.
 
 use poem::http::{HeaderValue, Method, StatusCode, header};
-use poem::web::{Compress, CompressionAlgo, CompressionLevel};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use std::io::Write;
 use std::sync::OnceLock;
@@ -35,11 +34,46 @@ pub enum Coding {
     Br,
 }
 
+/// How hard to compress: as fast as possible for a body made per request, as small as is
+/// worth it for a document compressed once (gzip at its best setting, brotli at quality 9:
+/// close to its best size, in a fraction of the time of 11).
+#[derive(Clone, Copy, Debug)]
+enum Effort {
+    Fastest,
+    Once,
+}
+
 impl Coding {
     fn name(self) -> &'static str {
         match self {
             Coding::Gzip => "gzip",
             Coding::Br => "br",
+        }
+    }
+
+    /// `bytes` in this coding.
+    fn encode(self, bytes: &[u8], effort: Effort) -> std::io::Result<Vec<u8>> {
+        match self {
+            Coding::Gzip => {
+                let level = match effort {
+                    Effort::Fastest => flate2::Compression::fast(),
+                    Effort::Once => flate2::Compression::best(),
+                };
+                let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+                encoder.write_all(bytes)?;
+                encoder.finish()
+            }
+            Coding::Br => {
+                let quality = match effort {
+                    Effort::Fastest => 0,
+                    Effort::Once => 9,
+                };
+                let mut out = Vec::new();
+                let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
+                encoder.write_all(bytes)?;
+                drop(encoder);
+                Ok(out)
+            }
         }
     }
 }
@@ -63,18 +97,21 @@ pub async fn compress<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
     };
     // Every body compressed here is already in memory (a page of rows).
     let body = response.take_body().into_bytes().await?;
-    let short = body.len() < MIN_COMPRESSED_BYTES;
-    response.set_body(body);
-    if short {
+    if body.len() < MIN_COMPRESSED_BYTES {
+        response.set_body(body);
         return Ok(response);
     }
-    let algo = match coding {
-        Coding::Gzip => CompressionAlgo::GZIP,
-        Coding::Br => CompressionAlgo::BR,
-    };
-    Ok(Compress::new(response, algo)
-        .with_quality(CompressionLevel::Fastest)
-        .into_response())
+    let encoded = coding
+        .encode(&body, Effort::Fastest)
+        .map_err(|e| poem::Error::new(e, StatusCode::INTERNAL_SERVER_ERROR))?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static(coding.name()),
+    );
+    headers.remove(header::CONTENT_LENGTH);
+    response.set_body(encoded);
+    Ok(response)
 }
 
 /// Whether an answer is one of those compressed: a 200 of a compressible type, without an
@@ -115,37 +152,19 @@ impl StaticDocument {
         }
     }
 
-    /// The document in `coding`: gzip at its best setting, brotli at quality 9 (close to its
-    /// best size, in a fraction of the time of 11).
+    /// The document in `coding`, compressed on the first call.
     fn encoded(&self, coding: Coding) -> bytes::Bytes {
-        let (cell, encode) = match coding {
-            Coding::Gzip => (&self.gzip, gzip_best as Encoder),
-            Coding::Br => (&self.br, brotli_9 as Encoder),
+        let cell = match coding {
+            Coding::Gzip => &self.gzip,
+            Coding::Br => &self.br,
         };
-        cell.get_or_init(|| match encode(&self.identity) {
+        cell.get_or_init(|| match coding.encode(&self.identity, Effort::Once) {
             Ok(encoded) => encoded.into(),
             // Writing to memory doesn't fail; were it to, the client gets the document as is.
             Err(_) => self.identity.clone(),
         })
         .clone()
     }
-}
-
-/// A compressor of a whole body.
-type Encoder = fn(&[u8]) -> std::io::Result<Vec<u8>>;
-
-fn gzip_best(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    encoder.finish()
-}
-
-fn brotli_9(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
-    encoder.write_all(bytes)?;
-    drop(encoder);
-    Ok(out)
 }
 
 impl Endpoint for StaticDocument {
