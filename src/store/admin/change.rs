@@ -6,7 +6,6 @@
 
 use super::{AdminError, company_by_slug, insert_permissions, membership_of, name, user_by_email};
 use crate::domain::permission::Permission;
-use chrono::{SubsecRound, Utc};
 use entity::{
     budget_area, company, membership, membership_permission, payment_term, project, user, vat_rate,
 };
@@ -22,7 +21,7 @@ async fn set_columns<E: EntityTrait>(
     what: &str,
     changes: Vec<(E::Column, SimpleExpr)>,
 ) -> Result<(), AdminError> {
-    let now = Utc::now().trunc_subsecs(3);
+    let now = super::write::now();
     let update = changes
         .into_iter()
         .fold(E::update_many(), |update, (column, value)| {

@@ -19,16 +19,13 @@ use super::{
 };
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     ExactDecimal, budget_area, company, invoice_contact, membership, membership_permission,
     payment_term, project, user, vat_rate,
 };
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -378,7 +375,7 @@ fn decimal(number: &serde_json::Number) -> Result<Decimal, AdminError> {
 pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary, ImportError> {
     check(file)?;
     let txn = super::super::begin_write(db).await?;
-    let now = Utc::now().trunc_subsecs(3);
+    let now = super::write::now();
     let mut summary = Summary::default();
     for user in &file.users {
         summary.count(upsert_user(&txn, user, now).await?);
@@ -508,14 +505,11 @@ async fn upsert_member(
     let (membership_id, created) = match membership_of(db, company.id, user.id).await? {
         Some(found) => (found.id, false),
         None => {
-            let created = membership::ActiveModel {
-                id: NotSet,
-                company_id: Set(company.id),
-                user_id: Set(user.id),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            let fill = |row: &mut membership::ActiveModel| {
+                row.company_id = Set(company.id);
+                row.user_id = Set(user.id);
+            };
+            let (created, _) = write_row(db, None, now, fill).await?;
             (created.id, true)
         }
     };
@@ -527,7 +521,11 @@ async fn upsert_member(
         .map(|p| p.permission)
         .collect();
     let extra: Vec<&String> = held.iter().filter(|p| !wanted.contains(p)).collect();
-    let missing: Vec<&String> = wanted.iter().filter(|p| !held.contains(p)).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|p| !held.contains(p))
+        .map(String::as_str)
+        .collect();
     if !extra.is_empty() {
         membership_permission::Entity::delete_many()
             .filter(membership_permission::Column::MembershipId.eq(membership_id))
@@ -537,16 +535,13 @@ async fn upsert_member(
             .exec(db)
             .await?;
     }
-    let missing_names: Vec<&str> = missing.iter().map(|p| p.as_str()).collect();
-    insert_permissions(db, membership_id, &missing_names).await?;
+    insert_permissions(db, membership_id, &missing).await?;
     Ok(if created {
         Outcome::Created
+    } else if extra.is_empty() && missing.is_empty() {
+        Outcome::Unchanged
     } else {
-        if extra.is_empty() && missing.is_empty() {
-            Outcome::Unchanged
-        } else {
-            Outcome::Updated
-        }
+        Outcome::Updated
     })
 }
 

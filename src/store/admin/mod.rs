@@ -159,13 +159,10 @@ pub async fn add_member(
             user.email, company.slug
         )));
     }
-    let member = membership::ActiveModel {
-        id: NotSet,
-        company_id: Set(company.id),
-        user_id: Set(user.id),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&txn)
+    let member = insert_row(&txn, |row: &mut membership::ActiveModel| {
+        row.company_id = Set(company.id);
+        row.user_id = Set(user.id);
+    })
     .await?;
     let mut granted: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
     granted.sort_unstable();

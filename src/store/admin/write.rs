@@ -2,7 +2,9 @@
 //! row, or only the columns that differ, with its times stamped.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{budget_area, company, invoice_contact, payment_term, project, user, vat_rate};
+use entity::{
+    budget_area, company, invoice_contact, membership, payment_term, project, user, vat_rate,
+};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
 };
@@ -26,6 +28,7 @@ macro_rules! stamped {
 stamped!(
     company: None,
     user: None,
+    membership: None,
     project: Some(project::Column::UpdatedAt),
     budget_area: Some(budget_area::Column::UpdatedAt),
     vat_rate: Some(vat_rate::Column::UpdatedAt),
