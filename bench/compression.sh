@@ -10,17 +10,7 @@ n=${N:-1000}
 duration=${DURATION:-5}
 
 . bench/common.sh
-cargo build --release --quiet --bin invoices-api --example seed_invoices
-bin=$PWD/target/release/invoices-api
-work=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-url="sqlite://$work/invoices.db"
-token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
-target/release/examples/seed_invoices "$url" "$n" >/dev/null
-port=$(free_port)
-DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
-wait_for_health "$port"
+serve_seeded_sqlite "$n"
 
 bytes() {  # PATH ENCODING
   curl -fsS -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $token" \
