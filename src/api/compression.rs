@@ -8,8 +8,8 @@
 //! `Content-Encoding` is a 415).
 //!
 //! Answers made per request (lists) are compressed as they go, at each coding's fastest
-//! setting, gzip first: on a list page it is smaller than brotli's fastest (BENCHMARKS.md,
-//! "Compression", has its cost). The documents that never change (`/docs`, the spec) are
+//! setting, gzip first when the client weighs both equally: the two are within a few percent
+//! of each other in size on a list page (BENCHMARKS.md, "Compression", has sizes and cost). The documents that never change (`/docs`, the spec) are
 //! compressed once, at a high setting, on their first request in each coding, brotli first:
 //! compressing the 1.7 MB docs page per request cut its rate tenfold.
 //!
