@@ -11,11 +11,14 @@ pub mod company;
 pub mod idempotency_key;
 pub mod invoice;
 pub mod invoice_contact;
+pub mod invoice_event;
 pub mod membership;
 pub mod membership_permission;
 pub mod payment_term;
 pub mod project;
 pub mod user;
 pub mod vat_rate;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub use exact_decimal::ExactDecimal;

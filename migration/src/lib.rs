@@ -15,6 +15,7 @@ mod m20261130_000007_invoice_sent_to;
 mod m20261130_000008_reference_updated_at;
 mod m20261130_000009_keys_per_company;
 mod m20261130_000010_rate_limit_windows;
+mod m20261130_000011_invoice_events;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_reference_updated_at::Migration),
             Box::new(m20261130_000009_keys_per_company::Migration),
             Box::new(m20261130_000010_rate_limit_windows::Migration),
+            Box::new(m20261130_000011_invoice_events::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod custom_methods;
 pub mod edge;
 pub mod error;
+pub mod events;
 pub mod filters;
 pub mod health;
 pub mod invoices;
@@ -88,6 +89,9 @@ pub enum ApiTags {
     /// The company's invoice contacts: the addresses invoices are sent to.
     #[oai(rename = "Invoice contacts")]
     InvoiceContacts,
+    /// Every change of the company's invoices, in order: the audit trail, and what webhooks
+    /// deliver.
+    Events,
     /// The service itself.
     Service,
 }
@@ -122,6 +126,7 @@ pub fn service() -> OpenApiService<
     (
         invoices::InvoicesApi,
         reference::ReferenceApi,
+        events::EventsApi,
         health::HealthApi,
     ),
     (),
@@ -130,6 +135,7 @@ pub fn service() -> OpenApiService<
         (
             invoices::InvoicesApi,
             reference::ReferenceApi,
+            events::EventsApi,
             health::HealthApi,
         ),
         "Invoices API",

@@ -22,6 +22,13 @@ pub struct Limit(u32);
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Offset(u64);
 
+impl Limit {
+    /// The number of records.
+    pub fn get(self) -> u64 {
+        u64::from(self.0)
+    }
+}
+
 impl Default for Limit {
     fn default() -> Self {
         Limit(MAX_LIMIT)

@@ -3,6 +3,7 @@
 //! Each type is built once from raw input and can't hold a bad value.
 
 pub mod company;
+pub mod event;
 pub mod filter;
 pub mod idempotency;
 pub mod invoice;

@@ -281,20 +281,25 @@ pub async fn list(
     list_select(company_id, query).all(db).await
 }
 
+/// The ids of the company's projects where this user is PM or Account.
+pub(super) fn projects_led_by(company_id: i64, user_id: i64) -> SelectStatement {
+    Query::select()
+        .column(project::Column::Id)
+        .from(project::Entity)
+        .and_where(project::Column::CompanyId.eq(company_id))
+        .cond_where(
+            Condition::any()
+                .add(project::Column::PmUserId.eq(user_id))
+                .add(project::Column::AccountUserId.eq(user_id)),
+        )
+        .to_owned()
+}
+
 /// The query of [`list`], to run or to explain.
 pub fn list_select(company_id: i64, query: &ListQuery) -> sea_orm::Select<invoice::Entity> {
     let mut condition = Condition::all().add(invoice::Column::CompanyId.eq(company_id));
     if let Some(user_id) = query.only_projects_of {
-        let own_projects = Query::select()
-            .column(project::Column::Id)
-            .from(project::Entity)
-            .and_where(project::Column::CompanyId.eq(company_id))
-            .cond_where(
-                Condition::any()
-                    .add(project::Column::PmUserId.eq(user_id))
-                    .add(project::Column::AccountUserId.eq(user_id)),
-            )
-            .to_owned();
+        let own_projects = projects_led_by(company_id, user_id);
         condition = condition.add(invoice::Column::ProjectId.in_subquery(own_projects));
     }
     for f in &query.project_id {

@@ -10,10 +10,13 @@
 //! nothing (the transaction rolls back), which is what a refusal does.
 //!
 //! Nothing else in `store/` changes an existing invoice, so a new operation can't write from
-//! a read that may be stale.
+//! a read that may be stale, and every change records its event (`store::events`) in the
+//! transaction that makes it, by the user who locked the invoice.
 
 use super::database::WriteTurns;
+use super::events;
 use super::invoices::{InsertInvoiceError, insert_error};
+use crate::domain::event::EventType;
 use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ExactDecimal, idempotency_key, invoice};
@@ -29,16 +32,24 @@ pub struct LockedInvoice<'t> {
     // Dropped in this order: the transaction rolls back before the turn passes on.
     txn: DatabaseTransaction,
     row: invoice::Model,
+    /// The user making the change.
+    actor: i64,
     _turn: Option<SemaphorePermit<'t>>,
 }
 
-/// Locks the invoice with this id in this company for a change; `None` when the company has
-/// no such invoice (another company's is not found either).
+/// How a change is described in its event: the changed fields of the invoice and their
+/// previous values, a JSON object, from the invoice before and after.
+pub type DescribeChange<'a> =
+    &'a (dyn Fn(&invoice::Model, &invoice::Model) -> anyhow::Result<String> + Sync);
+
+/// Locks the invoice with this id in this company for a change by `actor`; `None` when the
+/// company has no such invoice (another company's is not found either).
 pub async fn lock<'t>(
     db: &DatabaseConnection,
     turns: &'t WriteTurns,
     company_id: i64,
     id: i64,
+    actor: i64,
 ) -> Result<Option<LockedInvoice<'t>>, DbErr> {
     let turn = turns.take().await;
     let txn = super::begin_write(db).await?;
@@ -51,6 +62,7 @@ pub async fn lock<'t>(
     Ok(row.map(|row| LockedInvoice {
         txn,
         row,
+        actor,
         _turn: turn,
     }))
 }
@@ -74,11 +86,26 @@ impl LockedInvoice<'_> {
         row
     }
 
+    /// Records the change to `updated` and commits.
+    async fn commit(
+        self,
+        kind: EventType,
+        updated: &invoice::Model,
+        at: DateTime<Utc>,
+        describe: DescribeChange<'_>,
+    ) -> Result<(), InsertInvoiceError> {
+        let previous = describe(&self.row, updated).map_err(InsertInvoiceError::Render)?;
+        events::record(&self.txn, kind, self.actor, at, updated, Some(previous)).await?;
+        self.txn.commit().await?;
+        Ok(())
+    }
+
     /// Applies a patch; the invoice number stays unique in the company.
     pub async fn update(
         self,
         patch: InvoicePatch,
         now: DateTime<Utc>,
+        describe: DescribeChange<'_>,
     ) -> Result<invoice::Model, InsertInvoiceError> {
         let mut row = self.next_version(now);
         if let Some(v) = patch.project_id {
@@ -112,7 +139,8 @@ impl LockedInvoice<'_> {
             row.payment_term_id = Set(v);
         }
         let updated = row.update(&self.txn).await.map_err(insert_error)?;
-        self.txn.commit().await?;
+        self.commit(EventType::Updated, &updated, now, describe)
+            .await?;
         Ok(updated)
     }
 
@@ -124,7 +152,12 @@ impl LockedInvoice<'_> {
         payment_date: Option<NaiveDate>,
         sent_to: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<invoice::Model, DbErr> {
+        describe: DescribeChange<'_>,
+    ) -> Result<invoice::Model, InsertInvoiceError> {
+        let kind = match InvoiceStatus::parse(&self.row.status) {
+            Some(from) => EventType::of_transition(from, status),
+            None => EventType::Updated,
+        };
         let mut row = self.next_version(now);
         row.status = Set(status.as_str().to_owned());
         row.payment_date = Set(payment_date);
@@ -132,12 +165,12 @@ impl LockedInvoice<'_> {
             row.invoice_contact_id = Set(Some(contact));
         }
         let updated = row.update(&self.txn).await?;
-        self.txn.commit().await?;
+        self.commit(kind, &updated, now, describe).await?;
         Ok(updated)
     }
 
     /// Deletes the invoice, and the idempotency records that would replay its creation.
-    pub async fn delete(self) -> Result<(), DbErr> {
+    pub async fn delete(self, now: DateTime<Utc>) -> Result<(), DbErr> {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::InvoiceId.eq(self.row.id))
             .exec(&self.txn)
@@ -145,6 +178,15 @@ impl LockedInvoice<'_> {
         invoice::Entity::delete_by_id(self.row.id)
             .exec(&self.txn)
             .await?;
+        events::record(
+            &self.txn,
+            EventType::Deleted,
+            self.actor,
+            now,
+            &self.row,
+            None,
+        )
+        .await?;
         self.txn.commit().await
     }
 }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod backup;
 pub mod database;
+pub mod events;
 pub mod guarded_insert;
 pub mod idempotency;
 pub mod invoices;

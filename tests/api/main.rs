@@ -15,6 +15,7 @@ mod create_invoice;
 mod create_paths;
 mod edge;
 mod errors;
+mod events;
 mod helpers;
 mod idempotency;
 mod invoice_contacts;

@@ -199,7 +199,7 @@ async fn note_token_use(state: &AppState, token_hash: &str, now: DateTime<Utc>) 
 }
 
 /// The answer to an insert that failed for a reason other than a replayable conflict.
-fn insert_failure(err: store::InsertInvoiceError) -> ApiError {
+pub(super) fn insert_failure(err: store::InsertInvoiceError) -> ApiError {
     match err {
         store::InsertInvoiceError::DuplicateNumber => checks::duplicate_number(),
         store::InsertInvoiceError::Db(err) => err.into(),

@@ -2,12 +2,14 @@
 //! on the invoice as it is when the change commits (see `store::locked_invoice`).
 
 use super::checks::precondition;
+use super::create::insert_failure;
 use super::model::Tagged;
 use super::read::{lock_for_change, status_of};
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
+use crate::api::events::previous_values;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
 use crate::store::reference;
@@ -24,7 +26,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Delete).await?;
     caller.require_edit_sent(status_of(locked.row())?)?;
-    locked.delete().await?;
+    locked.delete(Utc::now().trunc_subsecs(3)).await?;
     Ok(())
 }
 
@@ -73,6 +75,9 @@ pub async fn transition(
         .ok_or_else(|| precondition("The invoice contact does not exist in this company."))?;
     }
     let now = Utc::now().trunc_subsecs(3);
-    let row = locked.set_status(next, payment_date, sent_to, now).await?;
+    let row = locked
+        .set_status(next, payment_date, sent_to, now, &previous_values)
+        .await
+        .map_err(insert_failure)?;
     Tagged::try_from(row)
 }

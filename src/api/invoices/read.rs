@@ -102,9 +102,15 @@ async fn locked_invoice_and_project<'s>(
     caller: &Caller,
     id: i64,
 ) -> Result<(LockedInvoice<'s>, project::Model), ApiError> {
-    let locked = locked_invoice::lock(&state.db, &state.write_turns, caller.company_id, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let locked = locked_invoice::lock(
+        &state.db,
+        &state.write_turns,
+        caller.company_id,
+        id,
+        caller.user_id,
+    )
+    .await?
+    .ok_or_else(|| not_found(id))?;
     let project = project_of(locked.connection(), caller, locked.row()).await?;
     Ok((locked, project))
 }

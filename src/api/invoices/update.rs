@@ -1,15 +1,16 @@
 //! `PATCH /api/invoices/{id}`.
 
 use super::checks::{self, References};
+use super::create::insert_failure;
 use super::model::Tagged;
 use super::read::{lock_for_change, status_of};
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
+use crate::api::events::previous_values;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
-use crate::store::invoices as store;
 use chrono::{SubsecRound, Utc};
 
 /// Applies a patch with the rules and preconditions of creation, on the invoice as it is when
@@ -57,10 +58,9 @@ pub async fn update(
     }
 
     let now = Utc::now().trunc_subsecs(3);
-    match locked.update(patch, now).await {
-        Ok(row) => Tagged::try_from(row),
-        Err(store::InsertInvoiceError::DuplicateNumber) => Err(checks::duplicate_number()),
-        Err(store::InsertInvoiceError::Db(err)) => Err(err.into()),
-        Err(other) => Err(ApiError::Internal(other.into())),
-    }
+    let row = locked
+        .update(patch, now, &previous_values)
+        .await
+        .map_err(insert_failure)?;
+    Tagged::try_from(row)
 }

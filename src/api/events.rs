@@ -1,0 +1,255 @@
+//! `GET /api/events`: the company's invoice events, the audit trail a syncing client follows;
+//! and how an event looks on the wire, which is also the body of a webhook.
+// Operations take one argument per documented parameter.
+#![allow(clippy::too_many_arguments)]
+
+use super::caller::Identity;
+use super::error::ApiError;
+use super::invoices::Invoice;
+use super::paging::Limit;
+use super::params::{Id, QueryParam, reject_unknown_query};
+use super::types::{Timestamp, inline_type};
+use super::validation::Validation;
+use super::{ApiTags, AppState};
+use crate::domain::event::EventType;
+use crate::domain::permission::{Action, Reach};
+use crate::store::events::{self as store, EventQuery};
+use entity::{invoice, invoice_event};
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{Example, ParseError, ParseFromParameter, ParseResult, ToJSON};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub struct EventsApi;
+
+/// What happened to the invoice
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventTypeName {
+    #[oai(rename = "invoice.created")]
+    Created,
+    #[oai(rename = "invoice.updated")]
+    Updated,
+    #[oai(rename = "invoice.sent")]
+    Sent,
+    #[oai(rename = "invoice.paid")]
+    Paid,
+    #[oai(rename = "invoice.unpaid")]
+    Unpaid,
+    #[oai(rename = "invoice.deleted")]
+    Deleted,
+}
+
+impl From<EventType> for EventTypeName {
+    fn from(kind: EventType) -> Self {
+        match kind {
+            EventType::Created => EventTypeName::Created,
+            EventType::Updated => EventTypeName::Updated,
+            EventType::Sent => EventTypeName::Sent,
+            EventType::Paid => EventTypeName::Paid,
+            EventType::Unpaid => EventTypeName::Unpaid,
+            EventType::Deleted => EventTypeName::Deleted,
+        }
+    }
+}
+
+impl From<EventTypeName> for EventType {
+    fn from(name: EventTypeName) -> Self {
+        EventType::ALL
+            .into_iter()
+            .find(|t| EventTypeName::from(*t) == name)
+            .unwrap_or(EventType::Updated)
+    }
+}
+
+/// A change of an invoice. `data` is the invoice after the change (before it, for
+/// `invoice.deleted`).
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct Event {
+    /// The event's id. Ids increase in the order events become visible, so the last id read
+    /// is the cursor to read on from (`after`); they are not consecutive.
+    pub id: i64,
+    #[oai(rename = "type")]
+    pub kind: EventTypeName,
+    /// When the change was made
+    pub created_at: Timestamp,
+    /// The ID of the user who made the change
+    pub user_id: i64,
+    /// The ID of the invoice changed
+    pub invoice_id: i64,
+    pub data: Invoice,
+    /// For `invoice.updated`, `invoice.sent`, `invoice.paid` and `invoice.unpaid`: each field
+    /// of the invoice that the change changed, with its value before the change (`updated_at`,
+    /// which every change moves, is not listed). Absent for `invoice.created` and
+    /// `invoice.deleted`.
+    #[oai(skip_serializing_if_is_none)]
+    pub previous: Option<BTreeMap<String, Value>>,
+}
+
+impl Example for Event {
+    fn example() -> Self {
+        let data = Invoice::example();
+        let mut previous = BTreeMap::new();
+        previous.insert("notes".to_owned(), Value::Null);
+        Event {
+            id: 7168,
+            kind: EventTypeName::Updated,
+            created_at: data.updated_at,
+            user_id: 1,
+            invoice_id: data.id,
+            data,
+            previous: Some(previous),
+        }
+    }
+}
+
+impl TryFrom<invoice_event::Model> for Event {
+    type Error = ApiError;
+
+    fn try_from(row: invoice_event::Model) -> Result<Self, ApiError> {
+        let corrupt = |what: &str| {
+            ApiError::Internal(anyhow::anyhow!(
+                "event {}: stored {what} is invalid",
+                row.id
+            ))
+        };
+        let kind = EventType::parse(&row.r#type).ok_or_else(|| corrupt("type"))?;
+        let previous = row
+            .previous
+            .as_deref()
+            .map(serde_json::from_str::<BTreeMap<String, Value>>)
+            .transpose()
+            .map_err(|_| corrupt("previous values"))?;
+        Ok(Event {
+            id: row.id,
+            kind: kind.into(),
+            created_at: Timestamp(row.created_at),
+            user_id: row.user_id,
+            invoice_id: row.invoice_id,
+            data: Invoice::try_from(row.invoice())?,
+            previous,
+        })
+    }
+}
+
+/// The invoice's fields as the API shows them.
+fn wire_fields(row: &invoice::Model) -> anyhow::Result<Map<String, Value>> {
+    let invoice = Invoice::try_from(row.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match invoice.to_json() {
+        Some(Value::Object(fields)) => Ok(fields),
+        _ => anyhow::bail!("invoice {} is not a JSON object on the wire", row.id),
+    }
+}
+
+/// An event's `previous`: each field that differs between `before` and `after`, with its value
+/// in `before`, as a JSON object; `updated_at` is left out (every change moves it).
+pub fn previous_values(before: &invoice::Model, after: &invoice::Model) -> anyhow::Result<String> {
+    let after = wire_fields(after)?;
+    let changed: Map<String, Value> = wire_fields(before)?
+        .into_iter()
+        .filter(|(field, value)| field != "updated_at" && after.get(field) != Some(value))
+        .collect();
+    Ok(serde_json::to_string(&changed)?)
+}
+
+/// An event id to read after: an integer ≥ 0 (0, the default, reads from the start).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct After(i64);
+
+const AFTER_RULE: &str = "must be an integer greater than or equal to 0";
+
+inline_type!(After, "after", {
+    let mut schema = MetaSchema::new_with_format("integer", "int64");
+    schema.minimum = Some(0.0);
+    schema.default = Some(0.into());
+    schema.example = Some(serde_json::json!(7168));
+    MetaSchemaRef::Inline(Box::new(schema))
+});
+
+impl ParseFromParameter for After {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 0)
+            .map(After)
+            .ok_or_else(|| ParseError::custom(AFTER_RULE))
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum EventListResponse {
+    /// The events, in id order.
+    #[oai(status = 200, content_type = "application/json")]
+    Ok(Json<Vec<Event>>),
+}
+
+/// The query parameters `GET /api/events` knows.
+const LIST_PARAMETERS: [&str; 4] = ["after", "limit", "invoice_id", "type"];
+
+#[OpenApi(tag = "ApiTags::Events")]
+impl EventsApi {
+    /// List invoice events
+    ///
+    /// Required permissions:
+    /// - `invoices.view`: the events of invoices of projects where the user is PM or Account.
+    /// - `invoices.view_other`: the events of every invoice.
+    ///
+    /// Every change of an invoice is an event, written in the same transaction as the change:
+    /// `invoice.created`, `invoice.updated`, `invoice.sent`, `invoice.paid`, `invoice.unpaid`,
+    /// `invoice.deleted`. An acknowledged change always has its event; a refused one has none.
+    /// Which events a caller sees follows the project the invoice had at the event.
+    ///
+    /// A bare JSON array in id order. To follow changes, keep the `id` of the last event read
+    /// and ask for `after=<that id>` until a page is shorter than `limit`; poll the same way
+    /// later. No event ever appears behind an id already read: an event shows once every change
+    /// that began before it has committed or rolled back. Unknown query parameters are
+    /// refused.
+    #[oai(path = "/api/events", method = "get", operation_id = "list_events")]
+    async fn list_events(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// Only events after this event id (0, the default, reads from the first)
+        after: QueryParam<Option<After>>,
+        /// How many events at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// Only the events of this invoice
+        invoice_id: QueryParam<Option<Id>>,
+        /// Only events of these types (repeat the parameter for several:
+        /// `type=invoice.sent&type=invoice.paid`)
+        #[oai(name = "type")]
+        kind: QueryParam<Option<Vec<EventTypeName>>>,
+    ) -> Result<EventListResponse, ApiError> {
+        let mut checked = Validation::default();
+        reject_unknown_query(&mut checked, request, &LIST_PARAMETERS);
+        let after = checked.take(after.into_result()).flatten();
+        let limit = checked.take(limit.into_result()).flatten();
+        let invoice_id = checked.take(invoice_id.into_result()).flatten();
+        let kinds = checked.take(kind.into_result()).flatten();
+        let (caller, ()) = identity.admit(&state, checked, Some(())).await?;
+        let query = EventQuery {
+            after: after.unwrap_or_default().0,
+            limit: limit.unwrap_or_default().get(),
+            invoice_id: invoice_id.map(|id| id.0),
+            types: kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(EventType::from)
+                .collect(),
+            only_projects_of: (caller.reach(Action::View)? == Reach::OwnProjects)
+                .then_some(caller.user_id),
+        };
+        let events = store::list(&state.db, caller.company_id, &query)
+            .await?
+            .into_iter()
+            .map(Event::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(EventListResponse::Ok(Json(events)))
+    }
+}

@@ -1,0 +1,89 @@
+//! Invoice events: recording a change in its transaction, and reading them in id order.
+//!
+//! Creations are recorded by the database (a trigger on `invoices`); the other changes go
+//! through `store::locked_invoice`, which records them here before it commits.
+
+use crate::domain::event::EventType;
+use chrono::{DateTime, Utc};
+use entity::{invoice, invoice_event};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+/// Records a change of `invoice` (as it now is; as it was, for a delete).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    kind: EventType,
+    actor: i64,
+    at: DateTime<Utc>,
+    invoice: &invoice::Model,
+    previous: Option<String>,
+) -> Result<(), DbErr> {
+    invoice_event::record(kind.as_str(), actor, at, invoice, previous)
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// The first event id that may still appear: every event below it is committed or never will
+/// be. `None` on SQLite, whose one writer commits in id order. On PostgreSQL an event's id is
+/// its transaction's id times 1024 plus its rank in it, and no transaction older than the
+/// oldest one still running can commit later.
+pub async fn horizon(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 1024",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the event horizon query returned no row".into()))?;
+    Ok(Some(row.try_get_by_index(0)?))
+}
+
+/// Which of a company's events to read.
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    /// Only events after this id.
+    pub after: i64,
+    pub limit: u64,
+    pub invoice_id: Option<i64>,
+    /// Only these types; every type when empty.
+    pub types: Vec<EventType>,
+    /// Only events of invoices of projects where this user is PM or Account.
+    pub only_projects_of: Option<i64>,
+}
+
+/// A page of the company's events in id order, none beyond the [`horizon`].
+pub async fn list(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    query: &EventQuery,
+) -> Result<Vec<invoice_event::Model>, DbErr> {
+    use invoice_event::Column;
+    let mut condition = Condition::all()
+        .add(Column::CompanyId.eq(company_id))
+        .add(Column::Id.gt(query.after));
+    if let Some(below) = horizon(db).await? {
+        condition = condition.add(Column::Id.lt(below));
+    }
+    if let Some(invoice_id) = query.invoice_id {
+        condition = condition.add(Column::InvoiceId.eq(invoice_id));
+    }
+    if !query.types.is_empty() {
+        condition = condition.add(Column::Type.is_in(query.types.iter().map(|t| t.as_str())));
+    }
+    if let Some(user_id) = query.only_projects_of {
+        let own = super::invoices::projects_led_by(company_id, user_id);
+        condition = condition.add(Column::ProjectId.in_subquery(own));
+    }
+    invoice_event::Entity::find()
+        .filter(condition)
+        .order_by_asc(Column::Id)
+        .limit(query.limit)
+        .all(db)
+        .await
+}
