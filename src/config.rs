@@ -29,6 +29,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// Where the metrics are served (`GET /metrics`); nowhere by default.
     pub metrics_bind: Option<String>,
+    /// How webhooks are delivered.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl Settings {
@@ -40,6 +42,7 @@ impl Settings {
             database_pool_size: None,
             cors_allowed_origins: Vec::new(),
             metrics_bind: None,
+            webhooks: crate::webhooks::WebhookSettings::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::config::{Limits, Settings};
 use crate::connections::GuardedAcceptor;
 use crate::metrics::Metrics;
 use crate::store::database;
+use crate::webhooks::{Deliverer, WebhookSettings};
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::middleware::{CatchPanic, Cors};
@@ -109,6 +110,7 @@ pub struct Application {
     db: DatabaseConnection,
     limits: Limits,
     cors_origins: Vec<String>,
+    webhooks: WebhookSettings,
 }
 
 impl Application {
@@ -120,7 +122,15 @@ impl Application {
         if let Some(bind) = &settings.metrics_bind {
             app = app.with_metrics_bind(bind).await?;
         }
-        Ok(app.with_cors_origins(settings.cors_allowed_origins.clone()))
+        Ok(app
+            .with_cors_origins(settings.cors_allowed_origins.clone())
+            .with_webhooks(settings.webhooks.clone()))
+    }
+
+    /// Delivers webhooks with these settings (the default schedule otherwise).
+    pub fn with_webhooks(mut self, webhooks: WebhookSettings) -> Self {
+        self.webhooks = webhooks;
+        self
     }
 
     /// Also serves the metrics, on their own listener at this address.
@@ -154,6 +164,7 @@ impl Application {
             db,
             limits,
             cors_origins: Vec::new(),
+            webhooks: WebhookSettings::default(),
         })
     }
 
@@ -182,6 +193,8 @@ impl Application {
             })
         });
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        // Beside the requests, never in their way: a slow receiver holds only its deliveries.
+        let deliverer = tokio::spawn(Deliverer::new(self.db.clone(), self.webhooks)?.run());
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
@@ -191,6 +204,7 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await?;
         housekeeping.abort();
+        deliverer.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
         }

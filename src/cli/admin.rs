@@ -3,9 +3,11 @@
 //! JSON with `--json`; a change prints one line saying what changed.
 
 use super::output::{Format, render};
+use crate::domain::event::EventType;
 use crate::domain::permission::Permission;
 use crate::store::admin::change::{self, ProjectChanges, Reference};
 use crate::store::admin::{self, NewProject, import, list};
+use crate::store::webhooks;
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
@@ -40,6 +42,9 @@ pub enum Admin {
     /// Invoice contacts: the addresses a company sends invoices to.
     #[command(subcommand)]
     InvoiceContact(InvoiceContactCmd),
+    /// Webhook endpoints: URLs a company's invoice events are posted to, signed.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
     /// Create or update companies, users, members, projects and reference data from a JSON
     /// file (README: "Importing a company"); running it again changes nothing.
     Import {
@@ -396,6 +401,58 @@ pub enum InvoiceContactCmd {
     List(CompanyList),
 }
 
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// Register an endpoint; prints its signing secret (`whsec_…`), shown this once. It receives
+    /// the events of every change committed from now on (on PostgreSQL, also of changes
+    /// committed a moment before, while their events were not visible yet).
+    Add {
+        #[command(flatten)]
+        company: CompanyArg,
+        /// The URL events are posted to: http:// or https://, at most 2000 characters.
+        #[arg(long, value_parser = parse_webhook_url)]
+        url: String,
+        /// An event type to send, such as `invoice.paid` (repeat the flag for several);
+        /// every type without it.
+        #[arg(long = "event", value_parser = parse_event_type)]
+        events: Vec<EventType>,
+    },
+    /// List a company's endpoints, and how their deliveries went (never the secret).
+    List(CompanyList),
+    /// Remove an endpoint; what it was still owed is not sent.
+    Remove {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        id: IdArg,
+    },
+}
+
+/// Longest webhook URL.
+const MAX_URL_CHARS: usize = 2000;
+
+fn parse_webhook_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{raw:?} must be an http:// or https:// URL with a host"
+        ));
+    }
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(format!(
+            "the URL must be at most {MAX_URL_CHARS} characters"
+        ));
+    }
+    Ok(url.to_string())
+}
+
+fn parse_event_type(raw: &str) -> Result<EventType, String> {
+    EventType::parse(raw).ok_or_else(|| {
+        let names: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+        format!("{raw:?} is not an event type: one of {}", names.join(", "))
+    })
+}
+
 fn parse_decimal(raw: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(raw.trim()).map_err(|_| format!("{raw:?} is not a decimal number"))
 }
@@ -412,6 +469,7 @@ pub async fn run(db: &DatabaseConnection, command: Admin) -> anyhow::Result<Stri
         Admin::VatRate(command) => vat_rate(db, command).await?,
         Admin::PaymentTerm(command) => payment_term(db, command).await?,
         Admin::InvoiceContact(command) => invoice_contact(db, command).await?,
+        Admin::Webhook(command) => webhook(db, command).await?,
         Admin::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -654,5 +712,27 @@ async fn invoice_contact(
             &list::invoice_contacts(db, &company.company).await?,
             format.format(),
         )?,
+    })
+}
+
+async fn webhook(db: &DatabaseConnection, command: WebhookCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        WebhookCmd::Add {
+            company,
+            url,
+            events,
+        } => {
+            let secret = crate::webhooks::new_secret();
+            webhooks::add_endpoint(db, &company.company, &url, &secret, &events).await?;
+            secret
+        }
+        WebhookCmd::List(CompanyList { company, format }) => render(
+            &list::webhooks(db, &company.company).await?,
+            format.format(),
+        )?,
+        WebhookCmd::Remove { company, id } => {
+            webhooks::remove_endpoint(db, &company.company, id.id).await?;
+            format!("removed webhook endpoint {}", id.id)
+        }
     })
 }

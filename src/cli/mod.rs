@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// off by default.
     #[arg(long, env = "METRICS_BIND")]
     pub metrics_bind: Option<String>,
+    /// The waits before each retry of a failed webhook delivery, separated by commas; their
+    /// number is the number of retries (at most 20, each from 1ms to 7 days).
+    #[arg(long, env = "WEBHOOK_RETRY_SCHEDULE", default_value = crate::webhooks::DEFAULT_RETRY_SCHEDULE, value_parser = crate::webhooks::parse_schedule)]
+    pub webhook_retry_schedule: crate::webhooks::RetrySchedule,
 }
 
 impl ServeArgs {
@@ -169,6 +173,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 database_pool_size: std::num::NonZeroU32::new(args.database_pool_size),
                 cors_allowed_origins: args.cors_allow_origins.clone(),
                 metrics_bind: args.metrics_bind.clone(),
+                webhooks: crate::webhooks::WebhookSettings {
+                    retry_schedule: args.webhook_retry_schedule.clone(),
+                    ..Default::default()
+                },
                 ..Settings::new(Some(database_url.clone()), &args.bind, args.limits())
             };
             let app = Application::build(&settings).await?;

@@ -6,6 +6,7 @@ use invoices_api::domain::permission::Permission;
 use invoices_api::startup::Application;
 use invoices_api::store::admin::{self, NewProject};
 use invoices_api::store::database;
+use invoices_api::webhooks::{RetrySchedule, WebhookSettings};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use rust_decimal::Decimal;
@@ -15,6 +16,9 @@ use serde_json::{Value, json};
 use std::num::NonZeroU32;
 
 pub const VERSION: &str = "2024-06-15";
+
+/// The retry schedule of the test servers' webhooks: three quick retries.
+pub const WEBHOOK_RETRIES: [std::time::Duration; 3] = [std::time::Duration::from_millis(100); 3];
 
 /// The invoice's fields, in the order of the seed page's schema.
 pub const SEED_INVOICE_FIELDS: [&str; 15] = [
@@ -121,6 +125,14 @@ pub async fn spawn_app_configured(limits: Limits, pool_size: Option<NonZeroU32>)
     spawn_app_full(limits, pool_size, Vec::new(), false).await
 }
 
+/// Webhooks delivered with this retry schedule, polled often so tests wait little.
+pub fn webhook_settings(retry_schedule: &[std::time::Duration]) -> WebhookSettings {
+    WebhookSettings {
+        retry_schedule: RetrySchedule(retry_schedule.to_vec()),
+        poll_interval: std::time::Duration::from_millis(50),
+    }
+}
+
 /// The app with the default limits, letting pages of these origins call it (CORS).
 pub async fn spawn_app_with_cors(origins: &[&str]) -> TestApp {
     let origins = origins.iter().map(|o| (*o).to_owned()).collect();
@@ -140,7 +152,8 @@ async fn spawn_app_full(
     let mut app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
         .await
         .expect("server binds")
-        .with_cors_origins(cors_origins);
+        .with_cors_origins(cors_origins)
+        .with_webhooks(webhook_settings(&WEBHOOK_RETRIES));
     if metrics {
         app = app
             .with_metrics_bind("127.0.0.1:0")
@@ -358,7 +371,8 @@ impl TestApp {
             .expect("database opens");
         let node = Application::with_database(db, "127.0.0.1:0", limits)
             .await
-            .expect("server binds");
+            .expect("server binds")
+            .with_webhooks(webhook_settings(&WEBHOOK_RETRIES));
         let address = format!("http://127.0.0.1:{}", node.port());
         tokio::spawn(node.run_until_stopped());
         address

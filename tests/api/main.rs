@@ -37,3 +37,4 @@ mod shared_rate_limit;
 mod startup;
 mod update_invoice;
 mod validation;
+mod webhooks;

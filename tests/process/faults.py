@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Process-level fault tests of the real binary: SIGTERM, kill -9 under load, database outage.
+"""Process-level fault tests of the real binary: SIGTERM, kill -9 under load (invoices and the
+webhooks they owe), database outage.
 
 Usage: tests/process/faults.py BINARY
 Uses SQLite in a temporary directory, or the PostgreSQL cluster of tests/with-postgres.sh when
@@ -8,6 +9,7 @@ Standard library only. Prints one line per check and a closing 'N passed, M fail
 """
 
 import http.client
+import http.server
 import json
 import os
 import signal
@@ -74,10 +76,10 @@ class Server:
         self.log = open(os.path.join(WORKDIR, f"server-{self.port}.log"), "w")
         self.proc = None
 
-    def start(self):
+    def start(self, *flags):
         # Debug logs, so the check that no token is ever logged has the most to look at.
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--bind", f"127.0.0.1:{self.port}"],
+            [BINARY, "serve", "--bind", f"127.0.0.1:{self.port}", *flags],
             env={**os.environ, "DATABASE_URL": self.url, "RUST_LOG": "debug"},
             stdout=self.log, stderr=self.log)
         deadline = time.time() + 30
@@ -191,6 +193,81 @@ def kill_9_under_load_loses_no_acknowledged_invoice(workers=8, seconds=3.0):
     return len(acknowledged)
 
 
+class Receiver:
+    """A webhook receiver on a free port: records the events posted, answering 503 until
+    `accepting` is set, then 200."""
+
+    def __init__(self):
+        self.events, self.accepting, self.lock = [], threading.Event(), threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                ok = receiver.accepting.is_set()
+                if ok:
+                    with receiver.lock:
+                        receiver.events.append(json.loads(body))
+                self.send_response(200 if ok else 503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def created_invoice_ids(self):
+        with self.lock:
+            return {e["invoice_id"] for e in self.events if e["type"] == "invoice.created"}
+
+
+def kill_9_with_webhooks_owed_delivers_them_after_restart(workers=4, seconds=2.0):
+    url = fresh_database_url()
+    token, project = seed(url)
+    receiver = Receiver()
+    cli(url, "admin", "webhook", "add", "--company", "acme", "--url", receiver.url)
+    # Retries every 200 ms, for longer than the test runs.
+    schedule = ["--webhook-retry-schedule", ",".join(["200ms"] * 20)]
+    server = Server(url)
+    server.start(*schedule)
+    acknowledged, stop = [], threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                status, _, text = create(server.port, token, project)
+            except OSError:
+                continue
+            if status == 201:
+                acknowledged.append(json.loads(text)["id"])
+
+    threads = [threading.Thread(target=load) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)  # the receiver refuses everything meanwhile: deliveries are owed
+    server.proc.kill()  # SIGKILL, mid-load and mid-delivery
+    server.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    receiver.accepting.set()
+    server.start(*schedule)
+    # A delivery claimed by the killed process is taken over when its claim runs out (20 s).
+    deadline, missing = time.time() + 60, set(acknowledged)
+    while time.time() < deadline and missing:
+        missing = set(acknowledged) - receiver.created_invoice_ids()
+        time.sleep(0.5)
+    check(f"after kill -9 and a restart, the events of all {len(acknowledged)} acknowledged "
+          "invoices reach the webhook", len(acknowledged) > 0 and not missing,
+          f"missing {len(missing)}: {sorted(missing)[:10]}")
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=30)
+    receiver.server.shutdown()
+
+
 def postgres_outage_is_a_503_and_recovers_by_itself():
     pg_ctl = [os.path.join(os.environ["PG_TEST_BINDIR"], "pg_ctl"), "-D", os.environ["PG_TEST_DATA_DIR"]]
     as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -229,6 +306,7 @@ def main():
     print(f"process fault tests on {'PostgreSQL' if ON_POSTGRES else 'SQLite'}", flush=True)
     sigterm_finishes_in_flight_requests_and_exits_0()
     kill_9_under_load_loses_no_acknowledged_invoice()
+    kill_9_with_webhooks_owed_delivers_them_after_restart()
     if ON_POSTGRES:
         postgres_outage_is_a_503_and_recovers_by_itself()
     logs = ""

@@ -319,6 +319,61 @@ async fn of_company<E: CompanyRecords>(
 }
 
 /// A time as the API shows it: RFC 3339 in UTC, to the millisecond.
+#[derive(Debug, Serialize)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    /// The event types sent, or `all`.
+    pub events: String,
+    pub delivered: i64,
+    /// Waiting for their first attempt or a retry.
+    pub pending: i64,
+    /// Every attempt failed.
+    pub failed: i64,
+    pub last_attempt_at: Option<String>,
+    /// The HTTP status of the last attempt, when it got an answer.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+/// A company's webhook endpoints, with counts of their deliveries and how the last attempt went.
+pub async fn webhooks(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<WebhookRow>, AdminError> {
+    use crate::store::webhooks::{DELIVERED, FAILED, PENDING, endpoints_of};
+    Ok(endpoints_of(db, company_slug)
+        .await?
+        .into_iter()
+        .map(|summary| {
+            let count = |status: &str| {
+                summary
+                    .counts
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n)
+            };
+            let endpoint = summary.endpoint;
+            let last = summary.last_attempt;
+            WebhookRow {
+                id: endpoint.id,
+                url: endpoint.url,
+                events: if endpoint.event_types.is_empty() {
+                    "all".to_owned()
+                } else {
+                    endpoint.event_types
+                },
+                delivered: count(DELIVERED),
+                pending: count(PENDING),
+                failed: count(FAILED),
+                last_attempt_at: last.as_ref().and_then(|d| d.last_attempt_at).map(time),
+                last_status: last.as_ref().and_then(|d| d.last_status),
+                last_error: last.and_then(|d| d.last_error),
+            }
+        })
+        .collect())
+}
+
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -1,0 +1,368 @@
+//! Webhook endpoints and the queue of deliveries to them.
+//!
+//! Events are queued for an endpoint by [`queue_new_events`], which moves the endpoint's
+//! cursor (`next_event_id`) past the events it queued, never past the event horizon
+//! (`store::events::horizon`), so no event is skipped. A node sends a delivery only once it has
+//! [`claim`]ed it: a conditional update that one node wins, valid until `claimed_until`; a node
+//! that dies mid-delivery leaves a claim that runs out, and another node (or the restarted one)
+//! takes the delivery over. A delivery is at least once: a node that sent it and died before
+//! [`record_attempt`] leaves it to be sent again, with the same `webhook-id`.
+
+use super::admin::{AdminError, company_by_slug};
+use super::events::horizon;
+use crate::domain::event::EventType;
+use chrono::{DateTime, Utc};
+use entity::{invoice_event, webhook_delivery, webhook_endpoint};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+/// A delivery waiting for its next attempt.
+pub const PENDING: &str = "pending";
+/// Answered with a 2xx.
+pub const DELIVERED: &str = "delivered";
+/// Every attempt of the schedule failed.
+pub const FAILED: &str = "failed";
+
+/// Events queued for one endpoint in one step at most.
+const QUEUE_BATCH: u64 = 500;
+
+/// Registers an endpoint of the company; it receives the events of changes that commit from
+/// now on. Returns its id.
+pub async fn add_endpoint(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    url: &str,
+    secret: &str,
+    types: &[EventType],
+) -> Result<i64, AdminError> {
+    let txn = super::begin_write(db).await?;
+    let company = company_by_slug(&txn, company_slug).await?;
+    let next_event_id = first_unseen_event(&txn).await?;
+    let types: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+    let row = webhook_endpoint::ActiveModel {
+        id: NotSet,
+        company_id: Set(company.id),
+        url: Set(url.to_owned()),
+        secret: Set(secret.to_owned()),
+        event_types: Set(types.join(",")),
+        created_at: Set(Utc::now()),
+        next_event_id: Set(next_event_id),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row.id)
+}
+
+/// The lowest id an event not yet visible can have.
+async fn first_unseen_event(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    if let Some(below) = horizon(db).await? {
+        return Ok(below);
+    }
+    let last = invoice_event::Entity::find()
+        .select_only()
+        .column_as(invoice_event::Column::Id.max(), "id")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(last.map_or(0, |id| id + 1))
+}
+
+/// An endpoint, how many of its deliveries are in each status, and its last attempt.
+pub struct EndpointSummary {
+    pub endpoint: webhook_endpoint::Model,
+    pub counts: Vec<(String, i64)>,
+    pub last_attempt: Option<webhook_delivery::Model>,
+}
+
+/// The company's endpoints, each summarized (counted in the database, however many
+/// deliveries it has).
+pub async fn endpoints_of(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+) -> Result<Vec<EndpointSummary>, AdminError> {
+    use webhook_delivery::Column;
+    let company = company_by_slug(db, company_slug).await?;
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::CompanyId.eq(company.id))
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(db)
+        .await?;
+    let mut listed = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        let counts = webhook_delivery::Entity::find()
+            .select_only()
+            .column(Column::Status)
+            .column_as(Column::Id.count(), "n")
+            .filter(Column::EndpointId.eq(endpoint.id))
+            .group_by(Column::Status)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?;
+        let last_attempt = webhook_delivery::Entity::find()
+            .filter(Column::EndpointId.eq(endpoint.id))
+            .filter(Column::LastAttemptAt.is_not_null())
+            .order_by_desc(Column::LastAttemptAt)
+            .one(db)
+            .await?;
+        listed.push(EndpointSummary {
+            endpoint,
+            counts,
+            last_attempt,
+        });
+    }
+    Ok(listed)
+}
+
+/// Removes the company's endpoint with this id, and what it was owed.
+pub async fn remove_endpoint(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    id: i64,
+) -> Result<(), AdminError> {
+    let txn = super::begin_write(db).await?;
+    let company = company_by_slug(&txn, company_slug).await?;
+    webhook_delivery::Entity::delete_many()
+        .filter(
+            webhook_delivery::Column::EndpointId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(webhook_endpoint::Column::Id)
+                    .from(webhook_endpoint::Entity)
+                    .and_where(webhook_endpoint::Column::Id.eq(id))
+                    .and_where(webhook_endpoint::Column::CompanyId.eq(company.id))
+                    .to_owned(),
+            ),
+        )
+        .exec(&txn)
+        .await?;
+    let removed = webhook_endpoint::Entity::delete_many()
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .filter(webhook_endpoint::Column::CompanyId.eq(company.id))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(AdminError::NotFound(format!(
+            "no webhook endpoint {id} in company {company_slug:?}"
+        )));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Queues the events that became visible since the last call for every endpoint that has some;
+/// returns how many deliveries were queued. Cheap when there is nothing to queue: one read.
+pub async fn queue_new_events(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let below = horizon(db).await?;
+    let behind = endpoints_behind(db, below).await?;
+    let mut queued = 0;
+    for endpoint_id in behind {
+        queued += queue_for(db, endpoint_id).await?;
+    }
+    Ok(queued)
+}
+
+/// The endpoints with visible events not queued yet.
+async fn endpoints_behind(
+    db: &impl ConnectionTrait,
+    below: Option<i64>,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::sea_query::Query;
+    let mut newer = Query::select();
+    newer
+        .expr(Expr::val(1))
+        .from(invoice_event::Entity)
+        .and_where(
+            Expr::col((invoice_event::Entity, invoice_event::Column::CompanyId)).equals((
+                webhook_endpoint::Entity,
+                webhook_endpoint::Column::CompanyId,
+            )),
+        )
+        .and_where(
+            Expr::col((invoice_event::Entity, invoice_event::Column::Id)).gte(Expr::col((
+                webhook_endpoint::Entity,
+                webhook_endpoint::Column::NextEventId,
+            ))),
+        );
+    if let Some(below) = below {
+        newer.and_where(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).lt(below));
+    }
+    webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .filter(Expr::exists(newer))
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+}
+
+/// Queues the next visible events for one endpoint, in a transaction that holds the endpoint
+/// (two nodes queueing at once take turns; the unique index makes a repeat harmless).
+async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, DbErr> {
+    let txn = super::begin_write(db).await?;
+    let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let below = horizon(&txn).await?;
+    let mut visible = Condition::all()
+        .add(invoice_event::Column::CompanyId.eq(endpoint.company_id))
+        .add(invoice_event::Column::Id.gte(endpoint.next_event_id));
+    if let Some(below) = below {
+        visible = visible.add(invoice_event::Column::Id.lt(below));
+    }
+    let events: Vec<(i64, String)> = invoice_event::Entity::find()
+        .select_only()
+        .column(invoice_event::Column::Id)
+        .column(invoice_event::Column::Type)
+        .filter(visible)
+        .order_by_asc(invoice_event::Column::Id)
+        .limit(QUEUE_BATCH)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let Some(&(last, _)) = events.last() else {
+        return Ok(0);
+    };
+    let wanted: Vec<&str> = endpoint
+        .event_types
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    let now = Utc::now();
+    let deliveries: Vec<webhook_delivery::ActiveModel> = events
+        .iter()
+        .filter(|(_, kind)| wanted.is_empty() || wanted.contains(&kind.as_str()))
+        .map(|(event_id, _)| webhook_delivery::ActiveModel {
+            id: NotSet,
+            endpoint_id: Set(endpoint.id),
+            event_id: Set(*event_id),
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            last_attempt_at: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+        })
+        .collect();
+    let queued = deliveries.len();
+    if !deliveries.is_empty() {
+        webhook_delivery::Entity::insert_many(deliveries)
+            .on_conflict_do_nothing()
+            .exec(&txn)
+            .await?;
+    }
+    webhook_endpoint::Entity::update_many()
+        .col_expr(webhook_endpoint::Column::NextEventId, Expr::val(last + 1))
+        .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(queued)
+}
+
+/// Deliveries due now and not claimed, oldest due first: what a node may claim.
+pub async fn due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    webhook_delivery::Entity::find()
+        .filter(unclaimed_due(now))
+        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+fn unclaimed_due(now: DateTime<Utc>) -> Condition {
+    use webhook_delivery::Column;
+    Condition::all()
+        .add(Column::Status.eq(PENDING))
+        .add(Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
+}
+
+/// Claims these deliveries until `until` if they are still due and unclaimed; returns the ones
+/// this call won (a concurrent claim of the same row by another node waits for this one, then
+/// finds it claimed).
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::ClaimedUntil, Expr::val(until))
+        .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
+        .filter(unclaimed_due(now))
+        .exec_with_returning(db)
+        .await
+}
+
+/// The event and the endpoint a delivery sends.
+pub async fn delivery_parts(
+    db: &impl ConnectionTrait,
+    delivery: &webhook_delivery::Model,
+) -> Result<Option<(invoice_event::Model, webhook_endpoint::Model)>, DbErr> {
+    let event = invoice_event::Entity::find_by_id(delivery.event_id)
+        .one(db)
+        .await?;
+    let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
+        .one(db)
+        .await?;
+    Ok(event.zip(endpoint))
+}
+
+/// How an attempt went.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub at: DateTime<Utc>,
+    /// The answer's status, when there was one.
+    pub status: Option<u16>,
+    /// Why it failed; `None` for a delivery.
+    pub error: Option<String>,
+    /// When to try again; `None` when it succeeded or no retry is left.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// Records an attempt and releases the claim.
+pub async fn record_attempt(
+    db: &impl ConnectionTrait,
+    delivery: &webhook_delivery::Model,
+    attempt: Attempt,
+) -> Result<(), DbErr> {
+    let status = match (&attempt.error, attempt.retry_at) {
+        (None, _) => DELIVERED,
+        (Some(_), Some(_)) => PENDING,
+        (Some(_), None) => FAILED,
+    };
+    webhook_delivery::ActiveModel {
+        id: Set(delivery.id),
+        status: Set(status.to_owned()),
+        attempts: Set(delivery.attempts + 1),
+        next_attempt_at: Set(attempt.retry_at.unwrap_or(attempt.at)),
+        claimed_until: Set(None),
+        last_attempt_at: Set(Some(attempt.at)),
+        last_status: Set(attempt.status.map(i32::from)),
+        last_error: Set(attempt.error),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

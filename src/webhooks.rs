@@ -1,0 +1,322 @@
+//! Delivering invoice events to the companies' webhook endpoints, signed per the Standard
+//! Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+//!
+//! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
+//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due (at most
+//! [`PER_ENDPOINT`] in flight per endpoint on this node) and posts each in a task of its own, so
+//! a slow or dead receiver holds only its own deliveries, never a request. A 2xx answer is a
+//! delivery; any other answer, a timeout ([`TIMEOUT`]) or a refused connection is retried after
+//! the next wait of the retry schedule (plus up to a quarter of it, at random, so retries of many
+//! deliveries spread out), and the delivery is marked failed when the schedule is used up.
+//! Deliveries are at least once: the `webhook-id` (`evt_<event id>`) stays the same across
+//! retries, for receivers to de-duplicate.
+
+use crate::api::events::Event;
+use crate::store::webhooks::{self as store, Attempt};
+use base64::Engine;
+use chrono::Utc;
+use entity::webhook_delivery;
+use poem_openapi::types::ToJSON;
+use rand::RngExt;
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The Standard Webhooks schedule: retries 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after
+/// the attempt before, so the last of the eight attempts comes more than 27 hours after the
+/// first.
+pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
+
+/// Longest an attempt may take, connecting included.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a node holds a delivery it sends: longer than any attempt takes, so a claim runs
+/// out only when its node died.
+const CLAIM: Duration = Duration::from_secs(20);
+
+/// Deliveries in flight per endpoint on one node at most.
+pub const PER_ENDPOINT: usize = 4;
+
+/// Deliveries claimed per poll at most.
+const CLAIM_BATCH: u64 = 64;
+
+/// Waits of a schedule at most, and the longest wait.
+const MAX_RETRIES: usize = 20;
+const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The wait before each retry of a failed delivery; their number is the number of retries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RetrySchedule(pub Vec<Duration>);
+
+/// How webhooks are delivered.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    pub retry_schedule: RetrySchedule,
+    /// How often a node looks for events to queue and deliveries that are due.
+    pub poll_interval: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            retry_schedule: parse_schedule(DEFAULT_RETRY_SCHEDULE).unwrap_or_default(),
+            poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A retry schedule: waits such as `5s`, `5m`, `2h`, separated by commas (at most 20, each
+/// from 1 ms to 7 days).
+pub fn parse_schedule(raw: &str) -> Result<RetrySchedule, String> {
+    let waits = raw
+        .split(',')
+        .map(|wait| {
+            let parsed = humantime::parse_duration(wait.trim())
+                .map_err(|e| format!("{wait:?} is not a duration such as 5s, 5m or 2h: {e}"))?;
+            if parsed < Duration::from_millis(1) || parsed > MAX_WAIT {
+                return Err(format!("{wait:?} must be from 1ms to 7 days"));
+            }
+            Ok(parsed)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if waits.len() > MAX_RETRIES {
+        return Err(format!("at most {MAX_RETRIES} retries"));
+    }
+    Ok(RetrySchedule(waits))
+}
+
+/// A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks
+/// verifiers take it.
+pub fn new_secret() -> String {
+    let mut key = [0u8; 32];
+    rand::rng().fill(&mut key);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+/// Sends what this node claims.
+#[derive(Clone)]
+pub struct Deliverer {
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    settings: WebhookSettings,
+    /// Deliveries in flight on this node, per endpoint.
+    in_flight: Arc<Mutex<HashMap<i64, usize>>>,
+    /// Told when a delivery ends, so the next one starts without waiting for the next poll.
+    freed: Arc<tokio::sync::Notify>,
+}
+
+impl Deliverer {
+    pub fn new(db: DatabaseConnection, settings: WebhookSettings) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("invoices-api/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Deliverer {
+            db,
+            client,
+            settings,
+            in_flight: Arc::default(),
+            freed: Arc::default(),
+        })
+    }
+
+    /// Polls until the task is aborted, on every tick and whenever a delivery ends; a failed
+    /// poll (the database away) is logged and the next one tries again.
+    pub async fn run(self) {
+        let mut every = tokio::time::interval(self.settings.poll_interval);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                () = self.freed.notified() => {}
+            }
+            if let Err(err) = self.poll().await {
+                tracing::warn!(error = %err, "webhook delivery poll failed");
+            }
+        }
+    }
+
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues new events, then claims and starts the deliveries that are due.
+    async fn poll(&self) -> Result<(), sea_orm::DbErr> {
+        store::queue_new_events(&self.db).await?;
+        let now = Utc::now();
+        let due = store::due(&self.db, now, CLAIM_BATCH).await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<i64> = {
+            let mut busy = self.in_flight().clone();
+            due.iter()
+                .filter(|d| {
+                    let n = busy.entry(d.endpoint_id).or_default();
+                    *n += 1;
+                    *n <= PER_ENDPOINT
+                })
+                .map(|d| d.id)
+                .collect()
+        };
+        let until = now + CLAIM;
+        for delivery in store::claim(&self.db, &wanted, now, until).await? {
+            *self.in_flight().entry(delivery.endpoint_id).or_default() += 1;
+            let deliverer = self.clone();
+            tokio::spawn(async move {
+                let endpoint = delivery.endpoint_id;
+                deliverer.deliver(delivery).await;
+                let mut in_flight = deliverer.in_flight();
+                if let Some(n) = in_flight.get_mut(&endpoint) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        in_flight.remove(&endpoint);
+                    }
+                }
+                drop(in_flight);
+                deliverer.freed.notify_one();
+            });
+        }
+        Ok(())
+    }
+
+    /// One attempt of a claimed delivery, recorded.
+    async fn deliver(&self, delivery: webhook_delivery::Model) {
+        let at = Utc::now();
+        let attempt = match self.send(&delivery).await {
+            Ok(status) if (200..300).contains(&status) => Attempt {
+                at,
+                status: Some(status),
+                error: None,
+                retry_at: None,
+            },
+            Ok(status) => self.failed(&delivery, at, Some(status), format!("HTTP {status}")),
+            Err(error) => self.failed(&delivery, at, None, error),
+        };
+        if let Some(error) = &attempt.error {
+            tracing::info!(
+                delivery = delivery.id,
+                event = delivery.event_id,
+                endpoint = delivery.endpoint_id,
+                error,
+                retry = attempt.retry_at.is_some(),
+                "webhook attempt failed"
+            );
+        }
+        if let Err(err) = store::record_attempt(&self.db, &delivery, attempt).await {
+            // The claim runs out and the delivery is sent again.
+            tracing::warn!(delivery = delivery.id, error = %err, "could not record a webhook attempt");
+        }
+    }
+
+    /// A failed attempt: retried after the schedule's next wait, if there is one.
+    fn failed(
+        &self,
+        delivery: &webhook_delivery::Model,
+        at: chrono::DateTime<Utc>,
+        status: Option<u16>,
+        error: String,
+    ) -> Attempt {
+        let made = usize::try_from(delivery.attempts).unwrap_or(usize::MAX);
+        let retry_at = self.settings.retry_schedule.0.get(made).and_then(|wait| {
+            let jittered = wait.mul_f64(rand::rng().random_range(1.0..1.25));
+            chrono::Duration::from_std(jittered).ok().map(|d| at + d)
+        });
+        let mut error = error;
+        error.truncate(500);
+        Attempt {
+            at,
+            status,
+            error: Some(error),
+            retry_at,
+        }
+    }
+
+    /// Posts the delivery's event, signed; the answer's status, or why there was none.
+    async fn send(&self, delivery: &webhook_delivery::Model) -> Result<u16, String> {
+        let (event, endpoint) = store::delivery_parts(&self.db, delivery)
+            .await
+            .map_err(|e| format!("could not read the event: {e}"))?
+            .ok_or("the event or the endpoint no longer exists")?;
+        let event = Event::try_from(event).map_err(|e| format!("{e}"))?;
+        let body = serde_json::to_string(&event.to_json())
+            .map_err(|e| format!("could not render the event: {e}"))?;
+        let id = format!("evt_{}", delivery.event_id);
+        let timestamp = Utc::now().timestamp();
+        let signature = standardwebhooks::Webhook::new(&endpoint.secret)
+            .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))
+            .map_err(|e| format!("could not sign: {e}"))?;
+        let response = self
+            .client
+            .post(&endpoint.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(standardwebhooks::HEADER_WEBHOOK_ID, id)
+            .header(
+                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
+                timestamp.to_string(),
+            )
+            .header(standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok(response.status().as_u16())
+    }
+}
+
+/// A failed request in one line, with its cause (reqwest's own message names only the URL).
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = if err.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else {
+        err.to_string()
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schedule_retries_for_more_than_a_day() {
+        let schedule = WebhookSettings::default().retry_schedule.0;
+        assert_eq!(schedule.len(), 7);
+        let total: Duration = schedule.iter().sum();
+        assert!(total > Duration::from_secs(24 * 3600), "{total:?}");
+    }
+
+    #[test]
+    fn a_schedule_is_durations_within_bounds() {
+        assert_eq!(
+            parse_schedule("100ms, 2s,1m"),
+            Ok(RetrySchedule(vec![
+                Duration::from_millis(100),
+                Duration::from_secs(2),
+                Duration::from_secs(60)
+            ]))
+        );
+        for bad in ["", "5", "5x", "0s", "8days", &["1s"; 21].join(",")] {
+            assert!(parse_schedule(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_secret_is_what_standard_webhooks_verifiers_take() {
+        let secret = new_secret();
+        assert!(secret.starts_with("whsec_"));
+        assert!(standardwebhooks::Webhook::new(&secret).is_ok());
+        assert_ne!(secret, new_secret());
+    }
+}

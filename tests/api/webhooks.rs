@@ -1,0 +1,420 @@
+//! Webhooks: every event is posted to the company's endpoints, signed per Standard Webhooks
+//! (checked with the published `standardwebhooks` verifier), retried until a 2xx or the end of
+//! the schedule, and delivered once per event across nodes.
+//!
+//! The test servers retry three times, 100 ms apart (`helpers::WEBHOOK_RETRIES`).
+
+use crate::helpers::{ACME, World};
+use invoices_api::domain::permission::Permission::*;
+use poem::http::{HeaderMap, StatusCode};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::Data;
+use poem::{EndpointExt, Request, Route, Server, handler, post};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+
+    fn id(&self) -> String {
+        self.headers
+            .get("webhook-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A local HTTP receiver on a random port: records every request and answers with the next
+/// scripted status (200 once the script is used up); with `hold`, keeps each request open
+/// until released.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<VecDeque<u16>>>,
+    hold: Option<Arc<tokio::sync::Semaphore>>,
+    in_flight: Arc<Mutex<(usize, usize)>>,
+}
+
+#[handler]
+async fn receive(request: &Request, body: Vec<u8>, receiver: Data<&Receiver>) -> StatusCode {
+    {
+        let mut flight = receiver.in_flight.lock().expect("lock");
+        flight.0 += 1;
+        flight.1 = flight.1.max(flight.0);
+    }
+    receiver.got.lock().expect("lock").push(Received {
+        headers: request.headers().clone(),
+        body,
+    });
+    if let Some(hold) = &receiver.hold {
+        let _released = hold.acquire().await;
+    }
+    receiver.in_flight.lock().expect("lock").0 -= 1;
+    let status = receiver.script.lock().expect("lock").pop_front();
+    StatusCode::from_u16(status.unwrap_or(200)).unwrap_or(StatusCode::OK)
+}
+
+impl Receiver {
+    /// Starts it; returns its URL.
+    async fn start(&self) -> String {
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("receiver binds");
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .expect("a port");
+        let app = Route::new().at("/hook", post(receive)).data(self.clone());
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+        format!("http://127.0.0.1:{port}/hook")
+    }
+
+    fn failing_first(statuses: &[u16]) -> Self {
+        let receiver = Receiver::default();
+        receiver.script.lock().expect("lock").extend(statuses);
+        receiver
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    /// Waits until it got `n` requests (10 s at most); returns them.
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            if self.got().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let got = self.got();
+        assert!(got.len() >= n, "got {} of {n} requests", got.len());
+        got
+    }
+}
+
+/// Runs `invoices-api admin …` on the world's database; returns stdout.
+fn admin(w: &World, line: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
+        .args(line.split_whitespace())
+        .env("DATABASE_URL", &w.app.database.url)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("binary runs");
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
+/// Registers an endpoint of `acme` with the CLI; returns its signing secret.
+fn add_endpoint(w: &World, url: &str, events: &[&str]) -> String {
+    let mut line = format!("admin webhook add --company {ACME} --url {url}");
+    for event in events {
+        line.push_str(&format!(" --event {event}"));
+    }
+    let secret = admin(w, &line);
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    secret
+}
+
+/// The endpoints as `admin webhook list --json` shows them.
+fn listed(w: &World) -> Vec<Value> {
+    let out = admin(w, &format!("admin webhook list --company {ACME} --json"));
+    serde_json::from_str::<Value>(&out)
+        .expect("JSON")
+        .as_array()
+        .cloned()
+        .expect("an array")
+}
+
+/// Waits until the first endpoint has `n` deliveries, all settled (delivered or failed).
+async fn settled(w: &World, n: i64) -> Value {
+    for _ in 0..200 {
+        let endpoints = listed(w);
+        let done = endpoints[0]["delivered"].as_i64().unwrap_or(0)
+            + endpoints[0]["failed"].as_i64().unwrap_or(0);
+        if endpoints[0]["pending"] == json!(0) && done >= n {
+            return endpoints[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("deliveries still pending: {:?}", listed(w));
+}
+
+fn verify(secret: &str, received: &Received) {
+    standardwebhooks::Webhook::new(secret)
+        .expect("the secret")
+        .verify(&received.body, &received.headers)
+        .unwrap_or_else(|e| panic!("signature of {}: {e}", received.id()));
+}
+
+async fn run_every_change(w: &World) -> i64 {
+    let clerk = w
+        .member(
+            "clerk",
+            &[
+                InvoicesViewOther,
+                InvoicesEditOther,
+                InvoicesEditSent,
+                InvoicesDeleteOther,
+            ],
+        )
+        .await;
+    let id = w.invoice(json!({})).await;
+    let path = format!("/api/invoices/{id}");
+    let steps = [
+        (Method::PATCH, path.clone(), Some(json!({ "notes": "n" }))),
+        (Method::POST, format!("{path}:send"), None),
+        (
+            Method::POST,
+            format!("{path}:set-paid"),
+            Some(json!({ "payment_date": "2024-07-01" })),
+        ),
+        (Method::POST, format!("{path}:set-unpaid"), None),
+        (Method::DELETE, path.clone(), None),
+    ];
+    for (method, path, body) in steps {
+        let reply = w.call(method, &path, &clerk, body.as_ref()).await;
+        assert!(reply.status < 300, "{}", reply.text);
+    }
+    id
+}
+
+#[tokio::test]
+async fn every_event_type_arrives_signed_as_the_event_the_api_lists() {
+    let w = World::new().await;
+    let everything = Receiver::default();
+    let paid_only = Receiver::default();
+    let secret = add_endpoint(&w, &everything.start().await, &[]);
+    let paid_secret = add_endpoint(&w, &paid_only.start().await, &["invoice.paid"]);
+    let id = run_every_change(&w).await;
+
+    let got = everything.wait_for(6).await;
+    let mut bodies: Vec<Value> = got.iter().map(Received::json).collect();
+    bodies.sort_by_key(|b| b["id"].as_i64());
+    let boss = w.member("auditor", &[InvoicesViewOther]).await;
+    let listed_events = w.get("/api/events", &boss).await.json();
+    assert_eq!(Value::from(bodies), listed_events);
+    for received in &got {
+        verify(&secret, received);
+        assert_eq!(received.id(), format!("evt_{}", received.json()["id"]));
+        assert_eq!(received.json()["invoice_id"], json!(id));
+    }
+    let paid = paid_only.wait_for(1).await;
+    verify(&paid_secret, &paid[0]);
+    assert_eq!(paid[0].json()["type"], "invoice.paid");
+    // A signature made with another endpoint's secret does not verify.
+    assert!(
+        standardwebhooks::Webhook::new(&secret)
+            .expect("secret")
+            .verify(&paid[0].body, &paid[0].headers)
+            .is_err()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(everything.got().len(), 6, "each event once");
+    assert_eq!(paid_only.got().len(), 1);
+    let summary = settled(&w, 6).await;
+    assert_eq!(summary["delivered"], json!(6));
+    assert_eq!(summary["last_status"], json!(200));
+}
+
+#[tokio::test]
+async fn a_receiver_failing_three_times_gets_the_same_message_until_its_2xx() {
+    let w = World::new().await;
+    let receiver = Receiver::failing_first(&[500, 503, 404]);
+    let secret = add_endpoint(&w, &receiver.start().await, &[]);
+    w.invoice(json!({})).await;
+    let got = receiver.wait_for(4).await;
+    let summary = settled(&w, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got_after = receiver.got();
+    assert_eq!(
+        got_after.len(),
+        4,
+        "one try and three retries, then no more"
+    );
+    for received in &got {
+        verify(&secret, received);
+        assert_eq!(
+            received.id(),
+            got[0].id(),
+            "the same webhook-id on every retry"
+        );
+        assert_eq!(received.body, got[0].body);
+    }
+    assert_eq!(summary["delivered"], json!(1));
+    assert_eq!(summary["failed"], json!(0));
+    assert_eq!(summary["last_status"], json!(200));
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_the_whole_schedule_ends_up_marked_failed() {
+    let w = World::new().await;
+    // A port nothing listens on: every attempt is a refused connection.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", closed.local_addr().expect("address"));
+    drop(closed);
+    add_endpoint(&w, &url, &[]);
+    let failing = Receiver::failing_first(&[500; 10]);
+    let answered = failing.start().await;
+    w.invoice(json!({})).await;
+    let summary = settled(&w, 1).await;
+    assert_eq!(summary["failed"], json!(1));
+    assert_eq!(summary["delivered"], json!(0));
+    assert_eq!(summary["last_status"], Value::Null);
+    let error = summary["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("onnect"), "{error}");
+
+    // An endpoint answering 500 every time: four attempts, then failed with its status.
+    admin(&w, &format!("admin webhook remove --company {ACME} --id 1"));
+    add_endpoint(&w, &answered, &[]);
+    w.invoice(json!({})).await;
+    let summary = settled(&w, 1).await;
+    assert_eq!(summary["failed"], json!(1));
+    assert_eq!(summary["last_status"], json!(500));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(failing.got().len(), 4);
+}
+
+#[tokio::test]
+async fn an_endpoint_gets_only_changes_made_after_it_was_added_and_nothing_once_removed() {
+    let w = World::new().await;
+    w.invoice(json!({})).await;
+    // On PostgreSQL an endpoint starts at the visibility horizon: changes committed just
+    // before it was added may still be sent, those visible before it was added never are.
+    crate::events::all_committed_visible(&w.app.db).await;
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    add_endpoint(&w, &url, &[]);
+    let after = w.invoice(json!({})).await;
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].json()["invoice_id"], json!(after));
+    let endpoints = listed(&w);
+    assert_eq!(endpoints.len(), 1);
+    assert_eq!(endpoints[0]["url"], json!(url));
+    assert_eq!(endpoints[0]["events"], "all");
+    assert!(endpoints[0].get("secret").is_none(), "{endpoints:?}");
+
+    admin(&w, &format!("admin webhook remove --company {ACME} --id 1"));
+    assert!(listed(&w).is_empty());
+    w.invoice(json!({})).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.got().len(), 1);
+}
+
+#[tokio::test]
+async fn the_cli_refuses_bad_endpoints_with_one_line() {
+    let w = World::new().await;
+    for (line, says) in [
+        ("--url ftp://x.test/hook", "http"),
+        ("--url not-a-url", "not a URL"),
+        (
+            "--url http://x.test/ --event invoice.moved",
+            "not an event type",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
+            .args(format!("admin webhook add --company {ACME} {line}").split_whitespace())
+            .env("DATABASE_URL", &w.app.database.url)
+            .output()
+            .expect("binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{line}");
+        assert!(stderr.contains(says), "{line}: {stderr}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
+        .args("admin webhook remove --company acme --id 9".split_whitespace())
+        .env("DATABASE_URL", &w.app.database.url)
+        .output()
+        .expect("binary runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint 9"));
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_holds_a_few_deliveries_and_never_the_api() {
+    let w = World::new().await;
+    let hold = Arc::new(tokio::sync::Semaphore::new(0));
+    let receiver = Receiver {
+        hold: Some(Arc::clone(&hold)),
+        ..Receiver::default()
+    };
+    add_endpoint(&w, &receiver.start().await, &[]);
+    // Twenty changes while the receiver holds every request open: each is answered.
+    let mut created = Vec::new();
+    for _ in 0..20 {
+        created.push(w.invoice(json!({})).await);
+    }
+    receiver.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.in_flight.lock().expect("lock").1,
+        invoices_api::webhooks::PER_ENDPOINT,
+        "at most this many deliveries in flight per endpoint"
+    );
+    hold.add_permits(1000);
+    let got = receiver.wait_for(20).await;
+    let ids: std::collections::HashSet<String> = got.iter().map(Received::id).collect();
+    assert_eq!(ids.len(), 20);
+}
+
+#[tokio::test]
+async fn two_nodes_deliver_each_event_once() {
+    let w = World::new().await;
+    let receiver = Receiver::default();
+    add_endpoint(&w, &receiver.start().await, &[]);
+    let other = w.app.another_node(Default::default()).await;
+    let nodes = [w.app.address.clone(), other];
+    let mut creates = Vec::new();
+    for n in 0..40 {
+        let (client, url, token) = (
+            w.app.client.clone(),
+            format!("{}/api/invoices", nodes[n % 2]),
+            w.pm.clone(),
+        );
+        let body = w.minimal_body();
+        creates.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .header("Wethod-Company", ACME)
+                .header("Wethod-Version", crate::helpers::VERSION)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    for create in creates {
+        assert_eq!(create.await.expect("task").expect("sent"), 201);
+    }
+    receiver.wait_for(40).await;
+    settled(&w, 40).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for received in receiver.got() {
+        *per_id.entry(received.id()).or_default() += 1;
+    }
+    assert_eq!(per_id.len(), 40);
+    let twice: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+}
