@@ -11,10 +11,11 @@
 //! one writer, so its rowid order is commit order (`AUTOINCREMENT`: ids are never reused). On
 //! PostgreSQL concurrent transactions commit in any order, so an id drawn from a sequence could
 //! appear after a larger one was already read, and a reader following `after=<id>` would skip
-//! it. There an id is the writing transaction's id times 1024 plus its count of events so far
-//! (`invoice_event_id()`): every transaction still running has an id at or above the oldest
-//! running one (`pg_snapshot_xmin`), so the events below `xmin * 1024` are final, and a reader
-//! that stops there never skips one.
+//! it. There an id is the writing transaction's id times 2^20 plus its count of events so far
+//! (`invoice_event_id()`; a transaction records at most 2^20 events, and ids stay below 2^53,
+//! exact in every JSON reader, until transaction ids pass 2^33): every transaction still running
+//! has an id at or above the oldest running one (`pg_snapshot_xmin`), so the events below
+//! `xmin * 2^20` are final, and a reader that stops there never skips one.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -29,11 +30,11 @@ CREATE FUNCTION invoice_event_id() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     n integer := coalesce(nullif(current_setting('invoices.events_in_transaction', true), ''), '0')::integer;
 BEGIN
-    IF n >= 1024 THEN
-        RAISE EXCEPTION 'more than 1024 invoice events in one transaction';
+    IF n >= 1048576 THEN
+        RAISE EXCEPTION 'more than 1048576 invoice events in one transaction';
     END IF;
     PERFORM set_config('invoices.events_in_transaction', (n + 1)::text, true);
-    RETURN pg_current_xact_id()::text::bigint * 1024 + n;
+    RETURN pg_current_xact_id()::text::bigint * 1048576 + n;
 END
 $$"#;
 

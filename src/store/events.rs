@@ -26,18 +26,22 @@ pub async fn record(
     Ok(())
 }
 
+/// Event ids a PostgreSQL transaction can draw: an event's id there is its transaction's id
+/// times this, plus its rank in the transaction (the migration's `invoice_event_id()`).
+const IDS_PER_TRANSACTION: i64 = 1 << 20;
+
 /// The first event id that may still appear: every event below it is committed or never will
-/// be. `None` on SQLite, whose one writer commits in id order. On PostgreSQL an event's id is
-/// its transaction's id times 1024 plus its rank in it, and no transaction older than the
-/// oldest one still running can commit later.
+/// be. `None` on SQLite, whose one writer commits in id order. On PostgreSQL no transaction
+/// older than the oldest one still running (in any database of the cluster) can commit later.
 pub async fn horizon(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(None);
     }
     let row = db
-        .query_one_raw(Statement::from_string(
+        .query_one_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 1024",
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * $1",
+            [IDS_PER_TRANSACTION.into()],
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("the event horizon query returned no row".into()))?;

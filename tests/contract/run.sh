@@ -11,7 +11,9 @@
 #      each builds and, against the live server, gets a typed 201, a typed 400 and a typed 412
 #      (tests/contract/clients/);
 #   6. the metrics listener, read with the Prometheus project's own parsers after known traffic
-#      (tests/contract/metrics.py).
+#      (tests/contract/metrics.py);
+#   7. webhooks of an invoice's lifecycle, verified by the Standard Webhooks project's Python
+#      package (tests/contract/webhooks.py).
 # Usage: tests/contract/run.sh [BINARY]   (default: target/debug/invoices-api, built first)
 # Installs its tools under target/contract/ from PyPI and npm, and Debian's chromium if the
 # machine lacks it.
@@ -25,11 +27,12 @@ tools="$root/target/contract"
 mkdir -p "$tools"
 
 echo "== installing the contract tools"
-if ! "$tools/venv/bin/python" -c 'import prometheus_client' 2>/dev/null; then
+if ! "$tools/venv/bin/python" -c 'import prometheus_client, standardwebhooks' 2>/dev/null; then
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
     schemathesis==4.32.5 openapi-spec-validator==0.9.0 \
-    openapi-python-client==0.29.1 openapi-generator-cli==7.26.0 prometheus-client==0.26.0
+    openapi-python-client==0.29.1 openapi-generator-cli==7.26.0 prometheus-client==0.26.0 \
+    standardwebhooks==1.1.0
 fi
 if [ ! -x "$tools/npm/node_modules/.bin/prism" ]; then
   mkdir -p "$tools/npm"
@@ -128,5 +131,8 @@ rm -rf "$tools/og-rust"
 
 echo "== metrics, read by the Prometheus project's parsers"
 "$tools/venv/bin/python" tests/contract/metrics.py "$base" "http://127.0.0.1:$metrics_port" "$token"
+
+echo "== webhooks, verified by the Standard Webhooks project's Python package"
+"$tools/venv/bin/python" tests/contract/webhooks.py "$binary" "$base" "$token"
 
 echo "contract: all checks passed"
