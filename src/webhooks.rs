@@ -35,6 +35,9 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// out only when its node died.
 const CLAIM: Duration = Duration::from_secs(20);
 
+/// Longest endpoint URL.
+pub const MAX_URL_CHARS: usize = 2000;
+
 /// Deliveries in flight per endpoint on one node at most.
 pub const PER_ENDPOINT: usize = 4;
 

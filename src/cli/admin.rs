@@ -8,6 +8,7 @@ use crate::domain::permission::Permission;
 use crate::store::admin::change::{self, ProjectChanges, Reference};
 use crate::store::admin::{self, NewProject, import, list};
 use crate::store::webhooks;
+use crate::webhooks::MAX_URL_CHARS;
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
@@ -427,9 +428,6 @@ pub enum WebhookCmd {
         id: IdArg,
     },
 }
-
-/// Longest webhook URL.
-const MAX_URL_CHARS: usize = 2000;
 
 fn parse_webhook_url(raw: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;

@@ -28,7 +28,7 @@ pub async fn record(
 
 /// Event ids a PostgreSQL transaction can draw: an event's id there is its transaction's id
 /// times this, plus its rank in the transaction (the migration's `invoice_event_id()`).
-const IDS_PER_TRANSACTION: i64 = 1 << 20;
+pub const IDS_PER_TRANSACTION: i64 = 1 << 20;
 
 /// The first event id that may still appear: every event below it is committed or never will
 /// be. `None` on SQLite, whose one writer commits in id order. On PostgreSQL no transaction

@@ -4,6 +4,8 @@ use invoices_api::api::edge::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_REPEATS, MAX_UR
 use invoices_api::api::error::MAX_FAILURES;
 use invoices_api::config::{ConnectionLimits, Limits};
 use invoices_api::domain::invoice::{EARLIEST_DATE, LATEST_DATE};
+use invoices_api::store::events::IDS_PER_TRANSACTION;
+use invoices_api::webhooks::{MAX_URL_CHARS, PER_ENDPOINT, TIMEOUT};
 
 /// The `value` column of the README's limits table, by limit.
 fn readme_limits() -> Vec<(String, String)> {
@@ -61,6 +63,19 @@ fn the_readme_limits_table_matches_the_code() {
         (
             "streams per HTTP/2 connection",
             limits.http2_max_streams.to_string(),
+        ),
+        (
+            "webhook endpoint URL",
+            format!("{MAX_URL_CHARS} characters"),
+        ),
+        ("webhook attempt", format!("{} s", TIMEOUT.as_secs())),
+        (
+            "webhook deliveries in flight per endpoint",
+            format!("{PER_ENDPOINT} per node"),
+        ),
+        (
+            "invoice events in one transaction (PostgreSQL)",
+            IDS_PER_TRANSACTION.to_string(),
         ),
     ];
     let table = readme_limits();
