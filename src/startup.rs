@@ -238,7 +238,8 @@ async fn shutdown_signal() {
 
 /// Once a minute: lets the rate limiter and the last-used memo forget idle tokens (the limiter
 /// also sees unknown tokens, so it is pruned often). Once an hour: deletes expired idempotency
-/// keys, so the table holds about a day of keys.
+/// keys, so the table holds about a day of keys, and webhook deliveries settled more than 30
+/// days ago.
 async fn housekeeping(state: AppState) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     let mut minutes: u64 = 0;
@@ -256,6 +257,12 @@ async fn housekeeping(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "purged expired idempotency keys"),
             Err(err) => tracing::warn!(error = %err, "could not purge expired idempotency keys"),
+        }
+        let settled_before = chrono::Utc::now() - crate::store::webhooks::KEEP_SETTLED;
+        match crate::store::webhooks::purge_settled_before(&state.db, settled_before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "purged settled webhook deliveries"),
+            Err(err) => tracing::warn!(error = %err, "could not purge webhook deliveries"),
         }
     }
 }

@@ -366,3 +366,21 @@ pub async fn record_attempt(
     .await?;
     Ok(())
 }
+
+/// How long a settled delivery (delivered, or failed for good) is kept for `admin webhook list`.
+pub const KEEP_SETTLED: chrono::Duration = chrono::Duration::days(30);
+
+/// Deletes the deliveries settled before `before`; returns how many. Pending ones stay, and so
+/// do the events (the audit trail).
+pub async fn purge_settled_before(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use webhook_delivery::Column;
+    let deleted = webhook_delivery::Entity::delete_many()
+        .filter(Column::Status.ne(PENDING))
+        .filter(Column::LastAttemptAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}

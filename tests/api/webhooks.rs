@@ -418,3 +418,46 @@ async fn two_nodes_deliver_each_event_once() {
     let twice: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 }
+
+#[tokio::test]
+async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never() {
+    use entity::webhook_delivery;
+    use invoices_api::store::webhooks::{KEEP_SETTLED, purge_settled_before};
+    use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
+    let w = World::new().await;
+    let failing = Receiver::failing_first(&[500; 100]);
+    add_endpoint(&w, &failing.start().await, &[]);
+    let delivered = Receiver::default();
+    add_endpoint(&w, &delivered.start().await, &[]);
+    w.invoice(json!({})).await;
+    delivered.wait_for(1).await;
+    settled(&w, 1).await;
+    // A delivery still pending whose last attempt was long ago: its retry is a day away.
+    let now = chrono::Utc::now();
+    webhook_delivery::ActiveModel {
+        id: NotSet,
+        endpoint_id: Set(1),
+        event_id: Set(999_999),
+        status: Set("pending".into()),
+        attempts: Set(5),
+        next_attempt_at: Set(now + chrono::Duration::days(1)),
+        claimed_until: Set(None),
+        last_attempt_at: Set(Some(now - chrono::Duration::days(40))),
+        last_status: Set(Some(503)),
+        last_error: Set(Some("HTTP 503".into())),
+    }
+    .insert(&w.app.db)
+    .await
+    .expect("inserted");
+    // Nothing settled longer ago than the window: nothing purged.
+    let purge = |before| purge_settled_before(&w.app.db, before);
+    assert_eq!(purge(now - KEEP_SETTLED).await.expect("purge"), 0);
+    // Thirty days on: the delivered and the failed go, the pending stays.
+    assert_eq!(purge(now + KEEP_SETTLED).await.expect("purge"), 2);
+    let left = webhook_delivery::Entity::find()
+        .all(&w.app.db)
+        .await
+        .expect("deliveries");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].event_id, 999_999);
+}
