@@ -152,7 +152,13 @@ impl Deliverer {
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
         store::queue_new_events(&self.db).await?;
         let now = Utc::now();
-        let due = store::due(&self.db, now, CLAIM_BATCH).await?;
+        let busy: Vec<i64> = self
+            .in_flight()
+            .iter()
+            .filter(|(_, n)| **n >= PER_ENDPOINT)
+            .map(|(endpoint, _)| *endpoint)
+            .collect();
+        let due = store::due(&self.db, now, &busy, CLAIM_BATCH).await?;
         if due.is_empty() {
             return Ok(());
         }

@@ -268,14 +268,19 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
     Ok(queued)
 }
 
-/// Deliveries due now and not claimed, oldest due first: what a node may claim.
+/// Deliveries due now and not claimed, oldest due first, except those of the endpoints in
+/// `busy` (those this node already sends to at its limit): what a node may claim. Leaving the
+/// busy endpoints out keeps one endpoint's backlog (a receiver that is down) from filling every
+/// batch and starving the others.
 pub async fn due(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    busy: &[i64],
     limit: u64,
 ) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     webhook_delivery::Entity::find()
         .filter(unclaimed_due(now))
+        .filter(webhook_delivery::Column::EndpointId.is_not_in(busy.iter().copied()))
         .order_by_asc(webhook_delivery::Column::NextAttemptAt)
         .limit(limit)
         .all(db)

@@ -461,3 +461,27 @@ async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never(
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].event_id, 999_999);
 }
+
+#[tokio::test]
+async fn a_receiver_that_hangs_with_a_backlog_does_not_hold_up_another_endpoint() {
+    let w = World::new().await;
+    let hold = Arc::new(tokio::sync::Semaphore::new(0));
+    let hanging = Receiver {
+        hold: Some(Arc::clone(&hold)),
+        ..Receiver::default()
+    };
+    add_endpoint(&w, &hanging.start().await, &[]);
+    // A backlog for the hanging endpoint, due before anything the other one will be owed.
+    for _ in 0..80 {
+        w.invoice(json!({})).await;
+    }
+    hanging.wait_for(invoices_api::webhooks::PER_ENDPOINT).await;
+    let healthy = Receiver::default();
+    add_endpoint(&w, &healthy.start().await, &[]);
+    for _ in 0..5 {
+        w.invoice(json!({})).await;
+    }
+    let got = healthy.wait_for(5).await;
+    assert_eq!(got.len(), 5);
+    hold.add_permits(1000);
+}
