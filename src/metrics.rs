@@ -30,6 +30,29 @@ struct OperationLabels {
     operation: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// How a webhook attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    /// Answered with a 2xx.
+    Delivered,
+    /// Failed, and retried later.
+    Retry,
+    /// Failed, and no retry is left.
+    Failed,
+}
+
+/// The webhook deliveries of this node.
+struct WebhookMetrics {
+    attempts: Family<OutcomeLabels, Counter>,
+    in_flight: Gauge,
+    pending: Gauge,
+}
+
 /// The database pool as it is at a scrape, and the writers waiting for SQLite's one turn.
 struct PoolGauges {
     max: Gauge,
@@ -47,6 +70,7 @@ pub struct Metrics {
     in_flight: Gauge,
     rate_limited: Counter,
     pool: PoolGauges,
+    webhooks: WebhookMetrics,
 }
 
 /// Latency buckets from 1 ms to about 8 s, doubling.
@@ -116,6 +140,26 @@ impl Default for Metrics {
         ] {
             registry.register(name, help, gauge.clone());
         }
+        let webhooks = WebhookMetrics {
+            attempts: Family::default(),
+            in_flight: Gauge::default(),
+            pending: Gauge::default(),
+        };
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts this node made, by outcome: delivered, retry, failed",
+            webhooks.attempts.clone(),
+        );
+        registry.register(
+            "webhook_deliveries_in_flight",
+            "Webhook deliveries this node is sending now",
+            webhooks.in_flight.clone(),
+        );
+        registry.register(
+            "webhook_pending_deliveries",
+            "Webhook deliveries not settled yet, of every node (counted every 10 s)",
+            webhooks.pending.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -123,6 +167,7 @@ impl Default for Metrics {
             in_flight,
             rate_limited,
             pool,
+            webhooks,
         }
     }
 }
@@ -153,6 +198,32 @@ impl Metrics {
     /// Counts a request refused by the rate limit.
     pub fn rate_limited(&self) {
         self.rate_limited.inc();
+    }
+
+    /// Counts a webhook attempt that ended this way.
+    pub fn webhook_attempt(&self, outcome: WebhookOutcome) {
+        let outcome = match outcome {
+            WebhookOutcome::Delivered => "delivered",
+            WebhookOutcome::Retry => "retry",
+            WebhookOutcome::Failed => "failed",
+        };
+        self.webhooks
+            .attempts
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    /// Counts a webhook delivery as being sent until the guard returned is dropped.
+    pub fn webhook_in_flight(&self) -> InFlight {
+        self.webhooks.in_flight.inc();
+        InFlight(self.webhooks.in_flight.clone())
+    }
+
+    /// The deliveries not settled yet, as last counted.
+    pub fn webhook_pending(&self, count: u64) {
+        self.webhooks
+            .pending
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     /// The exposition, with the pool of `db` and the writers waiting for `turns` read now.
@@ -191,7 +262,7 @@ impl Metrics {
     }
 }
 
-/// A request being answered; see [`Metrics::in_flight`].
+/// A request (or a webhook delivery) in progress; see [`Metrics::in_flight`].
 pub struct InFlight(Gauge);
 
 impl Drop for InFlight {

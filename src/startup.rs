@@ -194,7 +194,8 @@ impl Application {
         });
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
         // Beside the requests, never in their way: a slow receiver holds only its deliveries.
-        let deliverer = tokio::spawn(Deliverer::new(self.db.clone(), self.webhooks)?.run());
+        let deliverer = Deliverer::new(self.db.clone(), self.webhooks, state.metrics.clone())?;
+        let deliverer = tokio::spawn(deliverer.run());
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)

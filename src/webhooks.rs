@@ -12,6 +12,7 @@
 //! retries, for receivers to de-duplicate.
 
 use crate::api::events::Event;
+use crate::metrics::{Metrics, WebhookOutcome};
 use crate::store::webhooks::{self as store, Attempt};
 use base64::Engine;
 use chrono::Utc;
@@ -110,10 +111,19 @@ pub struct Deliverer {
     in_flight: Arc<Mutex<HashMap<i64, usize>>>,
     /// Told when a delivery ends, so the next one starts without waiting for the next poll.
     freed: Arc<tokio::sync::Notify>,
+    /// What the node counts, when it serves metrics.
+    metrics: Option<Arc<Metrics>>,
 }
 
+/// How often the pending deliveries are counted for the metrics.
+const COUNT_PENDING_EVERY: Duration = Duration::from_secs(10);
+
 impl Deliverer {
-    pub fn new(db: DatabaseConnection, settings: WebhookSettings) -> anyhow::Result<Self> {
+    pub fn new(
+        db: DatabaseConnection,
+        settings: WebhookSettings,
+        metrics: Option<Arc<Metrics>>,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -125,6 +135,7 @@ impl Deliverer {
             settings,
             in_flight: Arc::default(),
             freed: Arc::default(),
+            metrics,
         })
     }
 
@@ -133,6 +144,7 @@ impl Deliverer {
     pub async fn run(self) {
         let mut every = tokio::time::interval(self.settings.poll_interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut counted: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = every.tick() => {}
@@ -140,6 +152,15 @@ impl Deliverer {
             }
             if let Err(err) = self.poll().await {
                 tracing::warn!(error = %err, "webhook delivery poll failed");
+            }
+            if let Some(metrics) = &self.metrics
+                && counted.is_none_or(|at| at.elapsed() >= COUNT_PENDING_EVERY)
+            {
+                counted = Some(tokio::time::Instant::now());
+                match store::pending_count(&self.db).await {
+                    Ok(n) => metrics.webhook_pending(n),
+                    Err(err) => tracing::warn!(error = %err, "could not count pending webhooks"),
+                }
             }
         }
     }
@@ -196,6 +217,7 @@ impl Deliverer {
 
     /// One attempt of a claimed delivery, recorded.
     async fn deliver(&self, delivery: webhook_delivery::Model) {
+        let _counted = self.metrics.as_ref().map(|m| m.webhook_in_flight());
         let at = Utc::now();
         let attempt = match self.send(&delivery).await {
             Ok(status) if (200..300).contains(&status) => Attempt {
@@ -207,6 +229,13 @@ impl Deliverer {
             Ok(status) => self.failed(&delivery, at, Some(status), format!("HTTP {status}")),
             Err(error) => self.failed(&delivery, at, None, error),
         };
+        if let Some(metrics) = &self.metrics {
+            metrics.webhook_attempt(match (&attempt.error, attempt.retry_at) {
+                (None, _) => WebhookOutcome::Delivered,
+                (Some(_), Some(_)) => WebhookOutcome::Retry,
+                (Some(_), None) => WebhookOutcome::Failed,
+            });
+        }
         if let Some(error) = &attempt.error {
             tracing::info!(
                 delivery = delivery.id,

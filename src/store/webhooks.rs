@@ -268,6 +268,15 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
     Ok(queued)
 }
 
+/// How many deliveries are not settled yet (for the metrics).
+pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .count(db)
+        .await
+}
+
 /// Deliveries due now and not claimed, oldest due first, except those of the endpoints in
 /// `busy` (those this node already sends to at its limit): what a node may claim. Leaving the
 /// busy endpoints out keeps one endpoint's backlog (a receiver that is down) from filling every

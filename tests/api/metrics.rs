@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 /// A scrape of the metrics listener: its lines.
-async fn scrape(w: &World) -> Vec<String> {
+pub async fn scrape(w: &World) -> Vec<String> {
     let address = w.app.metrics_address.as_ref().expect("a metrics listener");
     let response = w
         .app
@@ -28,7 +28,7 @@ async fn scrape(w: &World) -> Vec<String> {
 }
 
 /// The value of the sample `name{labels}` (0 when absent, as a counter not yet touched).
-fn sample(lines: &[String], series: &str) -> f64 {
+pub fn sample(lines: &[String], series: &str) -> f64 {
     lines
         .iter()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))

@@ -485,3 +485,31 @@ async fn a_receiver_that_hangs_with_a_backlog_does_not_hold_up_another_endpoint(
     assert_eq!(got.len(), 5);
     hold.add_permits(1000);
 }
+
+#[tokio::test]
+async fn the_metrics_count_webhook_attempts_by_outcome() {
+    use crate::metrics::{sample, scrape};
+    let w = World::with_metrics(Default::default()).await;
+    let receiver = Receiver::failing_first(&[500]);
+    add_endpoint(&w, &receiver.start().await, &[]);
+    w.invoice(json!({})).await;
+    receiver.wait_for(2).await;
+    settled(&w, 1).await;
+    let lines = scrape(&w).await;
+    let attempts = |outcome: &str| {
+        sample(
+            &lines,
+            &format!("invoices_webhook_attempts_total{{outcome=\"{outcome}\"}}"),
+        )
+    };
+    assert_eq!(attempts("retry"), 1.0);
+    assert_eq!(attempts("delivered"), 1.0);
+    assert_eq!(attempts("failed"), 0.0);
+    assert_eq!(sample(&lines, "invoices_webhook_deliveries_in_flight"), 0.0);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("invoices_webhook_pending_deliveries ")),
+        "the backlog gauge"
+    );
+}
