@@ -54,10 +54,9 @@ call("POST", f"{invoice}:set-unpaid")
 call("DELETE", invoice, expect=204)
 call("GET", invoice, expect=404)
 
-# Its events, each type the lifecycle made; the filters; a refused cursor.
+# Its events, each type the lifecycle made; the filters; a caller without a view permission.
 call("GET", f"/api/events?invoice_id={created['id']}")
 call("GET", f"/api/events?invoice_id={created['id']}&type=invoice.sent&type=invoice.paid&limit=5")
-call("GET", "/api/events?after=-1", expect=400)
 call("GET", "/api/events", token=bob, expect=403)
 
 # The reference lists.
