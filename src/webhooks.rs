@@ -2,9 +2,12 @@
 //! Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
 //!
 //! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
-//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due (at most
-//! [`PER_ENDPOINT`] in flight per endpoint on this node) and posts each in a task of its own, so
-//! a slow or dead receiver holds only its own deliveries, never a request. A 2xx answer is a
+//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due, up to
+//! [`CLAIMED_PER_ENDPOINT`] per endpoint, and sends each endpoint's through at most
+//! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another), so a slow or dead
+//! receiver holds only its own deliveries, never a request. Claiming a batch, rather than one
+//! delivery per poll, keeps the database work per delivery to reading its event and recording
+//! the attempt. A 2xx answer is a
 //! delivery; any other answer, a timeout ([`TIMEOUT`]) or a refused connection is retried after
 //! the next wait of the retry schedule (plus up to a quarter of it, at random, so retries of many
 //! deliveries spread out), and the delivery is marked failed when the schedule is used up.
@@ -32,9 +35,13 @@ pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
 /// Longest an attempt may take, connecting included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a node holds a delivery it sends: longer than any attempt takes, so a claim runs
-/// out only when its node died.
-const CLAIM: Duration = Duration::from_secs(20);
+/// Deliveries a node claims per endpoint at most: each of its lanes sends this many one after
+/// the other at most.
+pub const CLAIMED_PER_ENDPOINT: usize = PER_ENDPOINT * 4;
+
+/// How long a node holds the deliveries it claimed: longer than a lane takes to send its share
+/// when every attempt times out, so a claim runs out only when its node died.
+const CLAIM: Duration = Duration::from_secs(10 * 4 + 10);
 
 /// Longest endpoint URL.
 pub const MAX_URL_CHARS: usize = 2000;
@@ -107,12 +114,28 @@ pub struct Deliverer {
     db: DatabaseConnection,
     client: reqwest::Client,
     settings: WebhookSettings,
-    /// Deliveries in flight on this node, per endpoint.
-    in_flight: Arc<Mutex<HashMap<i64, usize>>>,
-    /// Told when a delivery ends, so the next one starts without waiting for the next poll.
+    /// The deliveries this node claimed and has not sent yet, and its lanes, per endpoint.
+    work: Arc<Mutex<HashMap<i64, EndpointWork>>>,
+    /// Told when a lane runs out of work, so more is claimed without waiting for the next poll.
     freed: Arc<tokio::sync::Notify>,
     /// What the node counts, when it serves metrics.
     metrics: Option<Arc<Metrics>>,
+}
+
+/// One endpoint's work on this node.
+#[derive(Default)]
+struct EndpointWork {
+    /// Claimed, not started yet.
+    queued: std::collections::VecDeque<webhook_delivery::Model>,
+    /// Lanes running.
+    lanes: usize,
+}
+
+impl EndpointWork {
+    /// Deliveries claimed and not finished.
+    fn held(&self) -> usize {
+        self.queued.len() + self.lanes
+    }
 }
 
 /// How often the pending deliveries are counted for the metrics.
@@ -133,7 +156,7 @@ impl Deliverer {
             db,
             client,
             settings,
-            in_flight: Arc::default(),
+            work: Arc::default(),
             freed: Arc::default(),
             metrics,
         })
@@ -165,54 +188,85 @@ impl Deliverer {
         }
     }
 
-    fn in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
+    fn work(&self) -> std::sync::MutexGuard<'_, HashMap<i64, EndpointWork>> {
+        self.work.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues new events, then claims and starts the deliveries that are due.
+    /// Queues new events, then claims the deliveries that are due, as many per endpoint as
+    /// this node may hold, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
         store::queue_new_events(&self.db).await?;
         let now = Utc::now();
-        let busy: Vec<i64> = self
-            .in_flight()
+        let held: HashMap<i64, usize> = self
+            .work()
             .iter()
-            .filter(|(_, n)| **n >= PER_ENDPOINT)
+            .map(|(endpoint, work)| (*endpoint, work.held()))
+            .collect();
+        let full: Vec<i64> = held
+            .iter()
+            .filter(|(_, n)| **n >= CLAIMED_PER_ENDPOINT)
             .map(|(endpoint, _)| *endpoint)
             .collect();
-        let due = store::due(&self.db, now, &busy, CLAIM_BATCH).await?;
+        let due = store::due(&self.db, now, &full, CLAIM_BATCH).await?;
         if due.is_empty() {
             return Ok(());
         }
         let wanted: Vec<i64> = {
-            let mut busy = self.in_flight().clone();
+            let mut held = held;
             due.iter()
                 .filter(|d| {
-                    let n = busy.entry(d.endpoint_id).or_default();
+                    let n = held.entry(d.endpoint_id).or_default();
                     *n += 1;
-                    *n <= PER_ENDPOINT
+                    *n <= CLAIMED_PER_ENDPOINT
                 })
                 .map(|d| d.id)
                 .collect()
         };
-        let until = now + CLAIM;
-        for delivery in store::claim(&self.db, &wanted, now, until).await? {
-            *self.in_flight().entry(delivery.endpoint_id).or_default() += 1;
-            let deliverer = self.clone();
-            tokio::spawn(async move {
+        let mut claimed = store::claim(&self.db, &wanted, now, now + CLAIM).await?;
+        claimed.sort_by_key(|d| (d.next_attempt_at, d.id));
+        let mut lanes_to_start = Vec::new();
+        {
+            let mut work = self.work();
+            for delivery in claimed {
                 let endpoint = delivery.endpoint_id;
-                deliverer.deliver(delivery).await;
-                let mut in_flight = deliverer.in_flight();
-                if let Some(n) = in_flight.get_mut(&endpoint) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        in_flight.remove(&endpoint);
-                    }
+                let entry = work.entry(endpoint).or_default();
+                entry.queued.push_back(delivery);
+                if entry.lanes < PER_ENDPOINT {
+                    entry.lanes += 1;
+                    lanes_to_start.push(endpoint);
                 }
-                drop(in_flight);
-                deliverer.freed.notify_one();
-            });
+            }
+        }
+        for endpoint in lanes_to_start {
+            let deliverer = self.clone();
+            tokio::spawn(async move { deliverer.lane(endpoint).await });
         }
         Ok(())
+    }
+
+    /// Sends the endpoint's claimed deliveries one after the other until none is left.
+    async fn lane(&self, endpoint: i64) {
+        loop {
+            let next = {
+                let mut work = self.work();
+                let Some(entry) = work.get_mut(&endpoint) else {
+                    return;
+                };
+                match entry.queued.pop_front() {
+                    Some(delivery) => delivery,
+                    None => {
+                        entry.lanes = entry.lanes.saturating_sub(1);
+                        if entry.held() == 0 {
+                            work.remove(&endpoint);
+                        }
+                        drop(work);
+                        self.freed.notify_one();
+                        return;
+                    }
+                }
+            };
+            self.deliver(next).await;
+        }
     }
 
     /// One attempt of a claimed delivery, recorded.

@@ -255,8 +255,8 @@ def kill_9_with_webhooks_owed_delivers_them_after_restart(workers=4, seconds=2.0
         t.join()
     receiver.accepting.set()
     server.start(*schedule)
-    # A delivery claimed by the killed process is taken over when its claim runs out (20 s).
-    deadline, missing = time.time() + 60, set(acknowledged)
+    # A delivery claimed by the killed process is taken over when its claim runs out (50 s).
+    deadline, missing = time.time() + 90, set(acknowledged)
     while time.time() < deadline and missing:
         missing = set(acknowledged) - receiver.created_invoice_ids()
         time.sleep(0.5)
