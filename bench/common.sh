@@ -34,3 +34,19 @@ serve_seeded_sqlite() {
   server=$!
   wait_for_health "$port"
 }
+
+# Builds the release binary and makes an empty database named $1 on $database (sqlite, or
+# postgres on the cluster of tests/with-postgres.sh) holding the demo company; sets bin, work,
+# url and token. The caller's EXIT trap should remove "$work".
+build_and_demo_database() {
+  cargo build --release --quiet --bin invoices-api
+  bin=$PWD/target/release/invoices-api
+  work=$(mktemp -d)
+  if [ "$database" = postgres ]; then
+    psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+    url="${TEST_DATABASE_URL%/*}/$1"
+  else
+    url="sqlite://$work/invoices.db"
+  fi
+  token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
+}

@@ -16,17 +16,8 @@ duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 
 . bench/common.sh
-cargo build --release --quiet --bin invoices-api
-bin=$PWD/target/release/invoices-api
-work=$(mktemp -d)
+build_and_demo_database options
 trap 'kill "${server:-0}" "${scraper:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-if [ "$database" = postgres ]; then
-  psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS options" -c "CREATE DATABASE options"
-  url="${TEST_DATABASE_URL%/*}/options"
-else
-  url="sqlite://$work/invoices.db"
-fi
-token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
 port=$(free_port)
 
 creates() {  # FLAGS

@@ -18,18 +18,9 @@ duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 
 . bench/common.sh
-cargo build --release --quiet --bin invoices-api
-bin=$PWD/target/release/invoices-api
-work=$(mktemp -d)
+build_and_demo_database webhooks
 trap 'kill "${server:-0}" "${fast:-0}" "${hung:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-if [ "$database" = postgres ]; then
-  psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS webhooks" -c "CREATE DATABASE webhooks"
-  url="${TEST_DATABASE_URL%/*}/webhooks"
-else
-  url="sqlite://$work/invoices.db"
-fi
 export DATABASE_URL=$url
-token=$("$bin" demo | sed -n 's/.*(valid 30 days): //p')
 
 receiver() {  # PORT ANSWER: a threaded receiver that answers 204, or never (hang)
   python3 - "$1" "$2" <<'PY' &

@@ -1,7 +1,9 @@
 //! `GET /api/events`: every change of an invoice is one event, written with the change; the
 //! cursor, the filters, the permissions and the company's walls.
 
-use crate::helpers::{ACME, GLOBEX, Reply, World};
+use crate::helpers::{ACME, GLOBEX, World};
+use crate::lifecycle::act;
+use crate::update_invoice::patch;
 use entity::user;
 use invoices_api::domain::permission::Permission::*;
 use reqwest::Method;
@@ -64,26 +66,6 @@ async fn user_id(w: &World, name: &str) -> i64 {
         .expect("query")
         .expect("the user")
         .id
-}
-
-async fn act(w: &World, token: &str, id: i64, verb: &str, body: Option<Value>) -> Reply {
-    w.call(
-        Method::POST,
-        &format!("/api/invoices/{id}:{verb}"),
-        token,
-        body.as_ref(),
-    )
-    .await
-}
-
-async fn patch(w: &World, token: &str, id: i64, body: Value) -> Reply {
-    w.call(
-        Method::PATCH,
-        &format!("/api/invoices/{id}"),
-        token,
-        Some(&body),
-    )
-    .await
 }
 
 /// A member who may do everything to every invoice of `acme`.

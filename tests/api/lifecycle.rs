@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn act(
+pub(crate) async fn act(
     w: &World,
     token: &str,
     id: i64,

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn patch(w: &World, token: &str, id: i64, body: Value) -> crate::helpers::Reply {
+pub(crate) async fn patch(w: &World, token: &str, id: i64, body: Value) -> crate::helpers::Reply {
     w.call(
         Method::PATCH,
         &format!("/api/invoices/{id}"),
