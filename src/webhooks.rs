@@ -7,10 +7,12 @@
 //! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another), so a slow or dead
 //! receiver holds only its own deliveries, never a request. Claiming a batch, rather than one
 //! delivery per poll, keeps the database work per delivery to reading its event and recording
-//! the attempt. A 2xx answer is a
-//! delivery; any other answer, a timeout ([`TIMEOUT`]) or a refused connection is retried after
-//! the next wait of the retry schedule (plus up to a quarter of it, at random, so retries of many
-//! deliveries spread out), and the delivery is marked failed when the schedule is used up.
+//! the attempt.
+//!
+//! A 2xx answer is a delivery; any other answer, a timeout ([`TIMEOUT`]) or a refused
+//! connection is retried after the next wait of the retry schedule (plus up to a quarter of it,
+//! at random, so retries of many deliveries spread out), and the delivery is marked failed when
+//! the schedule is used up.
 //! Deliveries are at least once: the `webhook-id` (`evt_<event id>`) stays the same across
 //! retries, for receivers to de-duplicate.
 
@@ -40,8 +42,10 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const CLAIMED_PER_ENDPOINT: usize = PER_ENDPOINT * 4;
 
 /// How long a node holds the deliveries it claimed: longer than a lane takes to send its share
-/// when every attempt times out, so a claim runs out only when its node died.
-const CLAIM: Duration = Duration::from_secs(10 * 4 + 10);
+/// when every attempt times out (plus a margin to read and record), so in the normal case a
+/// claim runs out only when its node died.
+const CLAIM: Duration =
+    Duration::from_secs(TIMEOUT.as_secs() * (CLAIMED_PER_ENDPOINT / PER_ENDPOINT) as u64 + 10);
 
 /// Longest endpoint URL.
 pub const MAX_URL_CHARS: usize = 2000;
