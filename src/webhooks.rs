@@ -53,6 +53,9 @@ pub const MAX_URL_CHARS: usize = 2000;
 /// Deliveries in flight per endpoint on one node at most.
 pub const PER_ENDPOINT: usize = 4;
 
+/// The longest reason of a failed attempt kept, in characters.
+const MAX_ERROR_CHARS: usize = 500;
+
 /// Deliveries claimed per poll at most.
 const CLAIM_BATCH: u64 = 64;
 
@@ -323,12 +326,10 @@ impl Deliverer {
             let jittered = wait.mul_f64(rand::rng().random_range(1.0..1.25));
             chrono::Duration::from_std(jittered).ok().map(|d| at + d)
         });
-        let mut error = error;
-        error.truncate(500);
         Attempt {
             at,
             status,
-            error: Some(error),
+            error: Some(clipped(error, MAX_ERROR_CHARS)),
             retry_at,
         }
     }
@@ -363,6 +364,15 @@ impl Deliverer {
             .map_err(|e| describe(&e))?;
         Ok(response.status().as_u16())
     }
+}
+
+/// `text` cut to its first `chars` characters (at a character, never inside one: `truncate`
+/// at a byte count panics inside a multi-byte character).
+fn clipped(mut text: String, chars: usize) -> String {
+    if let Some((end, _)) = text.char_indices().nth(chars) {
+        text.truncate(end);
+    }
+    text
 }
 
 /// A failed request in one line, with its cause (reqwest's own message names only the URL).
@@ -406,6 +416,13 @@ mod tests {
         for bad in ["", "5", "5x", "0s", "8days", &["1s"; 21].join(",")] {
             assert!(parse_schedule(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_at_a_character() {
+        let euros = "€".repeat(600);
+        assert_eq!(clipped(euros.clone(), MAX_ERROR_CHARS), "€".repeat(500));
+        assert_eq!(clipped("short".into(), MAX_ERROR_CHARS), "short");
     }
 
     #[test]
