@@ -58,10 +58,14 @@ impl From<EventType> for EventTypeName {
 
 impl From<EventTypeName> for EventType {
     fn from(name: EventTypeName) -> Self {
-        EventType::ALL
-            .into_iter()
-            .find(|t| EventTypeName::from(*t) == name)
-            .unwrap_or(EventType::Updated)
+        match name {
+            EventTypeName::Created => EventType::Created,
+            EventTypeName::Updated => EventType::Updated,
+            EventTypeName::Sent => EventType::Sent,
+            EventTypeName::Paid => EventType::Paid,
+            EventTypeName::Unpaid => EventType::Unpaid,
+            EventTypeName::Deleted => EventType::Deleted,
+        }
     }
 }
 
