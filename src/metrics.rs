@@ -6,6 +6,7 @@
 //! `unmatched`, a status one of the few the API answers.
 
 use crate::store::database::WriteTurns;
+use crate::store::webhooks::Outcome;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -33,17 +34,6 @@ struct OperationLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
-}
-
-/// How a webhook attempt ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WebhookOutcome {
-    /// Answered with a 2xx.
-    Delivered,
-    /// Failed, and retried later.
-    Retry,
-    /// Failed, and no retry is left.
-    Failed,
 }
 
 /// The webhook deliveries of this node.
@@ -201,11 +191,11 @@ impl Metrics {
     }
 
     /// Counts a webhook attempt that ended this way.
-    pub fn webhook_attempt(&self, outcome: WebhookOutcome) {
+    pub fn webhook_attempt(&self, outcome: Outcome) {
         let outcome = match outcome {
-            WebhookOutcome::Delivered => "delivered",
-            WebhookOutcome::Retry => "retry",
-            WebhookOutcome::Failed => "failed",
+            Outcome::Delivered => "delivered",
+            Outcome::Retry => "retry",
+            Outcome::Failed => "failed",
         };
         self.webhooks
             .attempts

@@ -17,7 +17,7 @@
 //! retries, for receivers to de-duplicate.
 
 use crate::api::events::Event;
-use crate::metrics::{Metrics, WebhookOutcome};
+use crate::metrics::Metrics;
 use crate::store::webhooks::{self as store, Attempt};
 use base64::Engine;
 use chrono::Utc;
@@ -291,11 +291,7 @@ impl Deliverer {
             Err(error) => self.failed(&delivery, at, None, error),
         };
         if let Some(metrics) = &self.metrics {
-            metrics.webhook_attempt(match (&attempt.error, attempt.retry_at) {
-                (None, _) => WebhookOutcome::Delivered,
-                (Some(_), Some(_)) => WebhookOutcome::Retry,
-                (Some(_), None) => WebhookOutcome::Failed,
-            });
+            metrics.webhook_attempt(attempt.outcome());
         }
         if let Some(error) = &attempt.error {
             tracing::info!(

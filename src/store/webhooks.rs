@@ -354,20 +354,47 @@ pub struct Attempt {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered with a 2xx.
+    Delivered,
+    /// Failed, and retried later.
+    Retry,
+    /// Failed, and no retry is left.
+    Failed,
+}
+
+impl Outcome {
+    /// The status the attempt leaves the delivery in.
+    pub fn status(self) -> &'static str {
+        match self {
+            Outcome::Delivered => DELIVERED,
+            Outcome::Retry => PENDING,
+            Outcome::Failed => FAILED,
+        }
+    }
+}
+
+impl Attempt {
+    pub fn outcome(&self) -> Outcome {
+        match (&self.error, self.retry_at) {
+            (None, _) => Outcome::Delivered,
+            (Some(_), Some(_)) => Outcome::Retry,
+            (Some(_), None) => Outcome::Failed,
+        }
+    }
+}
+
 /// Records an attempt and releases the claim.
 pub async fn record_attempt(
     db: &impl ConnectionTrait,
     delivery: &webhook_delivery::Model,
     attempt: Attempt,
 ) -> Result<(), DbErr> {
-    let status = match (&attempt.error, attempt.retry_at) {
-        (None, _) => DELIVERED,
-        (Some(_), Some(_)) => PENDING,
-        (Some(_), None) => FAILED,
-    };
     webhook_delivery::ActiveModel {
         id: Set(delivery.id),
-        status: Set(status.to_owned()),
+        status: Set(attempt.outcome().status().to_owned()),
         attempts: Set(delivery.attempts + 1),
         next_attempt_at: Set(attempt.retry_at.unwrap_or(attempt.at)),
         claimed_until: Set(None),
