@@ -7,8 +7,8 @@ use crate::domain::event::EventType;
 use chrono::{DateTime, Utc};
 use entity::{invoice, invoice_event};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 /// Records a change of `invoice` (as it now is; as it was, for a delete).
@@ -20,9 +20,17 @@ pub async fn record(
     invoice: &invoice::Model,
     previous: Option<String>,
 ) -> Result<(), DbErr> {
-    invoice_event::record(kind.as_str(), actor, at, invoice, previous)
-        .insert(db)
-        .await?;
+    // Nothing to read back: a plain insert, not one that returns the row (every change of an
+    // invoice runs this inside the lock it holds).
+    invoice_event::Entity::insert(invoice_event::record(
+        kind.as_str(),
+        actor,
+        at,
+        invoice,
+        previous,
+    ))
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
