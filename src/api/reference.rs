@@ -1,7 +1,8 @@
 //! Read-only reference data, so clients can discover the ids they send: projects, budget
 //! areas, VAT rates, payment terms and invoice contacts. Any member of the company may read
-//! them. Each list is one declaration of its parameters plus [`list`]; each single record,
-//! one declaration plus [`one`].
+//! them. A list or a read by id of one entity's rows is one line of [`reference_api!`]
+//! (served by [`company_list`] and [`one`]); a list with its own parameters is written out
+//! and served by [`list`].
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 
@@ -375,57 +376,99 @@ where
     Ok(OneResponse::Ok(Json(found.into())))
 }
 
-#[OpenApi]
-impl ReferenceApi {
+/// The module's operations, in the order the spec lists them. A list that takes only the
+/// parameters every list takes and pages the company's rows of one entity is one `list` line:
+/// its function, path, operation id and tag, entity and record. Reading one such row by id is
+/// one `get` line: the same, plus what a 404 calls the record and the id's description. Every
+/// other operation is written out.
+macro_rules! reference_api {
+    (@read [$($operations:tt)*]) => {
+        #[OpenApi]
+        impl ReferenceApi {
+            $($operations)*
+        }
+    };
+    (@read [$($operations:tt)*]
+        $(#[$doc:meta])*
+        list $operation:ident($path:tt, $operation_id:tt, $tag:tt) of $entity:ty as $record:ty;
+        $($rest:tt)*
+    ) => {
+        reference_api!(@read [
+            $($operations)*
+            $(#[$doc])*
+            #[oai(path = $path, method = "get", operation_id = $operation_id, tag = $tag)]
+            async fn $operation(
+                &self,
+                state: Data<&AppState>,
+                request: &Request,
+                identity: Identity,
+                /// How many at most (1–100)
+                limit: QueryParam<Option<Limit>>,
+                /// How many to skip (at most 1000000000)
+                offset: QueryParam<Option<Offset>>,
+                /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+                /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+                updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+            ) -> Result<ListResponse<$record>, ApiError> {
+                let params = ListParams {
+                    limit,
+                    offset,
+                    updated_at,
+                };
+                company_list::<$entity, _>(&state, identity, request, params).await
+            }
+        ] $($rest)*);
+    };
+    (@read [$($operations:tt)*]
+        $(#[$doc:meta])*
+        get $operation:ident($path:tt, $operation_id:tt, $tag:tt)
+            of $entity:ty as $record:ty, $what:tt, id: $id_doc:tt;
+        $($rest:tt)*
+    ) => {
+        reference_api!(@read [
+            $($operations)*
+            $(#[$doc])*
+            #[oai(path = $path, method = "get", operation_id = $operation_id, tag = $tag)]
+            async fn $operation(
+                &self,
+                state: Data<&AppState>,
+                identity: Identity,
+                #[doc = $id_doc]
+                id: Path,
+            ) -> Result<OneResponse<$record>, ApiError> {
+                one::<$entity, _>(&state, identity, id, $what).await
+            }
+        ] $($rest)*);
+    };
+    (@read [$($operations:tt)*]
+        $(#[$attribute:meta])*
+        async fn $operation:ident $parameters:tt -> $answer:ty $body:block
+        $($rest:tt)*
+    ) => {
+        reference_api!(@read [
+            $($operations)*
+            $(#[$attribute])*
+            async fn $operation $parameters -> $answer $body
+        ] $($rest)*);
+    };
+    ($($operations:tt)*) => {
+        reference_api!(@read [] $($operations)*);
+    };
+}
+
+reference_api! {
     /// List projects
     ///
     /// The company's projects, in id order, for any member. `updated_at` filters like the
     /// invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
-    #[oai(
-        path = "/api/projects",
-        method = "get",
-        operation_id = "list_projects",
-        tag = "ApiTags::Projects"
-    )]
-    async fn list_projects(
-        &self,
-        state: Data<&AppState>,
-        request: &Request,
-        identity: Identity,
-        /// How many at most (1–100)
-        limit: QueryParam<Option<Limit>>,
-        /// How many to skip (at most 1000000000)
-        offset: QueryParam<Option<Offset>>,
-        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
-        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-    ) -> Result<ListResponse<Project>, ApiError> {
-        let params = ListParams {
-            limit,
-            offset,
-            updated_at,
-        };
-        company_list::<project::Entity, _>(&state, identity, request, params).await
-    }
+    list list_projects("/api/projects", "list_projects", "ApiTags::Projects")
+        of project::Entity as Project;
 
     /// Get a project
     ///
     /// One of the company's projects, for any member; another company's project is not found.
-    #[oai(
-        path = "/api/projects/:id",
-        method = "get",
-        operation_id = "get_project",
-        tag = "ApiTags::Projects"
-    )]
-    async fn get_project(
-        &self,
-        state: Data<&AppState>,
-        identity: Identity,
-        /// The ID of the project
-        id: Path,
-    ) -> Result<OneResponse<Project>, ApiError> {
-        one::<project::Entity, _>(&state, identity, id, "project").await
-    }
+    get get_project("/api/projects/:id", "get_project", "ApiTags::Projects")
+        of project::Entity as Project, "project", id: "The ID of the project";
 
     /// List budget areas
     ///
@@ -486,111 +529,33 @@ impl ReferenceApi {
     ///
     /// The company's VAT rates, in id order, for any member. `updated_at` filters like the
     /// invoice list's.
-    #[oai(
-        path = "/api/vat-rates",
-        method = "get",
-        operation_id = "list_vat_rates",
-        tag = "ApiTags::VatRates"
-    )]
-    async fn list_vat_rates(
-        &self,
-        state: Data<&AppState>,
-        request: &Request,
-        identity: Identity,
-        /// How many at most (1–100)
-        limit: QueryParam<Option<Limit>>,
-        /// How many to skip (at most 1000000000)
-        offset: QueryParam<Option<Offset>>,
-        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
-        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-    ) -> Result<ListResponse<VatRate>, ApiError> {
-        let params = ListParams {
-            limit,
-            offset,
-            updated_at,
-        };
-        company_list::<vat_rate::Entity, _>(&state, identity, request, params).await
-    }
+    list list_vat_rates("/api/vat-rates", "list_vat_rates", "ApiTags::VatRates")
+        of vat_rate::Entity as VatRate;
 
     /// List payment terms
     ///
     /// The company's payment terms, in id order, for any member. `updated_at` filters like the
     /// invoice list's.
-    #[oai(
-        path = "/api/payment-terms",
-        method = "get",
-        operation_id = "list_payment_terms",
-        tag = "ApiTags::PaymentTerms"
-    )]
-    async fn list_payment_terms(
-        &self,
-        state: Data<&AppState>,
-        request: &Request,
-        identity: Identity,
-        /// How many at most (1–100)
-        limit: QueryParam<Option<Limit>>,
-        /// How many to skip (at most 1000000000)
-        offset: QueryParam<Option<Offset>>,
-        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
-        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-    ) -> Result<ListResponse<PaymentTerm>, ApiError> {
-        let params = ListParams {
-            limit,
-            offset,
-            updated_at,
-        };
-        company_list::<payment_term::Entity, _>(&state, identity, request, params).await
-    }
+    list list_payment_terms("/api/payment-terms", "list_payment_terms", "ApiTags::PaymentTerms")
+        of payment_term::Entity as PaymentTerm;
 
     /// List invoice contacts
     ///
     /// The company's invoice contacts, in id order, for any member. `updated_at` filters like
     /// the invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
-    #[oai(
-        path = "/api/invoice-contacts",
-        method = "get",
-        operation_id = "list_invoice_contacts",
-        tag = "ApiTags::InvoiceContacts"
-    )]
-    async fn list_invoice_contacts(
-        &self,
-        state: Data<&AppState>,
-        request: &Request,
-        identity: Identity,
-        /// How many at most (1–100)
-        limit: QueryParam<Option<Limit>>,
-        /// How many to skip (at most 1000000000)
-        offset: QueryParam<Option<Offset>>,
-        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
-        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-    ) -> Result<ListResponse<InvoiceContact>, ApiError> {
-        let params = ListParams {
-            limit,
-            offset,
-            updated_at,
-        };
-        company_list::<invoice_contact::Entity, _>(&state, identity, request, params).await
-    }
+    list list_invoice_contacts(
+        "/api/invoice-contacts",
+        "list_invoice_contacts",
+        "ApiTags::InvoiceContacts"
+    ) of invoice_contact::Entity as InvoiceContact;
 
     /// Get an invoice contact
     ///
     /// One of the company's invoice contacts, for any member; another company's is not found.
-    #[oai(
-        path = "/api/invoice-contacts/:id",
-        method = "get",
-        operation_id = "get_invoice_contact",
-        tag = "ApiTags::InvoiceContacts"
-    )]
-    async fn get_invoice_contact(
-        &self,
-        state: Data<&AppState>,
-        identity: Identity,
-        /// The ID of the invoice contact
-        id: Path,
-    ) -> Result<OneResponse<InvoiceContact>, ApiError> {
-        one::<invoice_contact::Entity, _>(&state, identity, id, "invoice contact").await
-    }
+    get get_invoice_contact(
+        "/api/invoice-contacts/:id",
+        "get_invoice_contact",
+        "ApiTags::InvoiceContacts"
+    ) of invoice_contact::Entity as InvoiceContact,
+        "invoice contact", id: "The ID of the invoice contact";
 }
