@@ -132,8 +132,11 @@ impl Identity {
             if let Some(metrics) = &state.metrics {
                 metrics.rate_limited();
             }
+            // Whole seconds, rounded up; at least 1: the budget's clock can pass the moment
+            // it names between the check and this answer, and "retry in 0 s" invites a storm.
+            let whole_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             ApiError::TooManyRequests {
-                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                retry_after_secs: whole_seconds.max(1),
             }
         })?;
         let mut headers = Validation::default();
