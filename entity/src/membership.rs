@@ -20,6 +20,12 @@ pub enum Relation {
         to = "super::company::Column::Id"
     )]
     Company,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id"
+    )]
+    User,
 }
 
 impl Related<super::company::Entity> for Entity {

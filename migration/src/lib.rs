@@ -16,6 +16,7 @@ mod m20261130_000008_reference_updated_at;
 mod m20261130_000009_keys_per_company;
 mod m20261130_000010_rate_limit_windows;
 mod m20261130_000011_invoice_events;
+mod m20261130_000012_members_index;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_keys_per_company::Migration),
             Box::new(m20261130_000010_rate_limit_windows::Migration),
             Box::new(m20261130_000011_invoice_events::Migration),
+            Box::new(m20261130_000012_members_index::Migration),
         ]
     }
 }

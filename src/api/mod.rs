@@ -89,6 +89,8 @@ pub enum ApiTags {
     /// The company's invoice contacts: the addresses invoices are sent to.
     #[oai(rename = "Invoice contacts")]
     InvoiceContacts,
+    /// The company's members: the users who may act in it.
+    Members,
     /// Every change of the company's invoices, in order: the audit trail, and what webhooks
     /// deliver.
     Events,

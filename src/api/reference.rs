@@ -1,5 +1,5 @@
-//! Read-only reference data, so clients can discover the ids they send: projects, budget
-//! areas, VAT rates, payment terms and invoice contacts. Any member of the company may read
+//! Read-only reference data, so clients can discover the ids they send and read: projects,
+//! budget areas, VAT rates, payment terms, invoice contacts and the company's members. Any member of the company may read
 //! them. A list or a read by id of one entity's rows is one line of [`reference_api!`]
 //! (served by [`company_list`] and [`one`]); a list with its own parameters is written out
 //! and served by [`list`].
@@ -192,6 +192,42 @@ impl Example for InvoiceContact {
             updated_at: example_time(),
             email: "billing@client.example".into(),
             alias: "Client billing".into(),
+        }
+    }
+}
+
+/// A member of the company: a user who may act in it.
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct Member {
+    /// The user's ID, as a project's `pm_id` and `account_id` and an event's `user_id` name it
+    pub id: i64,
+    /// The user's name
+    pub name: String,
+    /// The user's email address
+    pub email: String,
+    /// When the user joined the company
+    pub joined_at: Timestamp,
+}
+
+impl Example for Member {
+    fn example() -> Self {
+        Member {
+            id: 1,
+            name: "Ann Example".into(),
+            email: "ann@acme.example".into(),
+            joined_at: example_time(),
+        }
+    }
+}
+
+impl From<reference::Member> for Member {
+    fn from(m: reference::Member) -> Self {
+        Member {
+            id: m.user_id,
+            name: m.name,
+            email: m.email,
+            joined_at: Timestamp(m.joined_at),
         }
     }
 }
@@ -558,4 +594,35 @@ reference_api! {
         "ApiTags::InvoiceContacts"
     ) of invoice_contact::Entity as InvoiceContact,
         "invoice contact", id: "The ID of the invoice contact";
+
+    /// List members
+    ///
+    /// The company's members (the users who may act in it), in id order, for any member: so a
+    /// client can show who a project's `pm_id` and `account_id` or an event's `user_id` is.
+    #[oai(
+        path = "/api/members",
+        method = "get",
+        operation_id = "list_members",
+        tag = "ApiTags::Members"
+    )]
+    async fn list_members(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+    ) -> Result<ListResponse<Member>, ApiError> {
+        let mut checked = Validation::default();
+        reject_unknown_query(&mut checked, request, &["limit", "offset"]);
+        let page = paging::paging(&mut checked, limit, offset);
+        let (caller, page) = identity.admit(&state, checked, page).await?;
+        let query = reference::members_page(caller.company_id, page);
+        let members = reference::members(&state.db, query).await?;
+        Ok(ListResponse::Ok(Json(
+            members.into_iter().map(Member::from).collect(),
+        )))
+    }
 }

@@ -2,11 +2,11 @@
 
 use crate::domain::filter::{Filter, Op};
 use chrono::{DateTime, Utc};
-use entity::{budget_area, invoice_contact, payment_term, project, vat_rate};
+use entity::{budget_area, invoice_contact, membership, payment_term, project, user, vat_rate};
 use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
 use crate::domain::paging::Page;
@@ -87,6 +87,40 @@ pub fn budget_areas_select(
     }
     let query = updated_since(query, budget_area::Column::UpdatedAt, updated_at);
     page_of(query, budget_area::Column::Id, page)
+}
+
+/// A member of a company: the user, as other records name them by id.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    /// When the user joined the company.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// The query of a page of the company's members, in user id order (a walk of the
+/// `(company_id, user_id)` index), to run with [`members`] or to explain.
+pub fn members_page(company_id: i64, page: Page) -> Select<membership::Entity> {
+    membership::Entity::find()
+        .select_only()
+        .column(membership::Column::UserId)
+        .column(user::Column::Name)
+        .column(user::Column::Email)
+        .column_as(membership::Column::CreatedAt, "joined_at")
+        .join(JoinType::InnerJoin, membership::Relation::User.def())
+        .filter(membership::Column::CompanyId.eq(company_id))
+        .order_by_asc(membership::Column::UserId)
+        .limit(page.limit)
+        .offset(page.offset)
+}
+
+/// The members a [`members_page`] query finds.
+pub async fn members(
+    db: &impl ConnectionTrait,
+    query: Select<membership::Entity>,
+) -> Result<Vec<Member>, DbErr> {
+    query.into_model::<Member>().all(db).await
 }
 
 /// The condition a list filter puts on `column`.

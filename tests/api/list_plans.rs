@@ -12,7 +12,7 @@ use invoices_api::domain::invoice_list::{ListOrder, ListQuery};
 use invoices_api::domain::paging::Page;
 use invoices_api::store::database;
 use invoices_api::store::invoices::list_select;
-use invoices_api::store::reference::{budget_areas_select, company_page};
+use invoices_api::store::reference::{budget_areas_select, company_page, members_page};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};
 
 /// What a shape's plan must be.
@@ -239,6 +239,11 @@ fn shapes(
             company_page::<invoice_contact::Entity>(1, &[], page).build(backend),
             in_order("ix_invoice_contacts_company_id"),
         ),
+        (
+            "members",
+            members_page(1, page).build(backend),
+            in_order("ix_memberships_company_user"),
+        ),
     ]
 }
 
@@ -285,6 +290,7 @@ fn table_of(index: &str) -> &'static str {
         "vat_rates",
         "payment_terms",
         "invoice_contacts",
+        "memberships",
     ]
     .into_iter()
     .find(|table| index.starts_with(&format!("ix_{table}_")))
@@ -339,7 +345,21 @@ async fn each_list_shape_reads_what_it_returns() {
         )
         .await
         .expect("seeded");
-        db.execute_unprepared("VACUUM ANALYZE invoices")
+        // Members likewise: a hundredth of 20,000 users in this company, the rest in the other.
+        db.execute_unprepared(
+            "INSERT INTO users (email, name, created_at) \
+             SELECT 'seed' || g || '@example.test', 'Seed', now() FROM generate_series(1, 20000) g",
+        )
+        .await
+        .expect("users seeded");
+        db.execute_unprepared(
+            "INSERT INTO memberships (company_id, user_id, created_at) \
+             SELECT CASE WHEN id % 100 = 0 THEN 1 ELSE 2 END, id, now() FROM users \
+             WHERE email LIKE 'seed%'",
+        )
+        .await
+        .expect("members seeded");
+        db.execute_unprepared("VACUUM ANALYZE invoices, users, memberships")
             .await
             .expect("vacuumed");
     }
@@ -413,6 +433,7 @@ async fn the_migrations_create_the_list_indexes() {
         "ix_invoices_company_updated_at",
         "ix_invoice_contacts_company_id",
         "ix_invoice_contacts_company_updated_at",
+        "ix_memberships_company_user",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

@@ -22,6 +22,7 @@ mod invoice_contacts;
 mod lifecycle;
 mod limits;
 mod list_plans;
+mod members;
 mod metrics;
 mod migrations;
 mod money;

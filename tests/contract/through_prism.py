@@ -67,6 +67,7 @@ call("GET", "/api/projects/999999", expect=404)
 call("GET", "/api/invoice-contacts?updated_at=gt:2020-01-01T00:00:00Z")
 call("GET", "/api/invoice-contacts/1")  # the demo's
 call("GET", "/api/invoice-contacts/999999", expect=404)
+call("GET", "/api/members?limit=2")
 
 with open(prism_log, encoding="utf-8") as log:
     violations = [line for line in log if "violation" in line.lower()]
