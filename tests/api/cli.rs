@@ -112,70 +112,52 @@ impl Cli {
 #[tokio::test]
 async fn each_add_prints_the_new_id_on_one_line() {
     let cli = Cli::new().await;
-    assert_eq!(
-        cli.one_line(&format!("admin company add --slug {ACME} --name Acme")),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line("admin user add --email ann@acme.test --name Ann"),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line("admin user add --email bob@acme.test --name Bob"),
-        "2"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin member add --company {ACME} --user ann@acme.test --permission invoices.create"
-        )),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin member add --company {ACME} --user bob@acme.test"
-        )),
-        "2"
-    );
-    assert_eq!(
-        cli.one_line(&format!("admin project add --company {ACME} --name Site --job-order JO-1 --pm ann@acme.test --account bob@acme.test")),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line(&format!("admin project add --company {ACME} --name Old --pm ann@acme.test --account bob@acme.test --archived")),
-        "2"
-    );
-    assert_eq!(
-        cli.one_line("admin budget-area add --project 1 --uid area-1 --name Design"),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line("admin budget-area add --project 1 --uid area-2 --name Build --disabled"),
-        "2"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin vat-rate add --company {ACME} --name Standard --rate 22"
-        )),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin vat-rate add --company {ACME} --name Old --rate 5.5 --archived"
-        )),
-        "2"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin payment-term add --company {ACME} --name '30 days' --days 30"
-        )),
-        "1"
-    );
-    assert_eq!(
-        cli.one_line(&format!(
-            "admin payment-term add --company {ACME} --name Old --days 60 --archived"
-        )),
-        "2"
-    );
+    // Each kind of record counts its ids from 1.
+    for (id, command) in [
+        (1, "admin company add --slug {ACME} --name Acme"),
+        (1, "admin user add --email ann@acme.test --name Ann"),
+        (2, "admin user add --email bob@acme.test --name Bob"),
+        (
+            1,
+            "admin member add --company {ACME} --user ann@acme.test --permission invoices.create",
+        ),
+        (2, "admin member add --company {ACME} --user bob@acme.test"),
+        (
+            1,
+            "admin project add --company {ACME} --name Site --job-order JO-1 --pm ann@acme.test --account bob@acme.test",
+        ),
+        (
+            2,
+            "admin project add --company {ACME} --name Old --pm ann@acme.test --account bob@acme.test --archived",
+        ),
+        (
+            1,
+            "admin budget-area add --project 1 --uid area-1 --name Design",
+        ),
+        (
+            2,
+            "admin budget-area add --project 1 --uid area-2 --name Build --disabled",
+        ),
+        (
+            1,
+            "admin vat-rate add --company {ACME} --name Standard --rate 22",
+        ),
+        (
+            2,
+            "admin vat-rate add --company {ACME} --name Old --rate 5.5 --archived",
+        ),
+        (
+            1,
+            "admin payment-term add --company {ACME} --name '30 days' --days 30",
+        ),
+        (
+            2,
+            "admin payment-term add --company {ACME} --name Old --days 60 --archived",
+        ),
+    ] {
+        let command = command.replace("{ACME}", ACME);
+        assert_eq!(cli.one_line(&command), id.to_string(), "{command}");
+    }
     let token = cli.one_line("admin token add --user ann@acme.test --name ci --expires-in-days 30");
     assert!(token.starts_with("wi_") && token.len() > 40, "{token}");
 }

@@ -359,17 +359,7 @@ async fn a_caller_sees_the_events_of_exactly_the_invoices_it_may_view() {
         .app
         .add_member(GLOBEX, "gv@globex.test", &[InvoicesViewOther])
         .await;
-    let reply = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/events",
-            &globex_viewer,
-            None,
-            &[],
-        )
-        .await;
+    let reply = w.get_in(GLOBEX, "/api/events", &globex_viewer).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let theirs: Vec<i64> = reply
         .json()

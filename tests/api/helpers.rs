@@ -619,6 +619,13 @@ impl World {
         self.call(Method::GET, path, token, None).await
     }
 
+    /// A GET in `company`, without a body.
+    pub async fn get_in(&self, company: &str, path: &str, token: &str) -> Reply {
+        self.app
+            .call_with_headers(company, Method::GET, path, token, None, &[])
+            .await
+    }
+
     /// Another project of `acme` with the same PM and Account as `project`; returns its id.
     pub async fn project_with(&self, job_order: Option<&str>, archived: bool) -> i64 {
         self.app
@@ -658,15 +665,7 @@ pub async fn assert_get_one_is_company_scoped(w: &World, base: &str, listed: &Va
         let reply = w.get(&format!("{base}/{malformed}"), &w.viewer).await;
         assert_eq!(reply.failed_fields(), ["id"], "{malformed}");
     }
-    w.app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            &format!("{base}/{id}"),
-            &w.viewer,
-            None,
-            &[],
-        )
+    w.get_in(GLOBEX, &format!("{base}/{id}"), &w.viewer)
         .await
         .assert_error(403, "forbidden");
 }

@@ -99,15 +99,7 @@ async fn contacts_filter_on_updated_at_to_sync() {
     }
     let empty: Vec<Value> = Vec::new();
     let globex = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/invoice-contacts",
-            &w.globex_member,
-            None,
-            &[],
-        )
+        .get_in(GLOBEX, "/api/invoice-contacts", &w.globex_member)
         .await;
     assert_eq!(globex.json(), json!(empty), "each company sees its own");
 }

@@ -2,7 +2,6 @@
 
 use crate::helpers::{ACME, GLOBEX, World};
 use invoices_api::store::admin;
-use reqwest::Method;
 use serde_json::Value;
 
 /// The emails of a list of members, in its order.
@@ -59,17 +58,7 @@ async fn any_member_lists_their_companys_members_in_id_order() {
     let past_the_end = w.get("/api/members?offset=6", &w.viewer).await;
     assert_eq!(emails(&past_the_end.json()), Vec::<&str>::new());
 
-    let globex = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/members",
-            &w.globex_member,
-            None,
-            &[],
-        )
-        .await;
+    let globex = w.get_in(GLOBEX, "/api/members", &w.globex_member).await;
     assert_eq!(emails(&globex.json()), ["g@globex.test"]);
 }
 

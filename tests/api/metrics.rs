@@ -75,9 +75,7 @@ async fn answers_are_counted_by_operation_and_status_and_refusals_by_the_rate_li
     assert_eq!(w.get("/api/invoices/999999", &w.pm).await.status, 404);
     let path = format!("/api/invoices/{}:send", w.invoice(json!({})).await);
     assert_eq!(w.call(Method::POST, &path, &w.pm, None).await.status, 200);
-    let unknown = w
-        .app
-        .call_with_headers(ACME, Method::GET, "/api/invoices", "wi_nope", None, &[]);
+    let unknown = w.get_in(ACME, "/api/invoices", "wi_nope");
     assert_eq!(unknown.await.status, 401);
     assert_eq!(w.app.get("/docs").await.status, 200);
     assert_eq!(w.app.get("/no/such/route").await.status, 404);

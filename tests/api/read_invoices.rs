@@ -1,6 +1,7 @@
 //! GET /api/invoices and GET /api/invoices/{id}: visibility, 404s, pagination and filters.
 
 use crate::helpers::{ACME, GLOBEX, World, ids};
+use crate::update_invoice::patch;
 use invoices_api::domain::permission::Permission::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -366,17 +367,7 @@ async fn bad_filters_and_unknown_parameters_are_400s_naming_them() {
 async fn the_list_of_each_company_is_its_own() {
     let w = World::new().await;
     w.invoice(json!({})).await;
-    let reply = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/invoices",
-            &w.globex_member,
-            None,
-            &[],
-        )
-        .await;
+    let reply = w.get_in(GLOBEX, "/api/invoices", &w.globex_member).await;
     assert_eq!(
         reply.status, 403,
         "globex_member has no view permission: {}",
@@ -386,17 +377,7 @@ async fn the_list_of_each_company_is_its_own() {
         .app
         .add_member(GLOBEX, "gv@globex.test", &[InvoicesViewOther])
         .await;
-    let reply = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/invoices",
-            &globex_viewer,
-            None,
-            &[],
-        )
-        .await;
+    let reply = w.get_in(GLOBEX, "/api/invoices", &globex_viewer).await;
     assert_eq!(reply.json(), Value::Array(vec![]));
 }
 
@@ -408,14 +389,7 @@ async fn order_by_updated_at_lists_by_last_change_then_id() {
         w.invoice(json!({})).await,
         w.invoice(json!({})).await,
     ];
-    let touched = w
-        .call(
-            Method::PATCH,
-            &format!("/api/invoices/{a}"),
-            &w.pm,
-            Some(&json!({ "notes": "changed" })),
-        )
-        .await;
+    let touched = patch(&w, &w.pm, a, json!({ "notes": "changed" })).await;
     assert_eq!(touched.status, 200, "{}", touched.text);
     let list = |q: &'static str| {
         let w = &w;
@@ -470,14 +444,7 @@ async fn the_documented_sync_pattern_sees_every_change_made_while_it_pages() {
         // Meanwhile, changes to an invoice already received and to one not received yet.
         if pages == 2 {
             for id in [all[0], all[5]] {
-                let reply = w
-                    .call(
-                        Method::PATCH,
-                        &format!("/api/invoices/{id}"),
-                        &w.pm,
-                        Some(&json!({ "notes": "meanwhile" })),
-                    )
-                    .await;
+                let reply = patch(&w, &w.pm, id, json!({ "notes": "meanwhile" })).await;
                 assert_eq!(reply.status, 200, "{}", reply.text);
             }
         }

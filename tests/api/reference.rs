@@ -81,15 +81,7 @@ async fn members_discover_the_ids_they_send_and_only_their_companys() {
     );
 
     let theirs = w
-        .app
-        .call_with_headers(
-            GLOBEX,
-            Method::GET,
-            "/api/projects",
-            &w.globex_member,
-            None,
-            &[],
-        )
+        .get_in(GLOBEX, "/api/projects", &w.globex_member)
         .await
         .json();
     assert_eq!(theirs.as_array().map(Vec::len), Some(1));
@@ -135,12 +127,10 @@ async fn reference_lists_are_paginated_and_checked() {
         "/api/vat-rates",
         "/api/payment-terms",
     ] {
-        w.app
-            .call_with_headers(ACME, Method::GET, path, &w.globex_member, None, &[])
+        w.get_in(ACME, path, &w.globex_member)
             .await
             .assert_error(403, "forbidden");
-        w.app
-            .call_with_headers(ACME, Method::GET, path, "wi_nope", None, &[])
+        w.get_in(ACME, path, "wi_nope")
             .await
             .assert_error(401, "unauthorized");
     }
