@@ -5,19 +5,13 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("invoices")
-                    .add_column(big_integer("version").default(1))
-                    .to_owned(),
-            )
-            .await
-    }
-}
+migration!(|manager| {
+    manager
+        .alter_table(
+            Table::alter()
+                .table("invoices")
+                .add_column(big_integer("version").default(1))
+                .to_owned(),
+        )
+        .await
+});

@@ -6,9 +6,6 @@
 
 use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// Each index: name, table, the columns that scope the list; `id` follows them.
 const INDEXES: [(&str, &str, &[&str]); 6] = [
     ("ix_invoices_company_id", "invoices", &["company_id"]),
@@ -31,27 +28,24 @@ const INDEXES: [(&str, &str, &[&str]); 6] = [
     ),
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // Replaced by `ix_invoices_company_project_id`, which also keeps them in id order.
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_invoices_project")
-                    .table("invoices")
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        for (name, table, scope) in INDEXES {
-            let mut index = Index::create();
-            index.name(name).table(table).if_not_exists();
-            for column in scope {
-                index.col(*column);
-            }
-            manager.create_index(index.col("id").to_owned()).await?;
+migration!(|manager| {
+    // Replaced by `ix_invoices_company_project_id`, which also keeps them in id order.
+    manager
+        .drop_index(
+            Index::drop()
+                .name("ix_invoices_project")
+                .table("invoices")
+                .if_exists()
+                .to_owned(),
+        )
+        .await?;
+    for (name, table, scope) in INDEXES {
+        let mut index = Index::create();
+        index.name(name).table(table).if_not_exists();
+        for column in scope {
+            index.col(*column);
         }
-        Ok(())
+        manager.create_index(index.col("id").to_owned()).await?;
     }
-}
+    Ok(())
+});

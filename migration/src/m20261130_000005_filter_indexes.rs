@@ -10,9 +10,6 @@
 
 use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// Each index: name, the filtered column, and whether it leaves out rows where that column is
 /// NULL; all are on `invoices (company_id, column, id)`.
 const INDEXES: [(&str, &str, bool); 3] = [
@@ -21,23 +18,20 @@ const INDEXES: [(&str, &str, bool); 3] = [
     ("ix_invoices_company_updated_at", "updated_at", false),
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, column, without_nulls) in INDEXES {
-            let mut index = Index::create();
-            index
-                .name(name)
-                .table("invoices")
-                .if_not_exists()
-                .col("company_id")
-                .col(column)
-                .col("id");
-            if without_nulls {
-                index.and_where(Expr::col(Alias::new(column)).is_not_null());
-            }
-            manager.create_index(index.to_owned()).await?;
+migration!(|manager| {
+    for (name, column, without_nulls) in INDEXES {
+        let mut index = Index::create();
+        index
+            .name(name)
+            .table("invoices")
+            .if_not_exists()
+            .col("company_id")
+            .col(column)
+            .col("id");
+        if without_nulls {
+            index.and_where(Expr::col(Alias::new(column)).is_not_null());
         }
-        Ok(())
+        manager.create_index(index.to_owned()).await?;
     }
-}
+    Ok(())
+});

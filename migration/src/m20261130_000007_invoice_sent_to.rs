@@ -9,32 +9,26 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration!(|manager| {
+    manager
+        .alter_table(
+            Table::alter()
+                .table("invoices")
+                .add_column(big_integer_null("invoice_contact_id"))
+                .to_owned(),
+        )
+        .await?;
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("invoices")
-                    .add_column(big_integer_null("invoice_contact_id"))
+            .create_foreign_key(
+                ForeignKey::create()
+                    .name("fk_invoices_invoice_contact_id")
+                    .from("invoices", "invoice_contact_id")
+                    .to("invoice_contacts", "id")
+                    .on_delete(ForeignKeyAction::Restrict)
                     .to_owned(),
             )
             .await?;
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager
-                .create_foreign_key(
-                    ForeignKey::create()
-                        .name("fk_invoices_invoice_contact_id")
-                        .from("invoices", "invoice_contact_id")
-                        .to("invoice_contacts", "id")
-                        .on_delete(ForeignKeyAction::Restrict)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
     }
-}
+    Ok(())
+});

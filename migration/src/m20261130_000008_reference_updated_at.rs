@@ -11,9 +11,6 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// Each table, and the column that scopes its list.
 const TABLES: [(&str, &str); 4] = [
     ("projects", "company_id"),
@@ -22,56 +19,47 @@ const TABLES: [(&str, &str); 4] = [
     ("payment_terms", "company_id"),
 ];
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    /// In one transaction on every database: its statements run on one connection and the
-    /// schema changes all or not at all.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
-        for (table, scope) in TABLES {
+migration!(in_one_transaction, |manager| {
+    let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
+    for (table, scope) in TABLES {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table)
+                    .add_column(timestamp_with_time_zone_null("updated_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(table)
+                    .value("updated_at", Expr::col("created_at"))
+                    .to_owned(),
+            )
+            .await?;
+        if postgres {
             manager
                 .alter_table(
                     Table::alter()
                         .table(table)
-                        .add_column(timestamp_with_time_zone_null("updated_at"))
-                        .to_owned(),
-                )
-                .await?;
-            manager
-                .exec_stmt(
-                    Query::update()
-                        .table(table)
-                        .value("updated_at", Expr::col("created_at"))
-                        .to_owned(),
-                )
-                .await?;
-            if postgres {
-                manager
-                    .alter_table(
-                        Table::alter()
-                            .table(table)
-                            .modify_column(ColumnDef::new("updated_at").not_null())
-                            .to_owned(),
-                    )
-                    .await?;
-            }
-            manager
-                .create_index(
-                    Index::create()
-                        .name(format!("ix_{table}_{scope}_updated_at"))
-                        .table(table)
-                        .if_not_exists()
-                        .col(scope)
-                        .col("updated_at")
-                        .col("id")
+                        .modify_column(ColumnDef::new("updated_at").not_null())
                         .to_owned(),
                 )
                 .await?;
         }
-        Ok(())
+        manager
+            .create_index(
+                Index::create()
+                    .name(format!("ix_{table}_{scope}_updated_at"))
+                    .table(table)
+                    .if_not_exists()
+                    .col(scope)
+                    .col("updated_at")
+                    .col("id")
+                    .to_owned(),
+            )
+            .await?;
     }
-}
+    Ok(())
+});

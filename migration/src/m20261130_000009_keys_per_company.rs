@@ -13,9 +13,6 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// Tables that get an `external_id`, unique within the company.
 const KEYED: [&str; 3] = ["projects", "vat_rates", "payment_terms"];
 
@@ -28,59 +25,50 @@ fn fk(table: &'static str, column: &'static str, to: &'static str) -> ForeignKey
         .to_owned()
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    /// In one transaction on every database: its statements run on one connection and the
-    /// schema changes all or not at all.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
+migration!(in_one_transaction, |manager| {
+    match manager.get_database_backend() {
+        DatabaseBackend::Sqlite => rebuild_budget_areas_on_sqlite(manager).await?,
+        _ => scope_budget_areas_on_postgres(manager).await?,
     }
-
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => rebuild_budget_areas_on_sqlite(manager).await?,
-            _ => scope_budget_areas_on_postgres(manager).await?,
+    let index = |name: String, table: &str, columns: [&str; 2], unique: bool| {
+        let mut index = Index::create();
+        index.name(name).table(table.to_owned()).if_not_exists();
+        if unique {
+            index.unique();
         }
-        let index = |name: String, table: &str, columns: [&str; 2], unique: bool| {
-            let mut index = Index::create();
-            index.name(name).table(table.to_owned()).if_not_exists();
-            if unique {
-                index.unique();
-            }
-            for column in columns {
-                index.col(column.to_owned());
-            }
-            index.to_owned()
-        };
+        for column in columns {
+            index.col(column.to_owned());
+        }
+        index.to_owned()
+    };
+    manager
+        .create_index(index(
+            "ux_budget_areas_company_uid".into(),
+            "budget_areas",
+            ["company_id", "uid"],
+            true,
+        ))
+        .await?;
+    for table in KEYED {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table)
+                    .add_column(string_len_null("external_id", 255))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(index(
-                "ux_budget_areas_company_uid".into(),
-                "budget_areas",
-                ["company_id", "uid"],
+                format!("ux_{table}_company_external_id"),
+                table,
+                ["company_id", "external_id"],
                 true,
             ))
             .await?;
-        for table in KEYED {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(string_len_null("external_id", 255))
-                        .to_owned(),
-                )
-                .await?;
-            manager
-                .create_index(index(
-                    format!("ux_{table}_company_external_id"),
-                    table,
-                    ["company_id", "external_id"],
-                    true,
-                ))
-                .await?;
-        }
-        Ok(())
     }
-}
+    Ok(())
+});
 
 /// PostgreSQL: add and fill `company_id`, then swap the global `uid` constraint for the
 /// company's.

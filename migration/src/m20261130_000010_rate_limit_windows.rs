@@ -4,28 +4,22 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table("rate_limit_windows")
-                    .col(string_len("token_hash", 64))
-                    // Minutes since the Unix epoch.
-                    .col(big_integer("window_start"))
-                    .col(big_integer("used"))
-                    .primary_key(
-                        Index::create()
-                            .name("pk_rate_limit_windows")
-                            .col("token_hash")
-                            .col("window_start"),
-                    )
-                    .to_owned(),
-            )
-            .await
-    }
-}
+migration!(|manager| {
+    manager
+        .create_table(
+            Table::create()
+                .table("rate_limit_windows")
+                .col(string_len("token_hash", 64))
+                // Minutes since the Unix epoch.
+                .col(big_integer("window_start"))
+                .col(big_integer("used"))
+                .primary_key(
+                    Index::create()
+                        .name("pk_rate_limit_windows")
+                        .col("token_hash")
+                        .col("window_start"),
+                )
+                .to_owned(),
+        )
+        .await
+});

@@ -21,9 +21,6 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// The id of the next event in this transaction (PostgreSQL).
 const POSTGRES_EVENT_ID: &str = r#"
 CREATE FUNCTION invoice_event_id() RETURNS bigint LANGUAGE plpgsql AS $$
@@ -58,164 +55,156 @@ fn exact_decimal(backend: DatabaseBackend, name: &'static str, p: u32, s: u32) -
     }
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    /// In one transaction on every database: the schema changes all or not at all.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let postgres = backend == DatabaseBackend::Postgres;
-        let db = manager.get_connection();
-        let id = if postgres {
-            db.execute_unprepared(POSTGRES_EVENT_ID).await?;
-            big_integer("id")
-                .default(Expr::cust("invoice_event_id()"))
-                .primary_key()
-                .to_owned()
-        } else {
-            big_pk_auto("id")
-        };
-        manager
-            .create_table(
-                Table::create()
-                    .table("invoice_events")
-                    .col(id)
-                    .col(string_len("type", 32))
-                    // Who made the change, and when.
-                    .col(big_integer("user_id"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    // The invoice, as the change left it. No foreign keys: events outlive
-                    // the invoice and what it referred to.
-                    .col(big_integer("invoice_id"))
-                    .col(big_integer("company_id"))
-                    .col(big_integer("project_id"))
-                    .col(string_len("status", 16))
-                    .col(string_len_null("invoice_number", 255))
-                    .col(string_len_null("purchase_order", 255))
-                    .col(exact_decimal(backend, "value", 14, 2))
-                    .col(exact_decimal(backend, "exchange_rate", 18, 6).null())
-                    .col(date("issue_date"))
-                    .col(date_null("payment_date"))
-                    .col(text_null("notes"))
-                    .col(string_len_null("budget_area_uid", 255))
-                    .col(big_integer_null("vat_rate_id"))
-                    .col(big_integer_null("payment_term_id"))
-                    .col(big_integer("created_by_user_id"))
-                    .col(timestamp_with_time_zone("invoice_created_at"))
-                    .col(timestamp_with_time_zone("invoice_updated_at"))
-                    .col(big_integer("version"))
-                    .col(big_integer_null("invoice_contact_id"))
-                    // An update's changed fields and their previous values (a JSON object).
-                    .col(text_null("previous"))
-                    .to_owned(),
-            )
-            .await?;
-        for (name, columns) in [
-            ("ix_invoice_events_company", &["company_id", "id"][..]),
-            (
-                "ix_invoice_events_invoice",
-                &["company_id", "invoice_id", "id"][..],
-            ),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table("invoice_events");
-            for column in columns {
-                index.col(*column);
-            }
-            manager.create_index(index.to_owned()).await?;
+migration!(in_one_transaction, |manager| {
+    let backend = manager.get_database_backend();
+    let postgres = backend == DatabaseBackend::Postgres;
+    let db = manager.get_connection();
+    let id = if postgres {
+        db.execute_unprepared(POSTGRES_EVENT_ID).await?;
+        big_integer("id")
+            .default(Expr::cust("invoice_event_id()"))
+            .primary_key()
+            .to_owned()
+    } else {
+        big_pk_auto("id")
+    };
+    manager
+        .create_table(
+            Table::create()
+                .table("invoice_events")
+                .col(id)
+                .col(string_len("type", 32))
+                // Who made the change, and when.
+                .col(big_integer("user_id"))
+                .col(timestamp_with_time_zone("created_at"))
+                // The invoice, as the change left it. No foreign keys: events outlive
+                // the invoice and what it referred to.
+                .col(big_integer("invoice_id"))
+                .col(big_integer("company_id"))
+                .col(big_integer("project_id"))
+                .col(string_len("status", 16))
+                .col(string_len_null("invoice_number", 255))
+                .col(string_len_null("purchase_order", 255))
+                .col(exact_decimal(backend, "value", 14, 2))
+                .col(exact_decimal(backend, "exchange_rate", 18, 6).null())
+                .col(date("issue_date"))
+                .col(date_null("payment_date"))
+                .col(text_null("notes"))
+                .col(string_len_null("budget_area_uid", 255))
+                .col(big_integer_null("vat_rate_id"))
+                .col(big_integer_null("payment_term_id"))
+                .col(big_integer("created_by_user_id"))
+                .col(timestamp_with_time_zone("invoice_created_at"))
+                .col(timestamp_with_time_zone("invoice_updated_at"))
+                .col(big_integer("version"))
+                .col(big_integer_null("invoice_contact_id"))
+                // An update's changed fields and their previous values (a JSON object).
+                .col(text_null("previous"))
+                .to_owned(),
+        )
+        .await?;
+    for (name, columns) in [
+        ("ix_invoice_events_company", &["company_id", "id"][..]),
+        (
+            "ix_invoice_events_invoice",
+            &["company_id", "invoice_id", "id"][..],
+        ),
+    ] {
+        let mut index = Index::create();
+        index.name(name).table("invoice_events");
+        for column in columns {
+            index.col(*column);
         }
-        if postgres {
-            db.execute_unprepared(&format!(
-                "CREATE FUNCTION record_invoice_creation() RETURNS trigger LANGUAGE plpgsql AS \
+        manager.create_index(index.to_owned()).await?;
+    }
+    if postgres {
+        db.execute_unprepared(&format!(
+            "CREATE FUNCTION record_invoice_creation() RETURNS trigger LANGUAGE plpgsql AS \
                  $$ BEGIN {RECORD_CREATION}; RETURN NULL; END $$"
-            ))
-            .await?;
-            db.execute_unprepared(
-                "CREATE TRIGGER invoice_created AFTER INSERT ON invoices FOR EACH ROW \
+        ))
+        .await?;
+        db.execute_unprepared(
+            "CREATE TRIGGER invoice_created AFTER INSERT ON invoices FOR EACH ROW \
                  EXECUTE FUNCTION record_invoice_creation()",
-            )
-            .await?;
-        } else {
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER invoice_created AFTER INSERT ON invoices BEGIN \
+        )
+        .await?;
+    } else {
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER invoice_created AFTER INSERT ON invoices BEGIN \
                  {RECORD_CREATION}; END"
-            ))
-            .await?;
-        }
-
-        manager
-            .create_table(
-                Table::create()
-                    .table("webhook_endpoints")
-                    .col(big_pk_auto("id"))
-                    .col(big_integer("company_id"))
-                    .col(text("url"))
-                    // The signing secret (`whsec_…`): shown once, kept to sign.
-                    .col(string_len("secret", 64))
-                    // The event types sent, comma-separated; empty for all.
-                    .col(text("event_types"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    // The events below this id are already queued for the endpoint.
-                    .col(big_integer("next_event_id"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_webhook_endpoints_company_id")
-                            .from("webhook_endpoints", "company_id")
-                            .to("companies", "id")
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table("webhook_deliveries")
-                    .col(big_pk_auto("id"))
-                    .col(big_integer("endpoint_id"))
-                    .col(big_integer("event_id"))
-                    // `pending`, `delivered` or `failed`.
-                    .col(string_len("status", 16))
-                    .col(integer("attempts"))
-                    .col(timestamp_with_time_zone("next_attempt_at"))
-                    // A node sending it holds it until then; a dead node's claim runs out.
-                    .col(timestamp_with_time_zone_null("claimed_until"))
-                    .col(timestamp_with_time_zone_null("last_attempt_at"))
-                    .col(integer_null("last_status"))
-                    .col(text_null("last_error"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_webhook_deliveries_endpoint_id")
-                            .from("webhook_deliveries", "endpoint_id")
-                            .to("webhook_endpoints", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_webhook_deliveries")
-                    .table("webhook_deliveries")
-                    .col("endpoint_id")
-                    .col("event_id")
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_webhook_deliveries_due")
-                    .table("webhook_deliveries")
-                    .col("status")
-                    .col("next_attempt_at")
-                    .to_owned(),
-            )
-            .await
+        ))
+        .await?;
     }
-}
+
+    manager
+        .create_table(
+            Table::create()
+                .table("webhook_endpoints")
+                .col(big_pk_auto("id"))
+                .col(big_integer("company_id"))
+                .col(text("url"))
+                // The signing secret (`whsec_…`): shown once, kept to sign.
+                .col(string_len("secret", 64))
+                // The event types sent, comma-separated; empty for all.
+                .col(text("event_types"))
+                .col(timestamp_with_time_zone("created_at"))
+                // The events below this id are already queued for the endpoint.
+                .col(big_integer("next_event_id"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_webhook_endpoints_company_id")
+                        .from("webhook_endpoints", "company_id")
+                        .to("companies", "id")
+                        .on_delete(ForeignKeyAction::Restrict),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_table(
+            Table::create()
+                .table("webhook_deliveries")
+                .col(big_pk_auto("id"))
+                .col(big_integer("endpoint_id"))
+                .col(big_integer("event_id"))
+                // `pending`, `delivered` or `failed`.
+                .col(string_len("status", 16))
+                .col(integer("attempts"))
+                .col(timestamp_with_time_zone("next_attempt_at"))
+                // A node sending it holds it until then; a dead node's claim runs out.
+                .col(timestamp_with_time_zone_null("claimed_until"))
+                .col(timestamp_with_time_zone_null("last_attempt_at"))
+                .col(integer_null("last_status"))
+                .col(text_null("last_error"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_webhook_deliveries_endpoint_id")
+                        .from("webhook_deliveries", "endpoint_id")
+                        .to("webhook_endpoints", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("ux_webhook_deliveries")
+                .table("webhook_deliveries")
+                .col("endpoint_id")
+                .col("event_id")
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("ix_webhook_deliveries_due")
+                .table("webhook_deliveries")
+                .col("status")
+                .col("next_attempt_at")
+                .to_owned(),
+        )
+        .await
+});

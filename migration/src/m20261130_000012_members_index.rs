@@ -4,22 +4,16 @@
 
 use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_memberships_company_user")
-                    .table("memberships")
-                    .if_not_exists()
-                    .col("company_id")
-                    .col("user_id")
-                    .to_owned(),
-            )
-            .await
-    }
-}
+migration!(|manager| {
+    manager
+        .create_index(
+            Index::create()
+                .name("ix_memberships_company_user")
+                .table("memberships")
+                .if_not_exists()
+                .col("company_id")
+                .col("user_id")
+                .to_owned(),
+        )
+        .await
+});
