@@ -109,6 +109,17 @@ impl Cli {
     }
 }
 
+/// Serves the API on `db` at a free port, in the background; returns its base URL.
+async fn serve(db: sea_orm::DatabaseConnection) -> String {
+    let app =
+        invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
+            .await
+            .expect("binds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    base
+}
+
 #[tokio::test]
 async fn each_add_prints_the_new_id_on_one_line() {
     let cli = Cli::new().await;
@@ -251,12 +262,7 @@ async fn a_token_issued_by_the_cli_works_against_the_api_and_revoking_it_stops_i
     let db = invoices_api::store::database::open(&cli.database_url)
         .await
         .expect("db");
-    let app =
-        invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
-            .await
-            .expect("binds");
-    let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let url = format!("{}/api/invoices", serve(db).await);
     let post = || {
         reqwest::Client::new()
             .post(&url)
@@ -315,12 +321,7 @@ async fn demo_is_idempotent_and_its_curl_line_creates_an_invoice() {
         .await
         .expect("contacts");
     assert_eq!(contacts.len(), 1, "one invoice contact to list, made once");
-    let app =
-        invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
-            .await
-            .expect("binds");
-    let url = format!("http://127.0.0.1:{}/api/invoices", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let url = format!("{}/api/invoices", serve(db).await);
     let response = reqwest::Client::new()
         .post(&url)
         .bearer_auth(token)

@@ -82,6 +82,11 @@ async fn clerk(w: &World) -> String {
     .await
 }
 
+/// A `:set-paid` body.
+fn paid_on_july_1st() -> Value {
+    json!({ "payment_date": "2024-07-01" })
+}
+
 #[tokio::test]
 async fn every_change_is_one_event_in_order_with_its_user_and_the_invoice_it_left() {
     let w = World::new().await;
@@ -93,14 +98,7 @@ async fn every_change_is_one_event_in_order_with_its_user_and_the_invoice_it_lef
     for reply in [
         patch(&w, &clerk, id, json!({ "notes": "Second milestone" })).await,
         act(&w, &clerk, id, "send", None).await,
-        act(
-            &w,
-            &clerk,
-            id,
-            "set-paid",
-            Some(json!({ "payment_date": "2024-07-01" })),
-        )
-        .await,
+        act(&w, &clerk, id, "set-paid", Some(paid_on_july_1st())).await,
         act(&w, &clerk, id, "set-unpaid", None).await,
     ] {
         assert_eq!(reply.status, 200, "{}", reply.text);
@@ -157,14 +155,7 @@ async fn an_event_names_exactly_the_fields_its_change_changed_with_their_previou
         )
         .await,
         patch(&w, &clerk, id, json!({ "purchase_order": null })).await,
-        act(
-            &w,
-            &clerk,
-            id,
-            "set-paid",
-            Some(json!({ "payment_date": "2024-07-01" })),
-        )
-        .await,
+        act(&w, &clerk, id, "set-paid", Some(paid_on_july_1st())).await,
     ];
     for reply in &steps {
         assert_eq!(reply.status, 200, "{}", reply.text);
