@@ -15,6 +15,7 @@ use super::types::{Percentage, Timestamp};
 use super::validation::Validation;
 use super::{ApiTags, AppState};
 use crate::domain::filter::Filter;
+use crate::domain::member;
 use crate::domain::paging::Page;
 use crate::store::reference::{self, CompanyRecords};
 use chrono::{DateTime, Utc};
@@ -221,8 +222,8 @@ impl Example for Member {
     }
 }
 
-impl From<reference::Member> for Member {
-    fn from(m: reference::Member) -> Self {
+impl From<member::Member> for Member {
+    fn from(m: member::Member) -> Self {
         Member {
             id: m.user_id,
             name: m.name,

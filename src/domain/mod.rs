@@ -8,6 +8,7 @@ pub mod filter;
 pub mod idempotency;
 pub mod invoice;
 pub mod invoice_list;
+pub mod member;
 pub mod money;
 pub mod paging;
 pub mod permission;

@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
+use crate::domain::member::Member;
 use crate::domain::paging::Page;
 
 /// The rows a list query finds.
@@ -89,14 +90,13 @@ pub fn budget_areas_select(
     page_of(query, budget_area::Column::Id, page)
 }
 
-/// A member of a company: the user, as other records name them by id.
-#[derive(Clone, Debug, FromQueryResult)]
-pub struct Member {
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    /// When the user joined the company.
-    pub joined_at: DateTime<Utc>,
+/// A row of [`members_page`].
+#[derive(FromQueryResult)]
+struct MemberRow {
+    user_id: i64,
+    name: String,
+    email: String,
+    joined_at: DateTime<Utc>,
 }
 
 /// The query of a page of the company's members, in user id order (a walk of the
@@ -120,7 +120,14 @@ pub async fn members(
     db: &impl ConnectionTrait,
     query: Select<membership::Entity>,
 ) -> Result<Vec<Member>, DbErr> {
-    query.into_model::<Member>().all(db).await
+    let rows = query.into_model::<MemberRow>().all(db).await?;
+    let members = rows.into_iter().map(|row| Member {
+        user_id: row.user_id,
+        name: row.name,
+        email: row.email,
+        joined_at: row.joined_at,
+    });
+    Ok(members.collect())
 }
 
 /// The condition a list filter puts on `column`.
