@@ -109,14 +109,26 @@ impl Receiver {
     }
 }
 
-/// Runs `invoices-api admin …` on the world's database; returns stdout.
-fn admin(w: &World, line: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
-        .args(line.split_whitespace())
-        .env("DATABASE_URL", &w.app.database.url)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("binary runs");
+/// Runs `invoices-api admin …` on the world's database, off the test's runtime thread: the
+/// server under test runs on that thread, and blocking it could leave one of its write
+/// transactions open (SQLite's lock held) while the command waits for that very lock.
+async fn cli(w: &World, line: &str) -> std::process::Output {
+    let (url, line) = (w.app.database.url.clone(), line.to_owned());
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_invoices-api"))
+            .args(line.split_whitespace())
+            .env("DATABASE_URL", url)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("binary runs")
+    })
+    .await
+    .expect("joins")
+}
+
+/// Runs `invoices-api admin …`, which must succeed; returns stdout.
+async fn admin(w: &World, line: &str) -> String {
+    let out = cli(w, line).await;
     assert!(
         out.status.success(),
         "{line}: {}",
@@ -126,19 +138,19 @@ fn admin(w: &World, line: &str) -> String {
 }
 
 /// Registers an endpoint of `acme` with the CLI; returns its signing secret.
-fn add_endpoint(w: &World, url: &str, events: &[&str]) -> String {
+async fn add_endpoint(w: &World, url: &str, events: &[&str]) -> String {
     let mut line = format!("admin webhook add --company {ACME} --url {url}");
     for event in events {
         line.push_str(&format!(" --event {event}"));
     }
-    let secret = admin(w, &line);
+    let secret = admin(w, &line).await;
     assert!(secret.starts_with("whsec_"), "{secret}");
     secret
 }
 
 /// The endpoints as `admin webhook list --json` shows them.
-fn listed(w: &World) -> Vec<Value> {
-    let out = admin(w, &format!("admin webhook list --company {ACME} --json"));
+async fn listed(w: &World) -> Vec<Value> {
+    let out = admin(w, &format!("admin webhook list --company {ACME} --json")).await;
     serde_json::from_str::<Value>(&out)
         .expect("JSON")
         .as_array()
@@ -149,7 +161,7 @@ fn listed(w: &World) -> Vec<Value> {
 /// Waits until the first endpoint has `n` deliveries, all settled (delivered or failed).
 async fn settled(w: &World, n: i64) -> Value {
     for _ in 0..200 {
-        let endpoints = listed(w);
+        let endpoints = listed(w).await;
         let done = endpoints[0]["delivered"].as_i64().unwrap_or(0)
             + endpoints[0]["failed"].as_i64().unwrap_or(0);
         if endpoints[0]["pending"] == json!(0) && done >= n {
@@ -157,7 +169,7 @@ async fn settled(w: &World, n: i64) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("deliveries still pending: {:?}", listed(w));
+    panic!("deliveries still pending: {:?}", listed(w).await);
 }
 
 fn verify(secret: &str, received: &Received) {
@@ -204,8 +216,8 @@ async fn every_event_type_arrives_signed_as_the_event_the_api_lists() {
     let w = World::new().await;
     let everything = Receiver::default();
     let paid_only = Receiver::default();
-    let secret = add_endpoint(&w, &everything.start().await, &[]);
-    let paid_secret = add_endpoint(&w, &paid_only.start().await, &["invoice.paid"]);
+    let secret = add_endpoint(&w, &everything.start().await, &[]).await;
+    let paid_secret = add_endpoint(&w, &paid_only.start().await, &["invoice.paid"]).await;
     let id = run_every_change(&w).await;
 
     let got = everything.wait_for(6).await;
@@ -241,7 +253,7 @@ async fn every_event_type_arrives_signed_as_the_event_the_api_lists() {
 async fn a_receiver_failing_three_times_gets_the_same_message_until_its_2xx() {
     let w = World::new().await;
     let receiver = Receiver::failing_first(&[500, 503, 404]);
-    let secret = add_endpoint(&w, &receiver.start().await, &[]);
+    let secret = add_endpoint(&w, &receiver.start().await, &[]).await;
     w.invoice(json!({})).await;
     let got = receiver.wait_for(4).await;
     let summary = settled(&w, 1).await;
@@ -273,7 +285,7 @@ async fn a_receiver_down_for_the_whole_schedule_ends_up_marked_failed() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/hook", closed.local_addr().expect("address"));
     drop(closed);
-    add_endpoint(&w, &url, &[]);
+    add_endpoint(&w, &url, &[]).await;
     let failing = Receiver::failing_first(&[500; 10]);
     let answered = failing.start().await;
     w.invoice(json!({})).await;
@@ -285,8 +297,8 @@ async fn a_receiver_down_for_the_whole_schedule_ends_up_marked_failed() {
     assert!(error.contains("onnect"), "{error}");
 
     // An endpoint answering 500 every time: four attempts, then failed with its status.
-    admin(&w, &format!("admin webhook remove --company {ACME} --id 1"));
-    add_endpoint(&w, &answered, &[]);
+    admin(&w, &format!("admin webhook remove --company {ACME} --id 1")).await;
+    add_endpoint(&w, &answered, &[]).await;
     w.invoice(json!({})).await;
     let summary = settled(&w, 1).await;
     assert_eq!(summary["failed"], json!(1));
@@ -304,18 +316,18 @@ async fn an_endpoint_gets_only_changes_made_after_it_was_added_and_nothing_once_
     crate::events::all_committed_visible(&w.app.db).await;
     let receiver = Receiver::default();
     let url = receiver.start().await;
-    add_endpoint(&w, &url, &[]);
+    add_endpoint(&w, &url, &[]).await;
     let after = w.invoice(json!({})).await;
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].json()["invoice_id"], json!(after));
-    let endpoints = listed(&w);
+    let endpoints = listed(&w).await;
     assert_eq!(endpoints.len(), 1);
     assert_eq!(endpoints[0]["url"], json!(url));
     assert_eq!(endpoints[0]["events"], "all");
     assert!(endpoints[0].get("secret").is_none(), "{endpoints:?}");
 
-    admin(&w, &format!("admin webhook remove --company {ACME} --id 1"));
-    assert!(listed(&w).is_empty());
+    admin(&w, &format!("admin webhook remove --company {ACME} --id 1")).await;
+    assert!(listed(&w).await.is_empty());
     w.invoice(json!({})).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(receiver.got().len(), 1);
@@ -332,20 +344,12 @@ async fn the_cli_refuses_bad_endpoints_with_one_line() {
             "not an event type",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
-            .args(format!("admin webhook add --company {ACME} {line}").split_whitespace())
-            .env("DATABASE_URL", &w.app.database.url)
-            .output()
-            .expect("binary runs");
+        let out = cli(&w, &format!("admin webhook add --company {ACME} {line}")).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{line}");
         assert!(stderr.contains(says), "{line}: {stderr}");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
-        .args("admin webhook remove --company acme --id 9".split_whitespace())
-        .env("DATABASE_URL", &w.app.database.url)
-        .output()
-        .expect("binary runs");
+    let out = cli(&w, "admin webhook remove --company acme --id 9").await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint 9"));
 }
@@ -358,7 +362,7 @@ async fn a_receiver_that_hangs_holds_a_few_deliveries_and_never_the_api() {
         hold: Some(Arc::clone(&hold)),
         ..Receiver::default()
     };
-    add_endpoint(&w, &receiver.start().await, &[]);
+    add_endpoint(&w, &receiver.start().await, &[]).await;
     // Twenty changes while the receiver holds every request open: each is answered.
     let mut created = Vec::new();
     for _ in 0..20 {
@@ -381,7 +385,7 @@ async fn a_receiver_that_hangs_holds_a_few_deliveries_and_never_the_api() {
 async fn two_nodes_deliver_each_event_once() {
     let w = World::new().await;
     let receiver = Receiver::default();
-    add_endpoint(&w, &receiver.start().await, &[]);
+    add_endpoint(&w, &receiver.start().await, &[]).await;
     let other = w.app.another_node(Default::default()).await;
     let nodes = [w.app.address.clone(), other];
     let mut creates = Vec::new();
@@ -426,9 +430,9 @@ async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never(
     use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
     let w = World::new().await;
     let failing = Receiver::failing_first(&[500; 100]);
-    add_endpoint(&w, &failing.start().await, &[]);
+    add_endpoint(&w, &failing.start().await, &[]).await;
     let delivered = Receiver::default();
-    add_endpoint(&w, &delivered.start().await, &[]);
+    add_endpoint(&w, &delivered.start().await, &[]).await;
     w.invoice(json!({})).await;
     delivered.wait_for(1).await;
     settled(&w, 1).await;
@@ -470,14 +474,14 @@ async fn a_receiver_that_hangs_with_a_backlog_does_not_hold_up_another_endpoint(
         hold: Some(Arc::clone(&hold)),
         ..Receiver::default()
     };
-    add_endpoint(&w, &hanging.start().await, &[]);
+    add_endpoint(&w, &hanging.start().await, &[]).await;
     // A backlog for the hanging endpoint, due before anything the other one will be owed.
     for _ in 0..80 {
         w.invoice(json!({})).await;
     }
     hanging.wait_for(invoices_api::webhooks::PER_ENDPOINT).await;
     let healthy = Receiver::default();
-    add_endpoint(&w, &healthy.start().await, &[]);
+    add_endpoint(&w, &healthy.start().await, &[]).await;
     for _ in 0..5 {
         w.invoice(json!({})).await;
     }
@@ -491,7 +495,7 @@ async fn the_metrics_count_webhook_attempts_by_outcome() {
     use crate::metrics::{sample, scrape};
     let w = World::with_metrics(Default::default()).await;
     let receiver = Receiver::failing_first(&[500]);
-    add_endpoint(&w, &receiver.start().await, &[]);
+    add_endpoint(&w, &receiver.start().await, &[]).await;
     w.invoice(json!({})).await;
     receiver.wait_for(2).await;
     settled(&w, 1).await;
