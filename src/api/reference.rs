@@ -1,8 +1,8 @@
 //! Read-only reference data, so clients can discover the ids they send and read: projects,
-//! budget areas, VAT rates, payment terms, invoice contacts and the company's members. Any member of the company may read
-//! them. A list or a read by id of one entity's rows is one line of [`reference_api!`]
-//! (served by [`company_list`] and [`one`]); a list with its own parameters is written out
-//! and served by [`list`].
+//! budget areas, VAT rates, payment terms, invoice contacts and the company's members. Any
+//! member of the company may read them. A list or a read by id of one entity's rows is one
+//! line of [`reference_api!`] (served by [`company_list`] and [`one`]); a list with its own
+//! parameters is written out (budget areas through [`list`]).
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 

@@ -1,6 +1,6 @@
 //! GET /api/members: who the ids of other records name.
 
-use crate::helpers::{ACME, GLOBEX, World};
+use crate::helpers::{ACME, GLOBEX, World, ids};
 use invoices_api::store::admin;
 use serde_json::Value;
 
@@ -19,7 +19,8 @@ async fn any_member_lists_their_companys_members_in_id_order() {
         .expect("member added");
 
     // viewer holds no permission that matters here: membership is enough.
-    let list = w.get("/api/members", &w.viewer).await.json();
+    let reply = w.get("/api/members", &w.viewer).await;
+    let list = reply.json();
     let acme = [
         "pm@acme.test",
         "account@acme.test",
@@ -29,12 +30,7 @@ async fn any_member_lists_their_companys_members_in_id_order() {
         "g@globex.test",
     ];
     assert_eq!(emails(&list), acme);
-    let ids: Vec<i64> = list
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|m| m["id"].as_i64())
-        .collect();
+    let ids = ids(&reply);
     assert!(ids.is_sorted(), "{ids:?}");
     for member in list.as_array().expect("a list") {
         let fields: Vec<&String> = member.as_object().expect("an object").keys().collect();
