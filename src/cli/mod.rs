@@ -197,12 +197,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Parses the command line. `serve` is the default command: without a command, or with flags
-/// only `serve` knows (`invoices-api --bind 0.0.0.0:8080`), the line is read as `serve`'s.
+/// only `serve` knows (`invoices-api --bind 0.0.0.0:8080`), the line is read as `serve`'s. A
+/// line that names a command is never re-read, so its mistakes are reported against that
+/// command (`admin company add --nme x` names `--nme`, with clap's tip).
 fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
     let first = Cli::try_parse_from(args);
     let serve_may_know = match &first {
         Ok(cli) => cli.command.is_none(),
-        Err(err) => err.kind() == ErrorKind::UnknownArgument,
+        Err(err) => err.kind() == ErrorKind::UnknownArgument && !names_a_command(args),
     };
     if !serve_may_know {
         return first;
@@ -212,8 +214,16 @@ fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
     Cli::try_parse_from(&as_serve)
 }
 
-/// clap's message on one line: what is wrong, the flag or value at fault and clap's tip; a
-/// command missing its subcommand lists them.
+/// Whether the line names a command, however wrong the rest of it is (clap's partial parse).
+fn names_a_command(args: &[OsString]) -> bool {
+    Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .is_ok_and(|matches| matches.subcommand_name().is_some())
+}
+
+/// clap's message on one line: what is wrong, the flag or value at fault, clap's tip, and the
+/// usage of the command typed; a command missing its subcommand lists them.
 fn one_line(err: &clap::Error, args: &[OsString]) -> String {
     if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
         || err.kind() == ErrorKind::MissingSubcommand
@@ -221,16 +231,25 @@ fn one_line(err: &clap::Error, args: &[OsString]) -> String {
         return missing_subcommand(args);
     }
     let rendered = err.render().to_string();
-    let parts: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .take_while(|line| !line.starts_with("Usage:"))
-        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
-        .collect();
+    let mut parts: Vec<String> = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        match line.strip_prefix("Usage:") {
+            Some(usage) => parts.push(format!("usage:{usage}")),
+            None if line.starts_with("tip:") => parts.push(line.to_owned()),
+            // A usage of several lines continues with the command's other forms.
+            None if parts.last().is_some_and(|last| last.starts_with("usage:")) => {
+                parts.push(format!("or {line}"))
+            }
+            None => parts.push(line.to_owned()),
+        }
+    }
     if parts.is_empty() {
         "error: invalid arguments (see --help)".to_owned()
     } else {
-        format!("{} (see --help)", parts.join(" "))
+        format!("{} (see --help)", parts.join("; "))
     }
 }
 

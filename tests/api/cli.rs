@@ -213,6 +213,98 @@ async fn mistakes_exit_non_zero_with_one_line_and_change_nothing() {
     assert_eq!(row_count::<entity::vat_rate::Entity>(&db).await, 0);
 }
 
+/// Each mistake on the command line is named as the operator made it, on the command typed:
+/// the argument at fault, clap's tip when there is one, that command's usage; never an
+/// argument the operator did not get wrong (serve's flags may come without `serve`, so a line
+/// without a command is read as `serve`'s, and only such a line).
+#[tokio::test]
+async fn a_mistaken_flag_is_named_with_the_command_it_was_given_to() {
+    let cli = Cli::new().await;
+    // (line, what the message must say, what it must not)
+    let cases: [(&str, &[&str], &[&str]); 10] = [
+        (
+            "admin vat-rate add --company acme --label x --rate 22",
+            &["'--label'", "usage: invoices-api admin vat-rate add"],
+            &["'admin'"],
+        ),
+        (
+            "admin company add --slug a --nme x",
+            &[
+                "'--nme'",
+                "a similar argument exists: '--name'",
+                "usage: invoices-api admin company add",
+            ],
+            &["'admin'"],
+        ),
+        (
+            "admin company add --slug",
+            &["a value is required for '--slug <SLUG>'"],
+            &["'admin'"],
+        ),
+        (
+            "admin company add --slug a --name x extra",
+            &[
+                "unexpected argument 'extra'",
+                "usage: invoices-api admin company add",
+            ],
+            &["'admin'"],
+        ),
+        (
+            "--database-url sqlite://elsewhere.db admin token add --user a@b.test --nam ci",
+            &[
+                "'--nam'",
+                "a similar argument exists: '--name'",
+                "usage: invoices-api admin token add",
+            ],
+            &["'admin'", "'--database-url"],
+        ),
+        (
+            "--bnd 127.0.0.1:0",
+            &[
+                "'--bnd'",
+                "a similar argument exists: '--bind'",
+                "usage: invoices-api serve",
+            ],
+            &["'serve'"],
+        ),
+        (
+            "--bind",
+            &["a value is required for '--bind <BIND>'"],
+            &["'serve'"],
+        ),
+        (
+            "--bind 127.0.0.1:0 extra",
+            &["unexpected argument 'extra'", "usage: invoices-api serve"],
+            &["'--bind"],
+        ),
+        (
+            "--max-body-bytes lots",
+            &["invalid value 'lots' for '--max-body-bytes <MAX_BODY_BYTES>'"],
+            &["'serve'"],
+        ),
+        (
+            "serve --max-conections 5",
+            &[
+                "'--max-conections'",
+                "a similar argument exists: '--max-connections'",
+            ],
+            &["'serve'"],
+        ),
+    ];
+    for (line, says, never) in cases {
+        let message = cli.fails(line);
+        for part in says {
+            assert!(message.contains(part), "{line}: {message:?} lacks {part:?}");
+        }
+        for part in never {
+            assert!(
+                !message.contains(part),
+                "{line}: {message:?} names {part:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn project_add_refuses_a_pm_or_account_who_is_not_a_member() {
     let cli = Cli::new().await;
