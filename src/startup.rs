@@ -158,7 +158,11 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let (acceptor, port) = listen(bind, "--bind (or BIND)").await?;
         Ok(Application {
-            acceptor: GuardedAcceptor::new(acceptor, limits.connections),
+            acceptor: GuardedAcceptor::new(
+                acceptor,
+                limits.connections,
+                api::edge::head_refusal_answer,
+            ),
             port,
             metrics: None,
             db,
@@ -183,7 +187,11 @@ impl Application {
             state.metrics = Some(Arc::clone(&metrics));
             let routes = metrics_routes(metrics, &state);
             // The same bounds as the API's listener: a scraper gets no more than a client.
-            let acceptor = GuardedAcceptor::new(acceptor, self.limits.connections);
+            let acceptor = GuardedAcceptor::new(
+                acceptor,
+                self.limits.connections,
+                api::edge::head_refusal_answer,
+            );
             let server =
                 Server::new_with_acceptor(acceptor).idle_timeout(self.limits.request_timeout);
             tokio::spawn(async move {

@@ -25,3 +25,16 @@ pub fn init(format: LogFormat, default_filter: &str) {
         LogFormat::Json => builder.json().try_init(),
     };
 }
+
+/// A client's request id is kept when it is 1–128 visible ASCII characters.
+pub fn acceptable_request_id(value: &[u8]) -> Option<String> {
+    let ok = !value.is_empty() && value.len() <= 128 && value.iter().all(u8::is_ascii_graphic);
+    ok.then(|| String::from_utf8_lossy(value).into_owned())
+}
+
+/// A fresh request id: 32 hexadecimal digits.
+pub fn new_request_id() -> String {
+    use rand::RngExt;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

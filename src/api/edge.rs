@@ -1,22 +1,19 @@
 //! What every request must respect before any route sees it, and what every answer carries:
 //! bounds on the URI and the headers, headers that must come once, and the security headers.
 //!
-//! The HTTP layer refuses by itself, with an empty body, what it can't parse or hold: a
-//! malformed request, a URI over 65,534 bytes, more than 100 headers, a head over its buffer
-//! (about 400 KiB). The bounds here are well inside those, so that every request a client can
-//! reasonably send and get wrong is answered in the contract's JSON shape instead.
+//! A head larger than any within these bounds is refused as it arrives, before the HTTP layer
+//! holds it, with the answer [`head_refusal_answer`] writes (`crate::connections`). What is
+//! left to the HTTP layer, which answers with an empty body, is what it can't parse: a
+//! malformed request line or header, or two `Content-Length` headers.
 
 use super::error::{ApiError, Failure};
+use super::middleware::REQUEST_ID_HEADER;
+use crate::connections::HeadRefusal;
 use poem::Request;
 use poem::http::{HeaderValue, header};
 use std::collections::HashMap;
 
-/// The longest URI taken, path and query string together (414 above).
-pub const MAX_URI_BYTES: usize = 8 * 1024;
-/// The most headers a request may have (431 above).
-pub const MAX_HEADERS: usize = 64;
-/// The most bytes of headers, names and values together, a request may have (431 above).
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub use crate::connections::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
 /// The most times one query parameter may be sent (`?issue_date=gte:…&issue_date=lt:…`; 400
 /// above): every value of a filter becomes a condition of a query, so the work a request asks
 /// for stays small.
@@ -93,6 +90,33 @@ pub fn add_security_headers(response: &mut poem::Response, authenticated: bool) 
     if authenticated && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// The whole HTTP/1.1 answer to a head refused as it arrived: the same error as a head within
+/// the HTTP layer's buffer gets from [`refusal`], with the request id and the security headers
+/// (`no-store` always: whether the head carried credentials is not known); the connection
+/// closes after it.
+pub fn head_refusal_answer(why: HeadRefusal, request_id: &str) -> Vec<u8> {
+    let error = match why {
+        HeadRefusal::UriTooLong => ApiError::UriTooLong(MAX_URI_BYTES),
+        HeadRefusal::HeadersTooLarge => ApiError::HeadersTooLarge {
+            max_headers: MAX_HEADERS,
+            max_bytes: MAX_HEADER_BYTES,
+        },
+    };
+    let status = error.status();
+    let body = error.body().to_string();
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json; charset=utf-8\r\n\
+         content-length: {}\r\n{REQUEST_ID_HEADER}: {request_id}\r\n\
+         {}: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default(),
+        body.len(),
+        header::X_CONTENT_TYPE_OPTIONS,
+    );
+    answer.push_str(&body);
+    answer.into_bytes()
 }
 
 /// The decoded `name=value` pairs of the query string, in order.

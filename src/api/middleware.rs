@@ -12,17 +12,8 @@ use tracing::Instrument;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// A client's request id is kept when it is 1–128 visible ASCII characters.
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
-    let text = value.to_str().ok()?;
-    let ok = !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic());
-    ok.then(|| text.to_owned())
-}
-
-fn new_request_id() -> String {
-    use rand::RngExt;
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::telemetry::acceptable_request_id(value.as_bytes())
 }
 
 /// Gives every request an id (the client's, if acceptable), a log span carrying it, the edge's
@@ -34,7 +25,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(acceptable_request_id)
-        .unwrap_or_else(new_request_id);
+        .unwrap_or_else(crate::telemetry::new_request_id);
     let span = tracing::info_span!(
         "request",
         request_id = %id,
