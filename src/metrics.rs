@@ -6,6 +6,7 @@
 //! `unmatched`, a status one of the few the API answers.
 
 use crate::store::database::WriteTurns;
+use crate::store::refusal::StorageRefusal;
 use crate::store::webhooks::Outcome;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -29,6 +30,11 @@ struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OperationLabels {
     operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -59,6 +65,7 @@ pub struct Metrics {
     durations: Family<OperationLabels, Histogram, fn() -> Histogram>,
     in_flight: Gauge,
     rate_limited: Counter,
+    storage_refusals: Family<ReasonLabels, Counter>,
     pool: PoolGauges,
     webhooks: WebhookMetrics,
 }
@@ -97,6 +104,12 @@ impl Default for Metrics {
             "rate_limited_requests",
             "Requests refused with 429 because their token's rate limit was spent",
             rate_limited.clone(),
+        );
+        let storage_refusals = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "storage_refusals",
+            "Requests answered 503 because the storage could not take writes, by reason",
+            storage_refusals.clone(),
         );
         let pool = PoolGauges {
             max: Gauge::default(),
@@ -156,6 +169,7 @@ impl Default for Metrics {
             durations,
             in_flight,
             rate_limited,
+            storage_refusals,
             pool,
             webhooks,
         }
@@ -188,6 +202,15 @@ impl Metrics {
     /// Counts a request refused by the rate limit.
     pub fn rate_limited(&self) {
         self.rate_limited.inc();
+    }
+
+    /// Counts a request the storage refused.
+    pub fn storage_refused(&self, refusal: StorageRefusal) {
+        self.storage_refusals
+            .get_or_create(&ReasonLabels {
+                reason: refusal.label(),
+            })
+            .inc();
     }
 
     /// Counts a webhook attempt that ended this way.

@@ -1,5 +1,6 @@
 //! The contract's error model: one JSON shape for every error, built in one place.
 
+use crate::store::refusal::StorageRefusal;
 use poem::http::{StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
@@ -8,6 +9,17 @@ use poem_openapi::{ApiResponse, Enum, Object, types::ToJSON};
 
 /// Seconds to wait after a 429.
 pub const RETRY_AFTER_HEADER: &str = "x-ratelimit-retry-after";
+
+/// Seconds a client is asked to wait (`Retry-After`) when the storage cannot take writes.
+pub const STORAGE_RETRY_AFTER_SECS: u64 = 10;
+
+/// Carried by the response to a request the storage refused, for the middleware to note it
+/// (`/health`, the metrics, one log line in a flood).
+#[derive(Clone, Debug)]
+pub struct RefusedByStorage {
+    pub refusal: StorageRefusal,
+    pub cause: String,
+}
 
 /// The `message` of every 400.
 pub const INVALID_DATA_MESSAGE: &str = "You provided invalid data. Check 'failures' for details.";
@@ -129,7 +141,13 @@ enum ErrorResponses {
     Internal(Json<ErrorBody>),
     /// Service unavailable
     #[oai(status = 503, content_type = "application/json")]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(
+        Json<ErrorBody>,
+        /// Seconds to wait before retrying: sent when the storage cannot take writes now (it
+        /// is full or read-only, or takes no more connections)
+        #[oai(header = "Retry-After")]
+        Option<super::response_headers::RetryAfterSeconds>,
+    ),
 }
 
 impl ApiResponse for ApiError {
@@ -208,6 +226,10 @@ pub enum ApiError {
     /// 503 `unavailable`: the database can't be reached. The cause is logged, never shown.
     #[error("database unavailable")]
     Unavailable(#[source] sea_orm::DbErr),
+    /// 503 `unavailable` with `Retry-After`: the storage can't take writes now. The cause is
+    /// logged (by the middleware, at most once in a flood), never shown.
+    #[error("the storage refused: {0:?}")]
+    StorageRefused(StorageRefusal, #[source] sea_orm::DbErr),
     /// 503 `unavailable`: the request did not finish in time.
     #[error("request timed out")]
     TimedOut(std::time::Duration),
@@ -234,7 +256,9 @@ impl ApiError {
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) | ApiError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::StorageRefused(..) | ApiError::TimedOut(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -287,6 +311,9 @@ impl ApiError {
                 ErrorKey::Unavailable,
                 "The service is temporarily unavailable. Retry later.".into(),
             ),
+            ApiError::StorageRefused(refusal, _) => {
+                (ErrorKey::Unavailable, refusal.message().into())
+            }
             ApiError::TimedOut(limit) => (
                 ErrorKey::Unavailable,
                 format!(
@@ -341,7 +368,9 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::store::is_unavailable(&err) {
+        if let Some(refusal) = StorageRefusal::of(&err) {
+            ApiError::StorageRefused(refusal, err)
+        } else if crate::store::is_unavailable(&err) {
             ApiError::Unavailable(err)
         } else {
             ApiError::Internal(err.into())
@@ -371,6 +400,16 @@ impl poem::error::ResponseError for ApiError {
                     RETRY_AFTER_HEADER,
                     header::HeaderValue::from(*retry_after_secs),
                 );
+            }
+            ApiError::StorageRefused(refusal, cause) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
+                );
+                response.extensions_mut().insert(RefusedByStorage {
+                    refusal: *refusal,
+                    cause: cause.to_string(),
+                });
             }
             _ => {}
         }

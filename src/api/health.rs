@@ -2,23 +2,63 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{ApiTags, AppState};
+use crate::store::refusal::StorageRefusal;
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use sea_orm::ConnectionTrait;
 
 pub struct HealthApi;
 
+/// How the service is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Everything works.
+    Ok,
+    /// Reads work, but the storage refused writes lately (see `reason`).
+    Degraded,
+}
+
+/// Why the service is degraded: the storage refused a write in the last minute, and none went
+/// through since.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum DegradedReason {
+    /// The storage is full.
+    StorageFull,
+    /// The storage is read-only.
+    StorageReadOnly,
+    /// The storage is out of memory.
+    StorageOutOfMemory,
+    /// The storage takes no more connections.
+    StorageNoConnections,
+}
+
+impl From<StorageRefusal> for DegradedReason {
+    fn from(refusal: StorageRefusal) -> Self {
+        match refusal {
+            StorageRefusal::Full => DegradedReason::StorageFull,
+            StorageRefusal::ReadOnly => DegradedReason::StorageReadOnly,
+            StorageRefusal::OutOfMemory => DegradedReason::StorageOutOfMemory,
+            StorageRefusal::NoConnection => DegradedReason::StorageNoConnections,
+        }
+    }
+}
+
 /// The service is up and its database answers.
 #[derive(Object)]
 pub struct Health {
-    /// Always `ok`
-    pub status: String,
+    /// `ok`; or `degraded` while the storage refuses writes (reads still work)
+    pub status: HealthStatus,
+    /// Why the service is degraded; absent when it is `ok`
+    #[oai(skip_serializing_if_is_none)]
+    pub reason: Option<DegradedReason>,
 }
 
 #[derive(ApiResponse)]
 pub enum HealthResponse {
-    /// The service is up and its database answers.
+    /// The service is up and its database answers (for reads at least: see `status`).
     #[oai(status = 200, content_type = "application/json")]
     Ok(Json<Health>),
     /// The database can't be reached.
@@ -30,14 +70,21 @@ pub enum HealthResponse {
 impl HealthApi {
     /// Check health
     ///
-    /// Answers 200 when the service and its database work, 503 `unavailable` when the database
-    /// can't be reached. Needs no token.
+    /// Answers 200 when the service and its database answer: `status` is `ok`, or `degraded`
+    /// with a `reason` when the storage refused a write in the last minute and none went
+    /// through since (writes then get 503 with `Retry-After`; reads still work). Answers 503
+    /// `unavailable` when the database can't be reached. Needs no token.
     #[oai(path = "/health", method = "get", operation_id = "get_health")]
     async fn health(&self, state: Data<&AppState>) -> HealthResponse {
         match state.db.execute_unprepared("SELECT 1").await {
-            Ok(_) => HealthResponse::Ok(Json(Health {
-                status: "ok".into(),
-            })),
+            Ok(_) => {
+                let reason = state.storage.degraded().map(DegradedReason::from);
+                let status = match reason {
+                    Some(_) => HealthStatus::Degraded,
+                    None => HealthStatus::Ok,
+                };
+                HealthResponse::Ok(Json(Health { status, reason }))
+            }
             Err(err) => {
                 let error = ApiError::Unavailable(err);
                 error.log();

@@ -2,8 +2,9 @@
 
 use super::AppState;
 use super::custom_methods::{self, Routed};
-use super::error::{ApiError, from_poem_error};
+use super::error::{ApiError, RefusedByStorage, from_poem_error};
 use crate::config::Limits;
+use crate::store::refusal::StorageWatch;
 use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         .unwrap_or_else(|| Limits::default().request_timeout);
     let spec = state.map(|state| Arc::clone(&state.spec));
     let metrics = state.and_then(|state| state.metrics.clone());
+    let storage = state.map(|state| Arc::clone(&state.storage));
     let _in_flight = metrics.as_ref().map(|m| m.in_flight());
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
@@ -71,6 +73,9 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
             .headers_mut()
             .insert(poem::http::header::ALLOW, value);
     }
+    if let Some(storage) = &storage {
+        note_storage(storage, metrics.as_deref(), &response, &method, &span);
+    }
     if let Some(metrics) = &metrics {
         let operation = operation_label(spec.as_deref(), &method, &path);
         metrics.answered(operation, response.status().as_u16(), started.elapsed());
@@ -83,6 +88,25 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
         )
     });
     Ok(response)
+}
+
+/// Notes what the answer says of the storage: a refusal (counted, logged in the request's
+/// span at most once in a flood), or a write that went through (the storage takes writes).
+fn note_storage(
+    storage: &StorageWatch,
+    metrics: Option<&crate::metrics::Metrics>,
+    response: &Response,
+    method: &str,
+    span: &tracing::Span,
+) {
+    if let Some(refused) = response.extensions().get::<RefusedByStorage>() {
+        span.in_scope(|| storage.refused(refused.refusal, &refused.cause));
+        if let Some(metrics) = metrics {
+            metrics.storage_refused(refused.refusal);
+        }
+    } else if response.status().is_success() && !matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        storage.wrote();
+    }
 }
 
 /// The `operation` label of a request in the metrics: its operation in the spec; else the

@@ -48,6 +48,8 @@ pub struct AppState {
     /// What this node counts, when it serves metrics (`--metrics-bind`); nothing is counted
     /// otherwise.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// The storage's refusals this node saw, for `/health`.
+    pub storage: Arc<crate::store::refusal::StorageWatch>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             last_used: Arc::default(),
             write_turns,
             spec: Arc::new(spec::Spec::build()?),
+            storage: Arc::default(),
             metrics: None,
         })
     }

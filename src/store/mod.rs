@@ -11,6 +11,7 @@ pub mod invoices;
 pub mod locked_invoice;
 pub mod rate_limit;
 pub mod reference;
+pub mod refusal;
 pub mod webhooks;
 
 use sea_orm::{

@@ -36,6 +36,7 @@ mod reference;
 mod send_to_contact;
 mod shared_rate_limit;
 mod startup;
+mod storage_refusals;
 mod update_invoice;
 mod validation;
 mod webhooks;

@@ -56,7 +56,7 @@ def seed(url):
     cli(url, "admin", "company", "add", "--slug", "acme", "--name", "Acme")
     cli(url, "admin", "user", "add", "--email", "pm@acme.test", "--name", "PM")
     cli(url, "admin", "member", "add", "--company", "acme", "--user", "pm@acme.test",
-        "--permission", "invoices.create")
+        "--permission", "invoices.create", "--permission", "invoices.view")
     project = cli(url, "admin", "project", "add", "--company", "acme", "--name", "Site",
                   "--job-order", "JO-1", "--pm", "pm@acme.test", "--account", "pm@acme.test")
     token = cli(url, "admin", "token", "add", "--user", "pm@acme.test", "--name", "faults")
@@ -302,6 +302,113 @@ def postgres_outage_is_a_503_and_recovers_by_itself():
     server.proc.wait(timeout=30)
 
 
+def mount_small_filesystem(path, size):
+    """A tmpfs of `size` at `path`; False when this machine does not allow it (not root)."""
+    os.makedirs(path, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                          capture_output=True).returncode == 0
+
+
+def fill(path, leave_bytes):
+    """Fills the file system of `path` with one file, leaving about `leave_bytes` free."""
+    filler = os.path.join(path, "filler")
+    with open(filler, "wb", buffering=0) as f:
+        chunk = b"\0" * 65536
+        try:
+            while True:
+                f.write(chunk)
+        except OSError:
+            pass
+    size = os.path.getsize(filler)
+    os.truncate(filler, max(0, size - leave_bytes))
+    return filler
+
+
+def a_full_disk_is_a_503_with_retry_after_and_writes_resume_when_room_is_made(workers=4):
+    """SQLite on a small file system that fills up under creates from several clients."""
+    where = os.path.join(WORKDIR, "small")
+    if not mount_small_filesystem(where, "24m"):
+        # CI runs as root; a developer's machine may not allow mounting.
+        check("a tmpfs can be mounted for the full-disk test (needs root)",
+              os.environ.get("CI") != "true")
+        print("SKIP the full-disk test: mounting a tmpfs needs root", flush=True)
+        return
+    try:
+        url = "sqlite://" + os.path.join(where, "full.db")
+        token, project = seed(url)
+        server, metrics_port = Server(url), free_port()
+        server.start("--metrics-bind", f"127.0.0.1:{metrics_port}")
+        filler = fill(where, 256 * 1024)
+        acknowledged, refusals, others, lock = [], [], [], threading.Lock()
+
+        def load():
+            deadline, refused = time.time() + 20, 0
+            while time.time() < deadline and refused < 20:
+                status, headers, text = create(server.port, token, project, notes="n" * 2000)
+                with lock:
+                    if status == 201:
+                        acknowledged.append(json.loads(text)["id"])
+                    elif status == 503:
+                        refused += 1
+                        refusals.append((headers, text))
+                    else:
+                        others.append((status, text[:200]))
+
+        threads = [threading.Thread(target=load) for _ in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        check("a full disk refuses creates", len(refusals) > 0,
+              f"{len(acknowledged)} created, {len(others)} other answers")
+        check("every refusal on a full disk is a 503, none a 500", not others, str(others[:3]))
+        bodies = [json.loads(text) for _, text in refusals if text.startswith("{")]
+        check("every full-disk refusal is the JSON unavailable with Retry-After",
+              len(bodies) == len(refusals)
+              and all(b.get("key") == "unavailable" for b in bodies)
+              and all("retry-after" in {k.lower() for k in h} for h, _ in refusals),
+              str(refusals[:1]))
+        _, _, metrics = request(metrics_port, "GET", "/metrics")
+        counted = [line for line in metrics.splitlines()
+                   if line.startswith('invoices_storage_refusals_total{reason="storage_full"}')]
+        check("each full-disk refusal is counted in the metrics",
+              counted == [f'invoices_storage_refusals_total{{reason="storage_full"}} {len(refusals)}'],
+              str(counted))
+        with open(os.path.join(WORKDIR, f"server-{server.port}.log"), errors="replace") as f:
+            logged = [line for line in f if "the storage cannot take requests now" in line]
+        check(f"{len(refusals)} refusals are logged in a few lines, with the cause and the request id",
+              1 <= len(logged) <= 4 and all("request_id=" in l and "full" in l for l in logged),
+              f"{len(logged)} lines: {logged[:2]}")
+        status, _, text = request(server.port, "GET", "/health")
+        health = json.loads(text) if text.startswith("{") else {}
+        check("with the disk full, /health says degraded with the reason",
+              status == 200 and health.get("status") == "degraded"
+              and health.get("reason") == "storage_full", f"{status} {text[:200]}")
+        status, _, _ = request(server.port, "GET", "/api/invoices?limit=5", headers={
+            "Authorization": f"Bearer {token}", "Wethod-Company": "acme",
+            "Wethod-Version": "2024-06-15"})
+        check("with the disk full, reads keep working", status == 200, str(status))
+        os.remove(filler)
+        status, _, text = create(server.port, token, project)
+        check("once there is room, creates succeed again without a restart", status == 201,
+              f"{status} {text[:200]}")
+        if status == 201:
+            acknowledged.append(json.loads(text)["id"])
+        status, _, text = request(server.port, "GET", "/health")
+        check("once a write succeeds again, /health is ok", status == 200
+              and json.loads(text).get("status") == "ok", f"{status} {text[:200]}")
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=30)
+        missing = set(acknowledged) - stored_invoice_ids(url)
+        check(f"every acknowledged invoice is stored ({len(acknowledged)})", not missing,
+              f"missing {sorted(missing)[:10]}")
+        with sqlite3.connect(url[len("sqlite://"):]) as db:
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        check("after a full disk, PRAGMA integrity_check is ok", integrity == "ok", integrity)
+    finally:
+        subprocess.run(["umount", "-l", where], capture_output=True)
+
+
 def main():
     print(f"process fault tests on {'PostgreSQL' if ON_POSTGRES else 'SQLite'}", flush=True)
     sigterm_finishes_in_flight_requests_and_exits_0()
@@ -309,6 +416,8 @@ def main():
     kill_9_with_webhooks_owed_delivers_them_after_restart()
     if ON_POSTGRES:
         postgres_outage_is_a_503_and_recovers_by_itself()
+    else:
+        a_full_disk_is_a_503_with_retry_after_and_writes_resume_when_room_is_made()
     logs = ""
     for name in os.listdir(WORKDIR):
         if name.startswith("server-"):
