@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub company_id: i64,
     pub project_id: i64,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub invoice_number: Option<String>,
     pub purchase_order: Option<String>,
     pub value: crate::ExactDecimal,
@@ -27,6 +27,19 @@ pub struct Model {
     pub version: i64,
     /// The invoice contact it was sent to, when `:send` named one.
     pub invoice_contact_id: Option<i64>,
+}
+
+/// Where an invoice is in its life, stored as its name (`draft`, `sent`, `paid`) in a text
+/// column: the ORM reads and writes it, so it is parsed in this one place.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum InvoiceStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "paid")]
+    Paid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,55 +3,39 @@
 use super::money::{ExchangeRate, Money};
 use chrono::NaiveDate;
 
-/// The lifecycle state of an invoice. A new invoice is always a draft.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvoiceStatus {
-    Draft,
-    Sent,
-    Paid,
+pub use entity::invoice::InvoiceStatus;
+
+/// The moves of an invoice's life: each answers the status it leads to, or why it can't be
+/// taken from here.
+pub trait Lifecycle: Sized {
+    /// `:send`: a draft becomes sent.
+    fn send(self) -> Result<Self, &'static str>;
+    /// `:set-paid`: a draft or sent invoice becomes paid.
+    fn pay(self) -> Result<Self, &'static str>;
+    /// `:set-unpaid`: a paid invoice goes back to sent.
+    fn unpay(self) -> Result<Self, &'static str>;
 }
 
-impl InvoiceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvoiceStatus::Draft => "draft",
-            InvoiceStatus::Sent => "sent",
-            InvoiceStatus::Paid => "paid",
-        }
-    }
-
-    /// `:send`: a draft becomes sent.
-    pub fn send(self) -> Result<Self, &'static str> {
+impl Lifecycle for InvoiceStatus {
+    fn send(self) -> Result<Self, &'static str> {
         match self {
             InvoiceStatus::Draft => Ok(InvoiceStatus::Sent),
             _ => Err("Only a draft invoice can be sent."),
         }
     }
 
-    /// `:set-paid`: a draft or sent invoice becomes paid.
-    pub fn pay(self) -> Result<Self, &'static str> {
+    fn pay(self) -> Result<Self, &'static str> {
         match self {
             InvoiceStatus::Paid => Err("The invoice is already paid."),
             _ => Ok(InvoiceStatus::Paid),
         }
     }
 
-    /// `:set-unpaid`: a paid invoice goes back to sent.
-    pub fn unpay(self) -> Result<Self, &'static str> {
+    fn unpay(self) -> Result<Self, &'static str> {
         match self {
             InvoiceStatus::Paid => Ok(InvoiceStatus::Sent),
             _ => Err("The invoice is not paid."),
         }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        [
-            InvoiceStatus::Draft,
-            InvoiceStatus::Sent,
-            InvoiceStatus::Paid,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == stored)
     }
 }
 
@@ -239,15 +223,16 @@ mod tests {
         assert!(Draft.unpay().is_err() && Sent.unpay().is_err());
     }
 
+    /// The names stored are the statuses' names on the wire, and read back as they were.
     #[test]
-    fn statuses_round_trip() {
-        for s in [
-            InvoiceStatus::Draft,
-            InvoiceStatus::Sent,
-            InvoiceStatus::Paid,
-        ] {
-            assert_eq!(InvoiceStatus::parse(s.as_str()), Some(s));
+    fn statuses_are_stored_by_name_and_read_back() {
+        use sea_orm::{ActiveEnum, Iterable};
+        let stored: Vec<String> = InvoiceStatus::iter().map(|s| s.to_value()).collect();
+        assert_eq!(stored, ["draft", "sent", "paid"]);
+        for s in InvoiceStatus::iter() {
+            assert_eq!(InvoiceStatus::try_from_value(&s.to_value()).ok(), Some(s));
         }
+        assert!(InvoiceStatus::try_from_value(&"void".to_owned()).is_err());
     }
 }
 

@@ -18,7 +18,7 @@ use crate::domain::invoice::NewInvoice;
 use crate::domain::permission::Action;
 use chrono::{DateTime, Duration, Utc};
 use entity::invoice;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseBackend, Statement, Value};
 use std::sync::LazyLock;
 
 /// A token as presented, and the company the request names: the caller, not yet looked up.
@@ -114,7 +114,7 @@ pub async fn insert_draft_if_allowed(
     // The company and the creator are not known yet: they come back with the id.
     let row = draft(0, 0, new.clone(), token.now);
     let values: Vec<Value> = vec![
-        row.status.clone().into(),
+        row.status.to_value().into(),
         row.invoice_number.clone().into(),
         row.purchase_order.clone().into(),
         row.value.into(),

@@ -154,12 +154,9 @@ impl LockedInvoice<'_> {
         now: DateTime<Utc>,
         describe: DescribeChange<'_>,
     ) -> Result<invoice::Model, InsertInvoiceError> {
-        let kind = match InvoiceStatus::parse(&self.row.status) {
-            Some(from) => EventType::of_transition(from, status),
-            None => EventType::Updated,
-        };
+        let kind = EventType::of_transition(self.row.status, status);
         let mut row = self.next_version(now);
-        row.status = Set(status.as_str().to_owned());
+        row.status = Set(status);
         row.payment_date = Set(payment_date);
         if let Some(contact) = sent_to {
             row.invoice_contact_id = Set(Some(contact));

@@ -150,7 +150,7 @@ async fn a_write_with_a_stale_if_match_is_a_412_and_changes_nothing() {
     assert_changed_since_read(&unpaid);
     let after = w.app.stored_invoice(id).await;
     assert_eq!(after.notes, before.notes);
-    assert_eq!(after.status, "paid");
+    assert_eq!(after.status, entity::invoice::InvoiceStatus::Paid);
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn a_valid_request_creates_a_draft_and_answers_201_with_its_location() {
     assert_eq!(body["project_id"], w.project);
     assert_eq!(w.app.invoice_count().await, 1);
     let stored = w.app.stored_invoice(id).await;
-    assert_eq!(stored.status, "draft");
+    assert_eq!(stored.status, entity::invoice::InvoiceStatus::Draft);
     assert_eq!(stored.project_id, w.project);
 }
 

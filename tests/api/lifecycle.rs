@@ -316,7 +316,10 @@ async fn an_invoice_is_never_paid_before_it_was_issued() {
             .contains("before"),
         "{body}"
     );
-    assert_eq!(w.app.stored_invoice(id).await.status, "draft");
+    assert_eq!(
+        w.app.stored_invoice(id).await.status,
+        entity::invoice::InvoiceStatus::Draft
+    );
 
     let same_day = act(
         &w,

@@ -30,7 +30,7 @@ async fn sending_to_a_contact_of_the_company_records_it() {
     assert_eq!(reply.json()["status"], "sent");
     let stored = w.app.stored_invoice(id).await;
     assert_eq!(stored.invoice_contact_id, Some(ours));
-    assert_eq!(stored.status, "sent");
+    assert_eq!(stored.status, entity::invoice::InvoiceStatus::Sent);
 }
 
 #[tokio::test]
@@ -86,7 +86,10 @@ async fn another_companys_or_an_unknown_contact_is_a_412_and_changes_nothing() {
             "{body}"
         );
         let stored = w.app.stored_invoice(id).await;
-        assert_eq!((stored.status.as_str(), stored.version), ("draft", 1));
+        assert_eq!(
+            (stored.status, stored.version),
+            (entity::invoice::InvoiceStatus::Draft, 1)
+        );
         assert_eq!(stored.invoice_contact_id, None);
     }
 }
@@ -110,7 +113,10 @@ async fn a_malformed_contact_id_is_a_400_naming_the_field() {
     assert_eq!(reply.failed_fields(), ["contact_id"]);
     let reply = send(&w, id, Some(json!([1]))).await;
     assert_eq!(reply.failed_fields(), ["body"]);
-    assert_eq!(w.app.stored_invoice(id).await.status, "draft");
+    assert_eq!(
+        w.app.stored_invoice(id).await.status,
+        entity::invoice::InvoiceStatus::Draft
+    );
 }
 
 /// A 412 for something other than the contact.

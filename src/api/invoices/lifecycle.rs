@@ -4,12 +4,13 @@
 use super::checks::precondition;
 use super::create::insert_failure;
 use super::model::Tagged;
-use super::read::{lock_for_change, status_of};
+use super::read::lock_for_change;
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
 use crate::api::events::previous_values;
+use crate::domain::invoice::Lifecycle;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
 use crate::store::reference;
@@ -25,7 +26,7 @@ pub async fn delete(
     if_match: Option<&IfMatch>,
 ) -> Result<(), ApiError> {
     let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Delete).await?;
-    caller.require_edit_sent(status_of(locked.row())?)?;
+    caller.require_edit_sent(locked.row().status)?;
     locked.delete(Utc::now().trunc_subsecs(3)).await?;
     Ok(())
 }
@@ -53,7 +54,7 @@ pub async fn transition(
 ) -> Result<Tagged, ApiError> {
     let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Edit).await?;
     let invoice = locked.row();
-    let status = status_of(invoice)?;
+    let status = invoice.status;
     let needs_edit_sent = !matches!(transition, Transition::Send(_));
     caller.require_permission(Permission::InvoicesEditSent, needs_edit_sent)?;
     let (next, payment_date, sent_to) = match transition {

@@ -161,7 +161,7 @@ impl TryFrom<entity::invoice::Model> for Invoice {
                 row.id
             ))
         };
-        let status = InvoiceStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?;
+        let status = row.status;
         let value = Money::new(row.value.0).map_err(|_| corrupt("value"))?;
         let exchange_rate = row
             .exchange_rate

@@ -6,7 +6,6 @@ use crate::api::caller::Caller;
 use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
-use crate::domain::invoice::InvoiceStatus;
 use crate::domain::invoice_list::{ListOrder, ListQuery};
 use crate::domain::paging::Page;
 use crate::domain::permission::{Action, Reach};
@@ -69,13 +68,6 @@ async fn project_of(
                 invoice.id
             ))
         })
-}
-
-/// The status stored with an invoice; a value no status has is a fault of ours (500).
-pub fn status_of(invoice: &invoice::Model) -> Result<InvoiceStatus, ApiError> {
-    InvoiceStatus::parse(&invoice.status).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("invoice {}: bad stored status", invoice.id))
-    })
 }
 
 fn not_found(id: i64) -> ApiError {

@@ -3,7 +3,7 @@
 use super::checks::{self, References};
 use super::create::insert_failure;
 use super::model::Tagged;
-use super::read::{lock_for_change, status_of};
+use super::read::lock_for_change;
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
@@ -25,7 +25,7 @@ pub async fn update(
     let (locked, project, reach) =
         lock_for_change(state, caller, id, if_match, Action::Edit).await?;
     let invoice = locked.row();
-    caller.require_edit_sent(status_of(invoice)?)?;
+    caller.require_edit_sent(invoice.status)?;
 
     // A budget area belongs to one project: check the one sent, or the kept one on a move.
     let moving = patch.project_id.filter(|p| *p != project.id);
