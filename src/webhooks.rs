@@ -16,9 +16,9 @@
 //! Deliveries are at least once: the `webhook-id` (`evt_<event id>`) stays the same across
 //! retries, for receivers to de-duplicate.
 
-use crate::api::events::Event;
 use crate::metrics::Metrics;
 use crate::store::webhooks::{self as store, Attempt};
+use crate::wire::event::Event;
 use base64::Engine;
 use chrono::Utc;
 use entity::webhook_delivery;

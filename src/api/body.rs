@@ -7,8 +7,8 @@
 
 use super::AppState;
 use super::error::{ApiError, Failure};
-use super::types::json_type_name;
 use crate::config::Limits;
+use crate::wire::types::json_type_name;
 use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};

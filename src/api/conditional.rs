@@ -3,7 +3,7 @@
 //! crate's (through poem); this file adds the parameter types and the contract's answers.
 
 use super::error::ApiError;
-use super::types::inline_type;
+use crate::wire::types::inline_type;
 use poem::http::HeaderValue;
 use poem::web::headers::{self, Header};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};

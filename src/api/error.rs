@@ -366,6 +366,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::wire::Corrupt> for ApiError {
+    fn from(err: crate::wire::Corrupt) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         if let Some(refusal) = StorageRefusal::of(&err) {

@@ -26,7 +26,7 @@ macro_rules! filter_value {
             }
         }
 
-        super::types::inline_type!($ty, $name, {
+        crate::wire::types::inline_type!($ty, $name, {
             let mut schema = MetaSchema::new("string");
             schema.pattern = Some($pattern());
             schema.example = Some(serde_json::Value::String($example.into()));

@@ -24,7 +24,6 @@ pub mod response_headers;
 #[cfg(test)]
 mod schema_agreement;
 pub mod spec;
-pub mod types;
 pub mod validation;
 
 use crate::config::Limits;

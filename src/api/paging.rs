@@ -2,9 +2,9 @@
 //! the same constants, so the spec says exactly what is enforced.
 
 use super::params::QueryParam;
-use super::types::inline_type;
 use super::validation::Validation;
 use crate::domain::paging::Page;
+use crate::wire::types::inline_type;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult};
 

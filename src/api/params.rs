@@ -7,9 +7,9 @@
 
 use super::edge::{MAX_REPEATS, query_pairs};
 use super::error::Failure;
-use super::types::inline_type;
 use crate::domain::company::CompanySlug;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::wire::types::inline_type;
 use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult};

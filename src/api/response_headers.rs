@@ -3,7 +3,7 @@
 //! `Location: /api/invoices/1`, not `Location: string`.
 
 use super::conditional::EntityTag;
-use super::types::inline_type;
+use crate::wire::types::inline_type;
 use poem::http::HeaderValue;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::ToHeader;

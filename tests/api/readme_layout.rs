@@ -1,5 +1,6 @@
 //! The README's layout section describes the tree as it is: every path it lists exists, and
-//! every module of `src/` is listed.
+//! every module of `src/` is listed; and the layers it describes hold: only the HTTP layer and
+//! what starts it reach into it.
 
 use std::path::{Path, PathBuf};
 
@@ -48,4 +49,28 @@ fn the_readme_layout_lists_what_exists_and_every_module() {
             "README's layout does not list {module}"
         );
     }
+}
+
+/// Nothing below the API (the domain, the store, the wire forms, the webhook deliverer, the
+/// rest of `src/`) names `crate::api`: only `src/api/` itself, `src/startup.rs`, which serves
+/// it, and `src/cli/`, which prints its spec, do.
+#[test]
+fn only_the_api_its_server_and_the_command_line_reach_into_the_api() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(root, &root.join("src"), &mut files);
+    let may_reach = |path: &str| {
+        path.starts_with("src/api/") || path.starts_with("src/cli/") || path == "src/startup.rs"
+    };
+    let mut reaching = Vec::new();
+    for path in files.iter().filter(|path| !may_reach(path)) {
+        let text = std::fs::read_to_string(root.join(path)).expect("a readable file");
+        for (number, line) in text.lines().enumerate() {
+            if line.contains("crate::api") {
+                reaching.push(format!("{path}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(files.len() > 50, "the walk found {} files", files.len());
+    assert!(reaching.is_empty(), "reach into the API: {reaching:#?}");
 }

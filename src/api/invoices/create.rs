@@ -1,7 +1,7 @@
 //! `POST /api/invoices`: creating an invoice, with `Idempotency-Key` retries.
 
 use super::checks::{self, References};
-use super::model::{Invoice, Tagged};
+use super::model::Tagged;
 use crate::api::AppState;
 use crate::api::body::JsonBody;
 use crate::api::caller::Identity;
@@ -16,6 +16,7 @@ use crate::domain::permission::Action;
 use crate::store::guarded_insert::{self, TokenInCompany};
 use crate::store::invoices::FIRST_VERSION;
 use crate::store::{access, idempotency, invoices as store};
+use crate::wire::invoice::Invoice;
 use chrono::{DateTime, SubsecRound, Utc};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;

@@ -9,11 +9,11 @@ use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
-use crate::api::events::previous_values;
 use crate::domain::invoice::Lifecycle;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
 use crate::store::reference;
+use crate::wire::event::previous_values;
 use chrono::{NaiveDate, SubsecRound, Utc};
 use entity::invoice_contact;
 

@@ -10,8 +10,8 @@ pub mod model;
 mod read;
 mod update;
 
+pub use crate::wire::invoice::Invoice;
 pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};
-pub use model::Invoice;
 
 use super::body::JsonBody;
 use super::caller::{Caller, Identity};

@@ -1,6 +1,6 @@
 //! `GET /api/invoices` and `GET /api/invoices/{id}`.
 
-use super::model::{Invoice, Tagged};
+use super::model::Tagged;
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::{self, IfMatch};
@@ -12,6 +12,7 @@ use crate::domain::permission::{Action, Reach};
 use crate::store::invoices as store;
 use crate::store::locked_invoice::{self, LockedInvoice};
 use crate::store::reference::one_in_company;
+use crate::wire::invoice::Invoice;
 use entity::{invoice, project};
 use sea_orm::ConnectionTrait;
 
@@ -50,7 +51,7 @@ pub async fn list(
     store::list(db, caller.company_id, &query)
         .await?
         .into_iter()
-        .map(Invoice::try_from)
+        .map(|row| Invoice::try_from(row).map_err(ApiError::from))
         .collect()
 }
 

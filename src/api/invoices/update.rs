@@ -8,9 +8,9 @@ use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
 use crate::api::error::ApiError;
-use crate::api::events::previous_values;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
+use crate::wire::event::previous_values;
 use chrono::{SubsecRound, Utc};
 
 /// Applies a patch with the rules and preconditions of creation, on the invoice as it is when
