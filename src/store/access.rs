@@ -90,9 +90,10 @@ fn token_query(token_hash: &str, company_slug: Option<&str>) -> SelectStatement 
     query
 }
 
-/// The live token with this hash and, for `company_slug`, its owner's membership there.
+/// The live token with this hash and, for `company_slug`, its owner's membership there; and
+/// the token's use recorded (`last_used_at`, at most once per [`LAST_USED_GRANULARITY`]).
 /// `None` when the token doesn't exist, is revoked or has expired.
-pub async fn access(
+pub async fn identify_and_record_use(
     db: &impl ConnectionTrait,
     token_hash: &str,
     company_slug: Option<&str>,

@@ -4,7 +4,7 @@
 //!
 //! It inserts nothing when any check fails, and does not say which: the caller then runs the
 //! checks one by one, in the contract's order, to answer precisely. So each condition here must
-//! be at least as strict as the check it stands for (`store::access::access`,
+//! be at least as strict as the check it stands for (`store::access::identify_and_record_use`,
 //! `api::access::Caller`, `api::invoices::checks`): being stricter only sends a valid request
 //! down the slower path; being looser would insert what the checks refuse. The black-box tests
 //! of every refusal hold it to that, since every create passes through here first.
@@ -13,7 +13,7 @@
 //! sea-query cost about a tenth of the server's CPU per create, and one fixed text is also one
 //! prepared statement per connection.
 
-use super::invoices::{InsertInvoiceError, draft, insert_error};
+use super::invoices::{InvoiceWriteError, draft, insert_error};
 use crate::domain::invoice::NewInvoice;
 use crate::domain::permission::Action;
 use chrono::{DateTime, Duration, Utc};
@@ -105,7 +105,7 @@ pub async fn insert_draft_if_allowed(
     db: &impl ConnectionTrait,
     token: TokenInCompany<'_>,
     new: &NewInvoice,
-) -> Result<Option<invoice::Model>, InsertInvoiceError> {
+) -> Result<Option<invoice::Model>, InvoiceWriteError> {
     let backend = db.get_database_backend();
     let sql = match backend {
         DatabaseBackend::Postgres => POSTGRES.as_str(),

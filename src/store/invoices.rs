@@ -116,9 +116,9 @@ pub async fn project_with_references(
     }))
 }
 
-/// Why an insert was refused.
+/// Why a write of an invoice (an insert, an update, a transition) was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum InsertInvoiceError {
+pub enum InvoiceWriteError {
     #[error("the company already has an invoice with this number")]
     DuplicateNumber,
     /// A concurrent request with the same idempotency key committed first.
@@ -139,10 +139,10 @@ fn new_row(model: &invoice::Model) -> invoice::ActiveModel {
 
 /// A failed insert or update of an invoice: a taken invoice number (that index alone), or the
 /// database's own error.
-pub(super) fn insert_error(err: DbErr) -> InsertInvoiceError {
+pub(super) fn insert_error(err: DbErr) -> InvoiceWriteError {
     match super::unique_index_violated(&err) {
-        Some(super::UniqueIndex::InvoiceNumber) => InsertInvoiceError::DuplicateNumber,
-        _ => InsertInvoiceError::Db(err),
+        Some(super::UniqueIndex::InvoiceNumber) => InvoiceWriteError::DuplicateNumber,
+        _ => InvoiceWriteError::Db(err),
     }
 }
 
@@ -198,7 +198,7 @@ pub async fn insert_draft<F>(
     db: &(impl ConnectionTrait + TransactionTrait),
     draft: invoice::Model,
     remember: Option<ResponseToRemember<'_, F>>,
-) -> Result<invoice::Model, InsertInvoiceError>
+) -> Result<invoice::Model, InvoiceWriteError>
 where
     F: FnOnce(&invoice::Model) -> anyhow::Result<String>,
 {
@@ -234,7 +234,7 @@ where
             now,
         )
         .await?;
-        let response_body = (remember.render)(&inserted).map_err(InsertInvoiceError::Render)?;
+        let response_body = (remember.render)(&inserted).map_err(InvoiceWriteError::Render)?;
         let record = idempotency_key::ActiveModel {
             id: NotSet,
             company_id: Set(company_id),
@@ -251,7 +251,7 @@ where
                 if super::unique_index_violated(&err)
                     == Some(super::UniqueIndex::IdempotencyKey) =>
             {
-                return Err(InsertInvoiceError::KeyTaken);
+                return Err(InvoiceWriteError::KeyTaken);
             }
             Err(err) => return Err(err.into()),
         }

@@ -15,7 +15,7 @@
 
 use super::database::WriteTurns;
 use super::events;
-use super::invoices::{InsertInvoiceError, insert_error};
+use super::invoices::{InvoiceWriteError, insert_error};
 use crate::domain::event::EventType;
 use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -93,8 +93,8 @@ impl LockedInvoice<'_> {
         updated: &invoice::Model,
         at: DateTime<Utc>,
         describe: DescribeChange<'_>,
-    ) -> Result<(), InsertInvoiceError> {
-        let previous = describe(&self.row, updated).map_err(InsertInvoiceError::Render)?;
+    ) -> Result<(), InvoiceWriteError> {
+        let previous = describe(&self.row, updated).map_err(InvoiceWriteError::Render)?;
         events::record(&self.txn, kind, self.actor, at, updated, Some(previous)).await?;
         self.txn.commit().await?;
         Ok(())
@@ -106,7 +106,7 @@ impl LockedInvoice<'_> {
         patch: InvoicePatch,
         now: DateTime<Utc>,
         describe: DescribeChange<'_>,
-    ) -> Result<invoice::Model, InsertInvoiceError> {
+    ) -> Result<invoice::Model, InvoiceWriteError> {
         let mut row = self.next_version(now);
         if let Some(v) = patch.project_id {
             row.project_id = Set(v);
@@ -153,7 +153,7 @@ impl LockedInvoice<'_> {
         sent_to: Option<i64>,
         now: DateTime<Utc>,
         describe: DescribeChange<'_>,
-    ) -> Result<invoice::Model, InsertInvoiceError> {
+    ) -> Result<invoice::Model, InvoiceWriteError> {
         let kind = EventType::of_transition(self.row.status, status);
         let mut row = self.next_version(now);
         row.status = Set(status);

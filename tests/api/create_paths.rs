@@ -14,7 +14,7 @@ use invoices_api::domain::permission::Permission;
 use invoices_api::domain::token;
 use invoices_api::store::admin;
 use invoices_api::store::guarded_insert::{TokenInCompany, insert_draft_if_allowed};
-use invoices_api::store::invoices::InsertInvoiceError;
+use invoices_api::store::invoices::InvoiceWriteError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -102,7 +102,7 @@ async fn one_statement(w: &World, case: &Case) -> Option<u16> {
     match insert_draft_if_allowed(&w.app.db, presented, &case.new_invoice()).await {
         Ok(Some(_)) => Some(201),
         Ok(None) => None,
-        Err(InsertInvoiceError::DuplicateNumber) => Some(400),
+        Err(InvoiceWriteError::DuplicateNumber) => Some(400),
         Err(other) => panic!("{}: {other}", case.name),
     }
 }

@@ -167,8 +167,8 @@ pub async fn create(
     let row = match store::insert_draft(db, draft, remember).await {
         Ok(row) => row,
         Err(
-            conflict @ (store::InsertInvoiceError::DuplicateNumber
-            | store::InsertInvoiceError::KeyTaken),
+            conflict @ (store::InvoiceWriteError::DuplicateNumber
+            | store::InvoiceWriteError::KeyTaken),
         ) => {
             // A concurrent request with the same key may have just committed (its invoice
             // number or its key then collides with ours): answer as a retry of it.
@@ -200,11 +200,11 @@ async fn note_token_use(state: &AppState, token_hash: &str, now: DateTime<Utc>) 
 }
 
 /// The answer to an insert that failed for a reason other than a replayable conflict.
-pub(super) fn insert_failure(err: store::InsertInvoiceError) -> ApiError {
+pub(super) fn insert_failure(err: store::InvoiceWriteError) -> ApiError {
     match err {
-        store::InsertInvoiceError::DuplicateNumber => checks::duplicate_number(),
-        store::InsertInvoiceError::Db(err) => err.into(),
-        other @ (store::InsertInvoiceError::KeyTaken | store::InsertInvoiceError::Render(_)) => {
+        store::InvoiceWriteError::DuplicateNumber => checks::duplicate_number(),
+        store::InvoiceWriteError::Db(err) => err.into(),
+        other @ (store::InvoiceWriteError::KeyTaken | store::InvoiceWriteError::Render(_)) => {
             ApiError::Internal(other.into())
         }
     }

@@ -4,7 +4,7 @@
 use super::checks::precondition;
 use super::create::insert_failure;
 use super::model::Tagged;
-use super::read::lock_for_change;
+use super::write_gate::lock_for_change;
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;

@@ -9,6 +9,7 @@ mod lifecycle;
 pub mod model;
 mod read;
 mod update;
+mod write_gate;
 
 pub use crate::wire::invoice::Invoice;
 pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};

@@ -1,16 +1,13 @@
 //! `GET /api/invoices` and `GET /api/invoices/{id}`.
 
 use super::model::Tagged;
-use crate::api::AppState;
 use crate::api::caller::Caller;
-use crate::api::conditional::{self, IfMatch};
 use crate::api::error::ApiError;
 use crate::api::filters::{DateFilter, DateTimeFilter, IdFilter};
 use crate::domain::invoice_list::{ListOrder, ListQuery};
 use crate::domain::paging::Page;
 use crate::domain::permission::{Action, Reach};
 use crate::store::invoices as store;
-use crate::store::locked_invoice::{self, LockedInvoice};
 use crate::store::reference::one_in_company;
 use crate::wire::invoice::Invoice;
 use entity::{invoice, project};
@@ -56,7 +53,7 @@ pub async fn list(
 }
 
 /// The project of an invoice; every invoice has one in its company.
-async fn project_of(
+pub(super) async fn project_of(
     db: &impl ConnectionTrait,
     caller: &Caller,
     invoice: &invoice::Model,
@@ -71,7 +68,7 @@ async fn project_of(
         })
 }
 
-fn not_found(id: i64) -> ApiError {
+pub(super) fn not_found(id: i64) -> ApiError {
     ApiError::NotFound(format!("No invoice {id} in this company."))
 }
 
@@ -86,43 +83,6 @@ async fn invoice_and_project(
         .ok_or_else(|| not_found(id))?;
     let project = project_of(db, caller, &invoice).await?;
     Ok((invoice, project))
-}
-
-/// The invoice with this id in the caller's company, locked for a change, and its project:
-/// 404 when there is none (also when it was deleted while this request waited for the lock).
-async fn locked_invoice_and_project<'s>(
-    state: &'s AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<(LockedInvoice<'s>, project::Model), ApiError> {
-    let locked = locked_invoice::lock(
-        &state.db,
-        &state.write_turns,
-        caller.company_id,
-        id,
-        caller.user_id,
-    )
-    .await?
-    .ok_or_else(|| not_found(id))?;
-    let project = project_of(locked.connection(), caller, locked.row()).await?;
-    Ok((locked, project))
-}
-
-/// The invoice to change, locked, once the caller may `action` it, checked in order: the
-/// permission at all (403), the invoice in the company (404), the permission on its project
-/// (403), the version named in `If-Match` (412). With the project and the caller's reach.
-pub async fn lock_for_change<'s>(
-    state: &'s AppState,
-    caller: &Caller,
-    id: i64,
-    if_match: Option<&IfMatch>,
-    action: Action,
-) -> Result<(LockedInvoice<'s>, project::Model, Reach), ApiError> {
-    let reach = caller.reach(action)?;
-    let (locked, project) = locked_invoice_and_project(state, caller, id).await?;
-    caller.require_on(reach, action, &project)?;
-    conditional::require_match(if_match, &Tagged::etag_of(locked.row()))?;
-    Ok((locked, project, reach))
 }
 
 /// One invoice, if the caller may see it.

@@ -3,7 +3,7 @@
 use super::checks::{self, References};
 use super::create::insert_failure;
 use super::model::Tagged;
-use super::read::lock_for_change;
+use super::write_gate::lock_for_change;
 use crate::api::AppState;
 use crate::api::caller::Caller;
 use crate::api::conditional::IfMatch;
