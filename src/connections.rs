@@ -393,25 +393,13 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Guarded<Io> {
     /// head's deadline passes. Never gives the HTTP layer a byte: it ends with an error, and
     /// the HTTP layer closes the connection without an answer of its own.
     fn poll_refusal(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let closed = || {
-            Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the request head was over its bounds",
-            )))
-        };
         if let Some((answer, written)) = &mut self.refusal {
             while *written < answer.len() {
                 match Pin::new(&mut self.inner).poll_write(cx, &answer[*written..]) {
-                    Poll::Ready(Ok(0)) => return closed(),
+                    Poll::Ready(Ok(0)) => return refused_and_closed(),
                     Poll::Ready(Ok(n)) => *written += n,
                     Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                    Poll::Pending => {
-                        return if self.head_deadline_passed(cx) {
-                            closed()
-                        } else {
-                            Poll::Pending
-                        };
-                    }
+                    Poll::Pending => return self.wait_within_deadline(cx),
                 }
             }
             // The answer is all there is: a client that reads until the connection closes
@@ -423,28 +411,40 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> Guarded<Io> {
             match sent {
                 Poll::Ready(Ok(())) => self.refusal = None,
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.wait_within_deadline(cx),
             }
         }
         let mut scratch = [0u8; 8192];
         for _ in 0..DISCARDS_PER_TURN {
             let mut discard = ReadBuf::new(&mut scratch);
             match Pin::new(&mut self.inner).poll_read(cx, &mut discard) {
-                Poll::Ready(Ok(())) if discard.filled().is_empty() => return closed(),
+                Poll::Ready(Ok(())) if discard.filled().is_empty() => return refused_and_closed(),
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => {
-                    return if self.head_deadline_passed(cx) {
-                        closed()
-                    } else {
-                        Poll::Pending
-                    };
-                }
+                Poll::Pending => return self.wait_within_deadline(cx),
             }
         }
         cx.waker().wake_by_ref();
         Poll::Pending
     }
+
+    /// Waits for the client, but not past the head's deadline: then the connection closes.
+    fn wait_within_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.head_deadline_passed(cx) {
+            refused_and_closed()
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// How a refused head's connection ends for the HTTP layer: an error, so that it closes the
+/// connection without an answer of its own.
+fn refused_and_closed() -> Poll<io::Result<()>> {
+    Poll::Ready(Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the request head was over its bounds",
+    )))
 }
 
 impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<Io> {
