@@ -7,6 +7,7 @@ pub mod connections;
 pub mod demo;
 pub mod domain;
 pub mod metrics;
+pub mod operations;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -14,12 +14,11 @@ use super::error::{ApiError, Failure};
 use super::params::{ApiVersion, InHeader, read};
 use super::validation::Validation;
 use crate::domain::company::CompanySlug;
-use crate::domain::invoice::InvoiceStatus;
-use crate::domain::permission::{Action, Permission, Permissions, Reach};
+use crate::domain::permission::Permissions;
 use crate::domain::token;
+pub use crate::operations::caller::Caller;
 use crate::store::access;
 use chrono::Utc;
-use entity::project;
 use poem::{Request, RequestBody};
 use poem_openapi::auth::{Bearer, BearerAuthorization};
 use poem_openapi::registry::{MetaSecurityScheme, Registry};
@@ -148,71 +147,11 @@ impl Identity {
         let membership = found
             .membership
             .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
-        let caller = Caller {
-            user_id: found.owner.user_id,
-            company_id: membership.company_id,
-            permissions: Permissions::from_names(&membership.permissions),
-        };
+        let caller = Caller::new(
+            found.owner.user_id,
+            membership.company_id,
+            Permissions::from_names(&membership.permissions),
+        );
         Ok((caller, parts))
-    }
-}
-
-/// A user acting in a company they are a member of, with their permissions there.
-pub struct Caller {
-    pub user_id: i64,
-    pub company_id: i64,
-    permissions: Permissions,
-}
-
-impl Caller {
-    /// How far the caller may do `action`; 403 naming both permissions when nowhere, before
-    /// anything about a project is looked up.
-    pub fn reach(&self, action: Action) -> Result<Reach, ApiError> {
-        match Reach::of(&self.permissions, action) {
-            Reach::Nowhere => Err(ApiError::Forbidden(format!(
-                "Missing permission: {} or {}.",
-                action.own(),
-                action.other()
-            ))),
-            reach => Ok(reach),
-        }
-    }
-
-    pub fn is_pm_or_account(&self, project: &project::Model) -> bool {
-        self.user_id == project.pm_user_id || self.user_id == project.account_user_id
-    }
-
-    /// 403 naming `<action>_other` when the reach doesn't cover this project.
-    pub fn require_on(
-        &self,
-        reach: Reach,
-        action: Action,
-        project: &project::Model,
-    ) -> Result<(), ApiError> {
-        if reach.covers(self.is_pm_or_account(project)) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "Missing permission: {} (you are neither the PM nor the Account of this project).",
-                action.other()
-            )))
-        }
-    }
-
-    /// 403 naming `invoices.edit_sent` when the invoice is no longer a draft and the caller
-    /// lacks it.
-    pub fn require_edit_sent(&self, status: InvoiceStatus) -> Result<(), ApiError> {
-        self.require_permission(Permission::InvoicesEditSent, status != InvoiceStatus::Draft)
-    }
-
-    /// 403 naming `permission` when `needed` and the caller lacks it.
-    pub fn require_permission(&self, permission: Permission, needed: bool) -> Result<(), ApiError> {
-        if needed && !self.permissions.has(permission) {
-            Err(ApiError::Forbidden(format!(
-                "Missing permission: {permission}."
-            )))
-        } else {
-            Ok(())
-        }
     }
 }

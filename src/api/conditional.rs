@@ -2,7 +2,7 @@
 //! `If-None-Match` headers that compare with it. Parsing and comparison are the `headers`
 //! crate's (through poem); this file adds the parameter types and the contract's answers.
 
-use super::error::ApiError;
+use crate::operations::VersionCondition;
 use crate::wire::types::inline_type;
 use poem::http::HeaderValue;
 use poem::web::headers::{self, Header};
@@ -81,18 +81,19 @@ inline_type!(IfNoneMatch, "if_none_match", entity_tags_schema("\"1-1\""));
 pub const CHANGED_SINCE_READ: &str = "The invoice changed since it was read: its ETag no longer \
 matches If-Match. Read it again (GET) and retry with the new ETag.";
 
-/// 412 `precondition_failure` when `If-Match` was sent and does not list `current`.
-pub fn require_match(if_match: Option<&IfMatch>, current: &EntityTag) -> Result<(), ApiError> {
-    let Some(IfMatch(if_match)) = if_match else {
-        return Ok(());
-    };
-    let passes = current
-        .parsed()
-        .is_some_and(|etag| if_match.precondition_passes(&etag));
-    if passes {
-        Ok(())
-    } else {
-        Err(ApiError::PreconditionFailed(CHANGED_SINCE_READ.to_owned()))
+/// `If-Match` holds for the invoice's current version when it names its strong tag, or `*`.
+impl VersionCondition for IfMatch {
+    fn holds(&self, id: i64, version: i64) -> bool {
+        EntityTag::of(id, version)
+            .parsed()
+            .is_some_and(|etag| self.0.precondition_passes(&etag))
+    }
+}
+
+impl IfMatch {
+    /// The condition a change is made on: the header's, when it was sent.
+    pub fn condition(if_match: &Option<IfMatch>) -> Option<&dyn VersionCondition> {
+        if_match.as_ref().map(|m| m as &dyn VersionCondition)
     }
 }
 
@@ -120,22 +121,23 @@ mod tests {
     fn if_match_passes_only_for_the_current_strong_tag_or_a_star() {
         let current = EntityTag::of(7, 3);
         assert_eq!(current.clone().into_header(), "\"7-3\"");
-        assert!(require_match(None, &current).is_ok());
-        assert!(require_match(Some(&if_match("\"7-3\"")), &current).is_ok());
-        assert!(require_match(Some(&if_match("\"7-2\", \"7-3\"")), &current).is_ok());
-        assert!(require_match(Some(&if_match("*")), &current).is_ok());
-        assert!(require_match(Some(&if_match("\"7-2\"")), &current).is_err());
-        assert!(require_match(Some(&if_match("W/\"7-3\"")), &current).is_err());
+        assert!(
+            IfMatch::condition(&None).is_none(),
+            "no header, no condition"
+        );
+        assert!(if_match("\"7-3\"").holds(7, 3));
+        assert!(if_match("\"7-2\", \"7-3\"").holds(7, 3));
+        assert!(if_match("*").holds(7, 3));
+        assert!(!if_match("\"7-2\"").holds(7, 3));
+        assert!(!if_match("W/\"7-3\"").holds(7, 3));
+        assert!(!if_match("\"8-3\"").holds(7, 3));
     }
 
     #[test]
     fn what_is_not_an_entity_tag_never_matches_and_only_length_is_refused() {
         let current = EntityTag::of(7, 3);
         for odd in ["0", "7-3", "\"7-3", "\"7-3\" \"7-3\"", "*, \"a\""] {
-            assert!(
-                require_match(Some(&if_match(odd)), &current).is_err(),
-                "{odd}"
-            );
+            assert!(!if_match(odd).holds(7, 3), "{odd}");
             assert!(!not_modified(Some(&if_none_match(odd)), &current), "{odd}");
         }
         let long = format!("\"{}\"", "a".repeat(MAX_LENGTH));

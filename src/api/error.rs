@@ -366,6 +366,24 @@ impl ApiError {
     }
 }
 
+/// Each refusal of an operation as the contract answers it.
+impl From<crate::operations::Refusal> for ApiError {
+    fn from(refusal: crate::operations::Refusal) -> Self {
+        use crate::operations::Refusal;
+        match refusal {
+            Refusal::Forbidden(message) => ApiError::Forbidden(message),
+            Refusal::NotFound(message) => ApiError::NotFound(message),
+            Refusal::Precondition(message) => ApiError::PreconditionFailed(message),
+            Refusal::ChangedSinceRead => {
+                ApiError::PreconditionFailed(super::conditional::CHANGED_SINCE_READ.to_owned())
+            }
+            Refusal::Invalid { field, message } => ApiError::invalid(field, message),
+            Refusal::Db(err) => err.into(),
+            Refusal::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 impl From<crate::wire::Corrupt> for ApiError {
     fn from(err: crate::wire::Corrupt) -> Self {
         ApiError::Internal(err.into())

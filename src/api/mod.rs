@@ -52,6 +52,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the operations reach of this node: its database and its writer turns.
+    pub fn storage(&self) -> crate::operations::Storage<'_> {
+        crate::operations::Storage {
+            db: &self.db,
+            write_turns: &self.write_turns,
+        }
+    }
+
     /// The state of a server on `db`; fails when the spec can't be finished.
     pub fn new(db: DatabaseConnection, limits: Limits) -> anyhow::Result<Self> {
         let rate_limiter = limits

@@ -1,6 +1,5 @@
 //! `POST /api/invoices`: creating an invoice, with `Idempotency-Key` retries.
 
-use super::checks::{self, References};
 use super::model::Tagged;
 use crate::api::AppState;
 use crate::api::body::JsonBody;
@@ -13,6 +12,8 @@ use crate::api::validation::Validation;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
 use crate::domain::permission::Action;
+use crate::operations::Refusal;
+use crate::operations::invoices::checks::{self, References};
 use crate::store::guarded_insert::{self, TokenInCompany};
 use crate::store::invoices::FIRST_VERSION;
 use crate::store::{access, idempotency, invoices as store};
@@ -200,12 +201,6 @@ async fn note_token_use(state: &AppState, token_hash: &str, now: DateTime<Utc>) 
 }
 
 /// The answer to an insert that failed for a reason other than a replayable conflict.
-pub(super) fn insert_failure(err: store::InvoiceWriteError) -> ApiError {
-    match err {
-        store::InvoiceWriteError::DuplicateNumber => checks::duplicate_number(),
-        store::InvoiceWriteError::Db(err) => err.into(),
-        other @ (store::InvoiceWriteError::KeyTaken | store::InvoiceWriteError::Render(_)) => {
-            ApiError::Internal(other.into())
-        }
-    }
+fn insert_failure(err: store::InvoiceWriteError) -> ApiError {
+    Refusal::from(err).into()
 }

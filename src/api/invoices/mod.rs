@@ -1,17 +1,13 @@
 //! `/api/invoices`: the invoice resource. This file is its OpenAPI surface (parameters, bodies,
-//! responses, documentation); each operation's logic is in the module named after it.
+//! responses, documentation): each handler extracts the request, calls its operation
+//! (`operations::invoices`; the create is still `create.rs` here) and renders the answer.
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 
-mod checks;
 mod create;
-mod lifecycle;
 pub mod model;
 mod read;
-mod update;
-mod write_gate;
 
-pub use crate::wire::invoice::Invoice;
 pub use create::{CreateInvoiceResponse, IDEMPOTENCY_KEY_HEADER};
 
 use super::body::JsonBody;
@@ -26,8 +22,9 @@ use super::{ApiTags, AppState};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::{InvoicePatch, NewInvoice};
 use crate::domain::invoice_list::ListOrder;
+use crate::operations::invoices::{self, Transition};
+use crate::wire::invoice::Invoice;
 use chrono::Utc;
-use lifecycle::Transition;
 use model::{InvoiceOrder, SendInvoice, SetPaid, Tagged};
 use poem::Request;
 use poem::web::Data;
@@ -131,6 +128,19 @@ async fn caller_id_if_match_and_body<T>(
     identity
         .admit(state, checked, id.zip(if_match).zip(body))
         .await
+}
+
+/// Moves the invoice through `transition` and answers with it.
+async fn transition_to(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    if_match: &Option<IfMatch>,
+    transition: Transition,
+) -> Result<InvoiceResponse, ApiError> {
+    let expected = IfMatch::condition(if_match);
+    let row = invoices::transition(state.storage(), caller, id, expected, transition).await?;
+    Ok(Tagged::try_from(row)?.into())
 }
 
 #[OpenApi(tag = "ApiTags::Invoices")]
@@ -243,7 +253,11 @@ impl InvoicesApi {
         };
         let (caller, page) = identity.admit(&state, checked, page).await?;
         let query = read::list_query(filters, order, page);
-        let invoices = read::list(&state.db, &caller, query).await?;
+        let invoices = invoices::list(&state.db, &caller, query)
+            .await?
+            .into_iter()
+            .map(Invoice::try_from)
+            .collect::<Result<_, _>>()?;
         Ok(InvoiceListResponse::Ok(Json(invoices)))
     }
 
@@ -272,7 +286,7 @@ impl InvoicesApi {
     ) -> Result<GetInvoiceResponse, ApiError> {
         let (caller, (id, if_none_match)) =
             caller_id_and(&state, identity, id, if_none_match).await?;
-        let tagged = read::get(&state.db, &caller, id).await?;
+        let tagged = Tagged::try_from(invoices::get(&state.db, &caller, id).await?)?;
         if conditional::not_modified(if_none_match.as_ref(), &tagged.etag) {
             return Ok(GetInvoiceResponse::NotModified(tagged.etag));
         }
@@ -311,8 +325,9 @@ impl InvoicesApi {
     ) -> Result<InvoiceResponse, ApiError> {
         let (caller, ((id, if_match), patch)) =
             caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
-        let tagged = update::update(&state, &caller, id, if_match.as_ref(), patch).await?;
-        Ok(tagged.into())
+        let expected = IfMatch::condition(&if_match);
+        let row = invoices::update(state.storage(), &caller, id, expected, patch).await?;
+        Ok(Tagged::try_from(row)?.into())
     }
 
     /// Delete an invoice
@@ -338,7 +353,8 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<DeletedResponse, ApiError> {
         let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
-        lifecycle::delete(&state, &caller, id, if_match.as_ref()).await?;
+        let expected = IfMatch::condition(&if_match);
+        invoices::delete(state.storage(), &caller, id, expected).await?;
         Ok(DeletedResponse::Deleted)
     }
 
@@ -371,9 +387,7 @@ impl InvoicesApi {
         let (caller, ((id, if_match), body)) =
             caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
         let transition = Transition::Send(body.invoice_contact_id);
-        let tagged =
-            lifecycle::transition(&state, &caller, id, if_match.as_ref(), transition).await?;
-        Ok(tagged.into())
+        transition_to(&state, &caller, id, &if_match, transition).await
     }
 
     /// Set an invoice as paid
@@ -404,9 +418,7 @@ impl InvoicesApi {
             caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
         let date = body.payment_date.unwrap_or_else(|| Utc::now().date_naive());
         let transition = Transition::SetPaid(date);
-        let tagged =
-            lifecycle::transition(&state, &caller, id, if_match.as_ref(), transition).await?;
-        Ok(tagged.into())
+        transition_to(&state, &caller, id, &if_match, transition).await
     }
 
     /// Set an invoice as unpaid
@@ -433,14 +445,6 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<InvoiceResponse, ApiError> {
         let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
-        let tagged = lifecycle::transition(
-            &state,
-            &caller,
-            id,
-            if_match.as_ref(),
-            Transition::SetUnpaid,
-        )
-        .await?;
-        Ok(tagged.into())
+        transition_to(&state, &caller, id, &if_match, Transition::SetUnpaid).await
     }
 }

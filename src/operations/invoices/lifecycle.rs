@@ -2,30 +2,25 @@
 //! on the invoice as it is when the change commits (see `store::locked_invoice`).
 
 use super::checks::precondition;
-use super::create::insert_failure;
-use super::model::Tagged;
 use super::write_gate::lock_for_change;
-use crate::api::AppState;
-use crate::api::caller::Caller;
-use crate::api::conditional::IfMatch;
-use crate::api::error::ApiError;
 use crate::domain::invoice::Lifecycle;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
+use crate::operations::{Caller, Refusal, Storage, VersionCondition};
 use crate::store::reference;
 use crate::wire::event::previous_values;
 use chrono::{NaiveDate, SubsecRound, Utc};
-use entity::invoice_contact;
+use entity::{invoice, invoice_contact};
 
 /// Deletes an invoice: `invoices.delete` / `invoices.delete_other`, plus `invoices.edit_sent`
 /// once it is sent or paid.
 pub async fn delete(
-    state: &AppState,
+    storage: Storage<'_>,
     caller: &Caller,
     id: i64,
-    if_match: Option<&IfMatch>,
-) -> Result<(), ApiError> {
-    let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Delete).await?;
+    expected: Option<&dyn VersionCondition>,
+) -> Result<(), Refusal> {
+    let (locked, _, _) = lock_for_change(storage, caller, id, expected, Action::Delete).await?;
     caller.require_edit_sent(locked.row().status)?;
     locked.delete(Utc::now().trunc_subsecs(3)).await?;
     Ok(())
@@ -46,13 +41,13 @@ pub enum Transition {
 
 /// Applies a transition; 412 when the invoice's state does not allow it.
 pub async fn transition(
-    state: &AppState,
+    storage: Storage<'_>,
     caller: &Caller,
     id: i64,
-    if_match: Option<&IfMatch>,
+    expected: Option<&dyn VersionCondition>,
     transition: Transition,
-) -> Result<Tagged, ApiError> {
-    let (locked, _, _) = lock_for_change(state, caller, id, if_match, Action::Edit).await?;
+) -> Result<invoice::Model, Refusal> {
+    let (locked, _, _) = lock_for_change(storage, caller, id, expected, Action::Edit).await?;
     let invoice = locked.row();
     let status = invoice.status;
     let needs_edit_sent = !matches!(transition, Transition::Send(_));
@@ -76,9 +71,7 @@ pub async fn transition(
         .ok_or_else(|| precondition("The invoice contact does not exist in this company."))?;
     }
     let now = Utc::now().trunc_subsecs(3);
-    let row = locked
+    Ok(locked
         .set_status(next, payment_date, sent_to, now, &previous_values)
-        .await
-        .map_err(insert_failure)?;
-    Tagged::try_from(row)
+        .await?)
 }

@@ -1,17 +1,16 @@
 //! The preconditions (412) an invoice's project and references must meet, shared by create
 //! and update.
 
-use crate::api::caller::Caller;
-use crate::api::error::ApiError;
 pub use crate::domain::invoice::References;
 use crate::domain::invoice::UsableReferences;
+use crate::operations::{Caller, Refusal};
 use crate::store::invoices as store;
 use entity::project;
 use sea_orm::ConnectionTrait;
 
 /// A 412 `precondition_failure` with this message.
-pub fn precondition(message: &str) -> ApiError {
-    ApiError::PreconditionFailed(message.to_owned())
+pub fn precondition(message: &str) -> Refusal {
+    Refusal::precondition(message)
 }
 
 /// Looks up the project (precondition 1: it exists in the caller's company; another
@@ -21,14 +20,14 @@ pub async fn load(
     caller: &Caller,
     project_id: i64,
     refs: References<'_>,
-) -> Result<(project::Model, UsableReferences), ApiError> {
+) -> Result<(project::Model, UsableReferences), Refusal> {
     store::project_with_references(db, caller.company_id, project_id, refs)
         .await?
         .ok_or_else(|| precondition("The project does not exist in this company."))
 }
 
 /// Preconditions 2 and 3: the project is open and has a job order.
-pub fn project_is_open(project: &project::Model) -> Result<(), ApiError> {
+pub fn project_is_open(project: &project::Model) -> Result<(), Refusal> {
     if project.archived {
         return Err(precondition("The project is archived."));
     }
@@ -44,7 +43,7 @@ pub fn project_is_open(project: &project::Model) -> Result<(), ApiError> {
 
 /// Preconditions 4 and 5: each reference given names a usable record of this project or
 /// company.
-pub fn references_are_usable(usable: UsableReferences) -> Result<(), ApiError> {
+pub fn references_are_usable(usable: UsableReferences) -> Result<(), Refusal> {
     if !usable.budget_area {
         return Err(precondition(
             "The budget area does not exist in this project or is disabled.",
@@ -61,12 +60,4 @@ pub fn references_are_usable(usable: UsableReferences) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-/// The 400 for an invoice number the company already uses.
-pub fn duplicate_number() -> ApiError {
-    ApiError::invalid(
-        "invoice_number",
-        "is already used by another invoice of this company",
-    )
 }

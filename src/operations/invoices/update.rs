@@ -1,29 +1,25 @@
-//! `PATCH /api/invoices/{id}`.
+//! Changing an invoice's fields (`PATCH /api/invoices/{id}`).
 
 use super::checks::{self, References};
-use super::create::insert_failure;
-use super::model::Tagged;
 use super::write_gate::lock_for_change;
-use crate::api::AppState;
-use crate::api::caller::Caller;
-use crate::api::conditional::IfMatch;
-use crate::api::error::ApiError;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
+use crate::operations::{Caller, Refusal, Storage, VersionCondition};
 use crate::wire::event::previous_values;
 use chrono::{SubsecRound, Utc};
+use entity::invoice;
 
 /// Applies a patch with the rules and preconditions of creation, on the invoice as it is when
 /// the change commits (see `store::locked_invoice`).
 pub async fn update(
-    state: &AppState,
+    storage: Storage<'_>,
     caller: &Caller,
     id: i64,
-    if_match: Option<&IfMatch>,
+    expected: Option<&dyn VersionCondition>,
     patch: InvoicePatch,
-) -> Result<Tagged, ApiError> {
+) -> Result<invoice::Model, Refusal> {
     let (locked, project, reach) =
-        lock_for_change(state, caller, id, if_match, Action::Edit).await?;
+        lock_for_change(storage, caller, id, expected, Action::Edit).await?;
     let invoice = locked.row();
     caller.require_edit_sent(invoice.status)?;
 
@@ -58,9 +54,5 @@ pub async fn update(
     }
 
     let now = Utc::now().trunc_subsecs(3);
-    let row = locked
-        .update(patch, now, &previous_values)
-        .await
-        .map_err(insert_failure)?;
-    Tagged::try_from(row)
+    Ok(locked.update(patch, now, &previous_values).await?)
 }
