@@ -16,6 +16,7 @@ use super::validation::Validation;
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permissions;
 use crate::domain::token;
+use crate::operations::Refusal;
 pub use crate::operations::caller::Caller;
 use crate::store::access;
 use chrono::Utc;
@@ -144,9 +145,7 @@ impl Identity {
         let parts = checked.after(headers).finish(parts)?;
         // An unknown company answers the same as a company one is not a member of, so slugs
         // can't be probed.
-        let membership = found
-            .membership
-            .ok_or_else(|| ApiError::Forbidden("You are not a member of this company.".into()))?;
+        let membership = found.membership.ok_or_else(Refusal::not_a_member)?;
         let caller = Caller::new(
             found.owner.user_id,
             membership.company_id,

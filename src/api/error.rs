@@ -371,6 +371,7 @@ impl From<crate::operations::Refusal> for ApiError {
     fn from(refusal: crate::operations::Refusal) -> Self {
         use crate::operations::Refusal;
         match refusal {
+            Refusal::Unauthenticated => ApiError::Unauthorized,
             Refusal::Forbidden(message) => ApiError::Forbidden(message),
             Refusal::NotFound(message) => ApiError::NotFound(message),
             Refusal::Precondition(message) => ApiError::PreconditionFailed(message),

@@ -12,7 +12,6 @@ pub mod events;
 pub mod filters;
 pub mod health;
 pub mod invoices;
-pub mod last_used;
 pub mod middleware;
 pub mod paging;
 pub mod params;
@@ -39,7 +38,7 @@ pub struct AppState {
     /// Present when a per-token rate limit is configured.
     pub rate_limiter: Option<Arc<rate_limit::TokenRateLimiter>>,
     /// When this node last refreshed each token's `last_used_at` without reading the token.
-    pub last_used: Arc<last_used::LastUsedMemo>,
+    pub last_used: Arc<crate::operations::last_used::LastUsedMemo>,
     /// Turns for the one-statement create (SQLite only).
     pub write_turns: crate::store::database::WriteTurns,
     /// The finished spec, built once, and the routes it describes.
@@ -57,6 +56,7 @@ impl AppState {
         crate::operations::Storage {
             db: &self.db,
             write_turns: &self.write_turns,
+            last_used: &self.last_used,
         }
     }
 

@@ -243,12 +243,3 @@ pub struct References<'a> {
     pub vat_rate_id: Option<i64>,
     pub payment_term_id: Option<i64>,
 }
-
-/// Whether each reference given names a usable record (an enabled budget area of the project;
-/// a VAT rate or payment term of the company that is not archived). Not given is usable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UsableReferences {
-    pub budget_area: bool,
-    pub vat_rate: bool,
-    pub payment_term: bool,
-}

@@ -27,11 +27,7 @@ impl Caller {
     /// anything about a project is looked up.
     pub fn reach(&self, action: Action) -> Result<Reach, Refusal> {
         match Reach::of(&self.permissions, action) {
-            Reach::Nowhere => Err(Refusal::Forbidden(format!(
-                "Missing permission: {} or {}.",
-                action.own(),
-                action.other()
-            ))),
+            Reach::Nowhere => Err(Refusal::missing_any_permission(action)),
             reach => Ok(reach),
         }
     }
@@ -47,13 +43,20 @@ impl Caller {
         action: Action,
         project: &project::Model,
     ) -> Result<(), Refusal> {
-        if reach.covers(self.is_pm_or_account(project)) {
+        self.require_on_project_led(reach, action, self.is_pm_or_account(project))
+    }
+
+    /// [`Caller::require_on`] a project the caller leads (is PM or Account of) or not.
+    pub fn require_on_project_led(
+        &self,
+        reach: Reach,
+        action: Action,
+        leads: bool,
+    ) -> Result<(), Refusal> {
+        if reach.covers(leads) {
             Ok(())
         } else {
-            Err(Refusal::Forbidden(format!(
-                "Missing permission: {} (you are neither the PM nor the Account of this project).",
-                action.other()
-            )))
+            Err(Refusal::missing_permission_on_project(action))
         }
     }
 

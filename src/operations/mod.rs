@@ -14,6 +14,7 @@
 
 pub mod caller;
 pub mod invoices;
+pub mod last_used;
 mod refusal;
 
 pub use caller::Caller;
@@ -22,11 +23,13 @@ pub use refusal::Refusal;
 use crate::store::database::WriteTurns;
 use sea_orm::DatabaseConnection;
 
-/// What operations reach: the database, and this node's turns for SQLite's one writer.
+/// What operations reach: the database, this node's turns for SQLite's one writer, and when
+/// it last recorded each token's use on the path that doesn't read the token.
 #[derive(Clone, Copy)]
 pub struct Storage<'a> {
     pub db: &'a DatabaseConnection,
     pub write_turns: &'a WriteTurns,
+    pub last_used: &'a last_used::LastUsedMemo,
 }
 
 /// A condition on the version of a record a change acts on (`If-Match`): the change goes on

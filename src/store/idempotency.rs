@@ -1,9 +1,13 @@
 //! Remembered responses of `Idempotency-Key` requests.
 
+use super::invoices::InvoiceWriteError;
 use crate::domain::idempotency::{IdempotencyKey, KEY_LIFETIME};
 use chrono::{DateTime, Utc};
-use entity::idempotency_key;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use entity::{idempotency_key, invoice};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+};
 
 /// The live (younger than 24 hours) record of this key for this company and user.
 pub async fn find_live(
@@ -51,4 +55,38 @@ fn key_of(company_id: i64, user_id: i64, key: &IdempotencyKey) -> Condition {
         .add(idempotency_key::Column::CompanyId.eq(company_id))
         .add(idempotency_key::Column::UserId.eq(user_id))
         .add(idempotency_key::Column::Key.eq(key.as_str()))
+}
+
+/// Remembers the answer to a create sent with `key` (its request's hash, the invoice it made
+/// and the body returned), in the transaction that inserted the invoice; an expired record of
+/// the key is forgotten first. [`InvoiceWriteError::KeyTaken`] when a concurrent request with
+/// the same key committed first.
+pub async fn remember(
+    db: &impl ConnectionTrait,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    invoice: &invoice::Model,
+    response_body: String,
+) -> Result<(), InvoiceWriteError> {
+    let (company_id, user_id) = (invoice.company_id, invoice.created_by_user_id);
+    forget_if_expired(db, company_id, user_id, key, invoice.created_at).await?;
+    let record = idempotency_key::ActiveModel {
+        id: NotSet,
+        company_id: Set(company_id),
+        user_id: Set(user_id),
+        key: Set(key.as_str().to_owned()),
+        request_hash: Set(request_hash.to_owned()),
+        invoice_id: Set(invoice.id),
+        response_body: Set(response_body),
+        created_at: Set(invoice.created_at),
+    };
+    match record.insert(db).await {
+        Ok(_) => Ok(()),
+        Err(err)
+            if super::unique_index_violated(&err) == Some(super::UniqueIndex::IdempotencyKey) =>
+        {
+            Err(InvoiceWriteError::KeyTaken)
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -1,5 +1,5 @@
 //! The create has two paths: the one-statement insert that carries every check in its `WHERE`
-//! (`store::guarded_insert`), and the checks one by one in the contract's order (taken by
+//! (`store::invoice_checks`), and the checks one by one in the contract's order (taken by
 //! every request with an `Idempotency-Key`, and by every request the first path refuses).
 //! Both must give the same verdict for every request, and every valid request must be taken
 //! by the first: a condition there stricter than its check would only slow valid creates,
@@ -10,11 +10,13 @@ use chrono::{Duration, Utc};
 use entity::api_token;
 use invoices_api::domain::invoice::{InvoiceNumber, NewInvoice};
 use invoices_api::domain::money::Money;
+use invoices_api::domain::permission::Action;
 use invoices_api::domain::permission::Permission;
 use invoices_api::domain::token;
 use invoices_api::store::admin;
-use invoices_api::store::guarded_insert::{TokenInCompany, insert_draft_if_allowed};
+use invoices_api::store::invoice_checks::{CreateRequest, TokenInCompany, insert_draft_if_allowed};
 use invoices_api::store::invoices::InvoiceWriteError;
+use invoices_api::store::invoices::draft;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -99,7 +101,16 @@ async fn one_statement(w: &World, case: &Case) -> Option<u16> {
         company_slug: case.company,
         now: Utc::now(),
     };
-    match insert_draft_if_allowed(&w.app.db, presented, &case.new_invoice()).await {
+    let draft = draft(0, 0, case.new_invoice(), presented.now);
+    let request = CreateRequest {
+        token: presented,
+        permissions: (
+            Action::Create.other().as_str(),
+            Action::Create.own().as_str(),
+        ),
+        draft: &draft,
+    };
+    match insert_draft_if_allowed(&w.app.db, &request).await {
         Ok(Some(_)) => Some(201),
         Ok(None) => None,
         Err(InvoiceWriteError::DuplicateNumber) => Some(400),

@@ -11,17 +11,14 @@ use crate::api::response_headers::{Location, Replayed};
 use crate::api::validation::Validation;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::invoice::NewInvoice;
-use crate::domain::permission::Action;
-use crate::operations::Refusal;
-use crate::operations::invoices::checks::{self, References};
-use crate::store::guarded_insert::{self, TokenInCompany};
+use crate::operations::invoices::{self as operations, Created, Keyed};
+use crate::store::invoice_checks::TokenInCompany;
 use crate::store::invoices::FIRST_VERSION;
-use crate::store::{access, idempotency, invoices as store};
 use crate::wire::invoice::Invoice;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{SubsecRound, Utc};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
-use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::types::ParseFromJSON;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
@@ -82,19 +79,18 @@ fn replay(
     ))
 }
 
-/// Creates an invoice, checking in the contract's order.
+/// Creates an invoice (`operations::invoices::create`), checking in the contract's order.
 ///
-/// A well-formed request without an idempotency key first tries the one-statement insert that
-/// checks everything itself (`store::guarded_insert`): for a valid request that is the whole
-/// work. When it inserts nothing, the checks run one by one, in order, to give the precise
-/// answer; so does every request that is refused before it (401, 415, 400, 429).
+/// A well-formed request without an idempotency key first tries the one statement that checks
+/// everything itself: for a valid request that is the whole work. When it inserts nothing, and
+/// for every other request, the request is admitted (401, 429, 415, 400, 403 on the company)
+/// and the operation answers precisely.
 pub async fn create(
     state: &AppState,
     identity: Identity,
     idempotency_key: HeaderParam<Option<IdempotencyKey>>,
     body: JsonBody<NewInvoice>,
 ) -> Result<CreateInvoiceResponse, ApiError> {
-    let db = &state.db;
     let budget = identity.take_budget(state).await;
     // Timestamps are kept to the millisecond, so what is stored is what is returned.
     let now = Utc::now().trunc_subsecs(3);
@@ -102,105 +98,45 @@ pub async fn create(
     let mut checked = Validation::default();
     let idempotency_key = checked.take(idempotency_key.into_result());
     let new = checked.take_body(body);
+    let company_slug = identity
+        .well_formed_company()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let token_hash = identity.token_hash().to_owned();
+    let token = TokenInCompany {
+        token_hash: &token_hash,
+        company_slug: &company_slug,
+        now,
+    };
 
     if budget.is_ok()
         && checked.is_clean()
-        && let (Some(None), Some(new), Some(company)) =
-            (&idempotency_key, &new, identity.well_formed_company())
+        && identity.well_formed_company().is_some()
+        && let (Some(None), Some(new)) = (&idempotency_key, &new)
     {
-        let token = TokenInCompany {
-            token_hash: identity.token_hash(),
-            company_slug: company.as_str(),
-            now,
-        };
-        let turn = state.write_turns.take().await;
-        let inserted = guarded_insert::insert_draft_if_allowed(db, token, new).await;
-        if let Ok(Some(_)) = &inserted {
-            // A write too: in the same turn.
-            note_token_use(state, identity.token_hash(), now).await;
-        }
-        drop(turn);
-        match inserted {
-            Ok(Some(row)) => {
+        match operations::create_if_allowed(state.storage(), token, new).await? {
+            Some(row) => {
                 return Ok(CreateInvoiceResponse::created(
                     Tagged::try_from(row)?,
                     false,
                 ));
             }
-            Ok(None) => {
-                tracing::debug!("the one-statement create inserted nothing; checking one by one")
-            }
-            // Every check held, so the taken invoice number is the answer.
-            Err(err) => return Err(insert_failure(err)),
+            None => tracing::debug!("the one-statement create inserted nothing; checking"),
         }
     }
 
     let (caller, (idempotency_key, new)) = identity
         .admit_within(state, budget, checked, idempotency_key.zip(new))
         .await?;
-    if let Some(key) = &idempotency_key
-        && let Some(stored) =
-            idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
-    {
-        return replay(stored, &body_digest);
+    let keyed = idempotency_key.as_ref().map(|key| Keyed {
+        key,
+        request_hash: &body_digest,
+    });
+    match operations::create(state.storage(), &caller, token, keyed, new).await? {
+        Created::New(row) => Ok(CreateInvoiceResponse::created(
+            Tagged::try_from(row)?,
+            false,
+        )),
+        Created::Earlier(stored) => replay(stored, &body_digest),
     }
-    let reach = caller.reach(Action::Create)?;
-    let draft = store::draft(caller.company_id, caller.user_id, new, now);
-    let refs = References {
-        budget_area_uid: draft.budget_area_uid.as_deref(),
-        vat_rate_id: draft.vat_rate_id,
-        payment_term_id: draft.payment_term_id,
-    };
-    let (project, usable) = checks::load(db, &caller, draft.project_id, refs).await?;
-    caller.require_on(reach, Action::Create, &project)?;
-    checks::project_is_open(&project)?;
-    checks::references_are_usable(usable)?;
-
-    let remember = idempotency_key
-        .as_ref()
-        .map(|key| store::ResponseToRemember {
-            key,
-            request_hash: &body_digest,
-            render: |row: &entity::invoice::Model| -> anyhow::Result<String> {
-                Ok(Invoice::try_from(row.clone())?.to_json_string())
-            },
-        });
-    let row = match store::insert_draft(db, draft, remember).await {
-        Ok(row) => row,
-        Err(
-            conflict @ (store::InvoiceWriteError::DuplicateNumber
-            | store::InvoiceWriteError::KeyTaken),
-        ) => {
-            // A concurrent request with the same key may have just committed (its invoice
-            // number or its key then collides with ours): answer as a retry of it.
-            if let Some(key) = &idempotency_key
-                && let Some(stored) =
-                    idempotency::find_live(db, caller.company_id, caller.user_id, key, now).await?
-            {
-                return replay(stored, &body_digest);
-            }
-            return Err(insert_failure(conflict));
-        }
-        Err(err) => return Err(insert_failure(err)),
-    };
-    Ok(CreateInvoiceResponse::created(
-        Tagged::try_from(row)?,
-        false,
-    ))
-}
-
-/// Refreshes the token's `last_used_at` after a create that didn't read the token, at most once
-/// a minute per token on this node. The invoice is committed by then: a failure here is logged,
-/// not answered.
-async fn note_token_use(state: &AppState, token_hash: &str, now: DateTime<Utc>) {
-    if state.last_used.take_due(token_hash, now)
-        && let Err(err) = access::touch(&state.db, token_hash, now).await
-    {
-        tracing::warn!(error = %err, "could not record the token's last use");
-    }
-}
-
-/// The answer to an insert that failed for a reason other than a replayable conflict.
-fn insert_failure(err: store::InvoiceWriteError) -> ApiError {
-    Refusal::from(err).into()
 }

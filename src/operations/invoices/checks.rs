@@ -1,11 +1,10 @@
-//! The preconditions (412) an invoice's project and references must meet, shared by create
-//! and update.
+//! The answers to the checks of an invoice's project and references (`store::invoice_checks`
+//! writes each as a condition the database evaluates), shared by create and update.
 
-pub use crate::domain::invoice::References;
-use crate::domain::invoice::UsableReferences;
+use crate::domain::invoice::References;
+use crate::domain::permission::Action;
 use crate::operations::{Caller, Refusal};
-use crate::store::invoices as store;
-use entity::project;
+use crate::store::invoice_checks::{self, Check, ProjectChecks};
 use sea_orm::ConnectionTrait;
 
 /// A 412 `precondition_failure` with this message.
@@ -13,51 +12,62 @@ pub fn precondition(message: &str) -> Refusal {
     Refusal::precondition(message)
 }
 
-/// Looks up the project (precondition 1: it exists in the caller's company; another
-/// company's project is missing too) and, in the same query, the references.
-pub async fn load(
+/// The contract's answer to a failed check of `action` (the permissions' messages name it).
+pub fn refusal_of(check: Check, action: Action) -> Refusal {
+    match check {
+        Check::TokenLive => Refusal::Unauthenticated,
+        Check::Member => Refusal::not_a_member(),
+        Check::Permitted => Refusal::missing_any_permission(action),
+        Check::ProjectFound => precondition("The project does not exist in this company."),
+        Check::CoversProject => Refusal::missing_permission_on_project(action),
+        Check::ProjectActive => precondition("The project is archived."),
+        Check::HasJobOrder => precondition("The project has no job order."),
+        Check::BudgetAreaUsable => {
+            precondition("The budget area does not exist in this project or is disabled.")
+        }
+        Check::VatRateUsable => {
+            precondition("The VAT rate does not exist in this company or is archived.")
+        }
+        Check::PaymentTermUsable => {
+            precondition("The payment term does not exist in this company or is archived.")
+        }
+    }
+}
+
+/// How the caller's target project and references fare (precondition 1 is answered here: a
+/// project of another company is missing too); the rest is the caller's to answer, after the
+/// permission on the project, with [`ProjectFacts::usable`].
+pub async fn project_checks(
     db: &impl ConnectionTrait,
     caller: &Caller,
     project_id: i64,
     refs: References<'_>,
-) -> Result<(project::Model, UsableReferences), Refusal> {
-    store::project_with_references(db, caller.company_id, project_id, refs)
-        .await?
-        .ok_or_else(|| precondition("The project does not exist in this company."))
+) -> Result<ProjectFacts, Refusal> {
+    let checks =
+        invoice_checks::project_checks(db, caller.company_id, caller.user_id, project_id, refs)
+            .await?
+            .ok_or_else(Refusal::not_a_member)?;
+    match checks.failed {
+        Some(Check::ProjectFound) => Err(refusal_of(Check::ProjectFound, Action::Edit)),
+        _ => Ok(ProjectFacts(checks)),
+    }
 }
 
-/// Preconditions 2 and 3: the project is open and has a job order.
-pub fn project_is_open(project: &project::Model) -> Result<(), Refusal> {
-    if project.archived {
-        return Err(precondition("The project is archived."));
-    }
-    if project
-        .job_order
-        .as_deref()
-        .is_none_or(|j| j.trim().is_empty())
-    {
-        return Err(precondition("The project has no job order."));
-    }
-    Ok(())
-}
+/// A project that exists in the caller's company, and how its other checks fared.
+pub struct ProjectFacts(ProjectChecks);
 
-/// Preconditions 4 and 5: each reference given names a usable record of this project or
-/// company.
-pub fn references_are_usable(usable: UsableReferences) -> Result<(), Refusal> {
-    if !usable.budget_area {
-        return Err(precondition(
-            "The budget area does not exist in this project or is disabled.",
-        ));
+impl ProjectFacts {
+    /// Whether the caller is the project's PM or Account.
+    pub fn caller_leads(&self) -> bool {
+        self.0.user_leads
     }
-    if !usable.vat_rate {
-        return Err(precondition(
-            "The VAT rate does not exist in this company or is archived.",
-        ));
+
+    /// Preconditions 2 to 5: the project is open and has a job order, and each reference
+    /// given names a usable record of it or of its company.
+    pub fn usable(&self, action: Action) -> Result<(), Refusal> {
+        match self.0.failed {
+            Some(check) => Err(refusal_of(check, action)),
+            None => Ok(()),
+        }
     }
-    if !usable.payment_term {
-        return Err(precondition(
-            "The payment term does not exist in this company or is archived.",
-        ));
-    }
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Changing an invoice's fields (`PATCH /api/invoices/{id}`).
 
-use super::checks::{self, References};
+use super::checks;
 use super::write_gate::lock_for_change;
+use crate::domain::invoice::References;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
 use crate::operations::{Caller, Refusal, Storage, VersionCondition};
@@ -35,7 +36,7 @@ pub async fn update(
         vat_rate_id: patch.vat_rate_id.flatten(),
         payment_term_id: patch.payment_term_id.flatten(),
     };
-    let (target, usable) = checks::load(
+    let target = checks::project_checks(
         locked.connection(),
         caller,
         moving.unwrap_or(project.id),
@@ -44,10 +45,9 @@ pub async fn update(
     .await?;
     // Moving the invoice to another project needs the right on that project too.
     if moving.is_some() {
-        caller.require_on(reach, Action::Edit, &target)?;
+        caller.require_on_project_led(reach, Action::Edit, target.caller_leads())?;
     }
-    checks::project_is_open(&target)?;
-    checks::references_are_usable(usable)?;
+    target.usable(Action::Edit)?;
     if let Some(paid_on) = invoice.payment_date {
         let issue_date = patch.issue_date.unwrap_or(invoice.issue_date);
         paid_after_issue(issue_date, paid_on).map_err(checks::precondition)?;
