@@ -6,11 +6,10 @@
 # both runs, the backup's duration and the copy's size, as Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${N:-1000000}
 duration=${DURATION:-20}
 
 . bench/common.sh
-serve_seeded_sqlite "$n"
+serve_seeded_sqlite 1000000
 
 creates() {
   TOKEN=$token wrk -t2 -c4 -d"${duration}s" --latency -s bench/create.lua \

@@ -18,17 +18,18 @@ wait_for_health() {
 # The value of NAME in a RESULT line of bench/result.lua.
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
-# Builds the release binary, fills the demo company of a fresh SQLite database with $1 invoices
-# (examples/seed_invoices.rs) and serves it; sets bin, work, url, token, port and server, and
-# stops the server and removes the database on exit.
+# Builds the release binary, fills the demo company of a fresh SQLite database with N invoices
+# (the environment's N, else $1; examples/seed_invoices.rs) and serves it; sets n, bin, work,
+# url, token, port and server, and stops the server and removes the database on exit.
 serve_seeded_sqlite() {
+  n=${N:-$1}
   cargo build --release --quiet --bin invoices-api --example seed_invoices
   bin=$PWD/target/release/invoices-api
   work=$(mktemp -d)
   trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
   url="sqlite://$work/invoices.db"
   token=$(DATABASE_URL=$url "$bin" demo | sed -n 's/.*(valid 30 days): //p')
-  target/release/examples/seed_invoices "$url" "$1" >/dev/null
+  target/release/examples/seed_invoices "$url" "$n" >/dev/null
   port=$(free_port)
   DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
   server=$!

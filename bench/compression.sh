@@ -6,11 +6,10 @@
 # DURATION: seconds per measurement (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${N:-1000}
 duration=${DURATION:-5}
 
 . bench/common.sh
-serve_seeded_sqlite "$n"
+serve_seeded_sqlite 1000
 
 bytes() {  # PATH ENCODING
   curl -fsS -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $token" \
