@@ -1,5 +1,5 @@
-//! `GET /api/events`: the company's invoice events, the audit trail a syncing client follows;
-//! and how an event looks on the wire, which is also the body of a webhook.
+//! `GET /api/events`: the company's invoice events, the audit trail a syncing client follows
+//! (`operations::events`; an event's wire form, also a webhook's body, is `wire::event`).
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 
@@ -9,9 +9,8 @@ use super::paging::Limit;
 use super::params::{Id, QueryParam, reject_unknown_query};
 use super::validation::Validation;
 use super::{ApiTags, AppState};
-use crate::domain::event::EventType;
-use crate::domain::permission::{Action, Reach};
-use crate::store::events::{self as store, EventQuery};
+use crate::domain::event::{EventFilter, EventType};
+use crate::operations::events;
 use crate::wire::event::{Event, EventTypeName};
 use crate::wire::types::inline_type;
 use poem::Request;
@@ -100,7 +99,7 @@ impl EventsApi {
         let invoice_id = checked.take(invoice_id.into_result()).flatten();
         let kinds = checked.take(kind.into_result()).flatten();
         let (caller, ()) = identity.admit(&state, checked, Some(())).await?;
-        let query = EventQuery {
+        let filter = EventFilter {
             after: after.unwrap_or_default().0,
             limit: limit.unwrap_or_default().get(),
             invoice_id: invoice_id.map(|id| id.0),
@@ -109,10 +108,8 @@ impl EventsApi {
                 .into_iter()
                 .map(EventType::from)
                 .collect(),
-            only_projects_of: (caller.reach(Action::View)? == Reach::OwnProjects)
-                .then_some(caller.user_id),
         };
-        let events = store::list(&state.db, caller.company_id, &query)
+        let events = events::list(&state.db, &caller, &filter)
             .await?
             .into_iter()
             .map(Event::try_from)

@@ -1,8 +1,8 @@
 //! Read-only reference data, so clients can discover the ids they send and read: projects,
 //! budget areas, VAT rates, payment terms, invoice contacts and the company's members. Any
-//! member of the company may read them. A list or a read by id of one entity's rows is one
-//! line of [`reference_api!`] (served by [`company_list`] and [`one`]); a list with its own
-//! parameters is written out (budget areas through [`list`]).
+//! member of the company may read them (`operations::reference`). Each operation extracts its
+//! parameters (a list's shared ones through [`list_of`]), calls its operation and renders the
+//! rows.
 // Operations take one argument per documented parameter.
 #![allow(clippy::too_many_arguments)]
 
@@ -13,20 +13,16 @@ use super::paging::{self, Limit, Offset};
 use super::params::{Id, Path, QueryParam, reject_unknown_query};
 use super::validation::Validation;
 use super::{ApiTags, AppState};
-use crate::domain::filter::Filter;
 use crate::domain::member;
-use crate::domain::paging::Page;
-use crate::store::reference::{self, CompanyRecords};
+use crate::operations::Caller;
+use crate::operations::reference::{self, ListOf};
 use crate::wire::types::{Percentage, Timestamp};
-use chrono::{DateTime, Utc};
 use entity::{invoice_contact, payment_term, project, vat_rate};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{Example, ToJSON};
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use sea_orm::DbErr;
-use std::future::Future;
 
 pub struct ReferenceApi;
 
@@ -315,197 +311,108 @@ pub enum OneResponse<T: ToJSON> {
     Ok(Json<T>),
 }
 
-/// The query parameters every list takes.
-pub struct ListParams {
-    limit: QueryParam<Option<Limit>>,
-    offset: QueryParam<Option<Offset>>,
-    updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-}
+/// The query parameters every list takes: `limit`, `offset` and `updated_at`.
+type ListParams = (
+    QueryParam<Option<Limit>>,
+    QueryParam<Option<Offset>>,
+    QueryParam<Option<Vec<DateTimeFilter>>>,
+);
 
-/// What a list's store query is given: the caller's company, the `updated_at` filters, the
-/// page.
-pub struct ListOf {
-    pub company_id: i64,
-    pub updated_at: Vec<Filter<DateTime<Utc>>>,
-    pub page: Page,
-}
-
-/// A list of the caller's company: `limit`, `offset` and `updated_at`, the list's own query
-/// parameters (`own`, already taken into `checked`), then a page of `rows`.
-async fn list<Row, T, F>(
+/// What a list takes besides its own parameters: `limit`, `offset` and `updated_at`; the list's
+/// own parameters (`own`) are already taken into `checked`. Admits the caller.
+async fn list_of(
     state: &AppState,
     identity: Identity,
     request: &Request,
     mut checked: Validation,
     own: &[&str],
-    params: ListParams,
-    rows: impl FnOnce(ListOf) -> F,
-) -> Result<ListResponse<T>, ApiError>
-where
-    T: ToJSON + From<Row>,
-    F: Future<Output = Result<Vec<Row>, DbErr>>,
-{
+    (limit, offset, updated_at): ListParams,
+) -> Result<(Caller, ListOf), ApiError> {
     let known: Vec<&str> = ["limit", "offset", "updated_at"]
         .iter()
         .chain(own)
         .copied()
         .collect();
     reject_unknown_query(&mut checked, request, &known);
-    let page = paging::paging(&mut checked, params.limit, params.offset);
-    let updated_at = checked
-        .take(params.updated_at.into_result())
-        .map(|filters| {
-            filters
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| f.0)
-                .collect()
-        });
+    let page = paging::paging(&mut checked, limit, offset);
+    let updated_at = checked.take(updated_at.into_result()).map(|filters| {
+        let filters = filters.unwrap_or_default().into_iter();
+        filters.map(|f| f.0).collect()
+    });
     let (caller, (page, updated_at)) = identity.admit(state, checked, page.zip(updated_at)).await?;
-    let rows = rows(ListOf {
-        company_id: caller.company_id,
-        updated_at,
-        page,
-    })
-    .await?;
-    Ok(ListResponse::Ok(Json(
-        rows.into_iter().map(T::from).collect(),
-    )))
+    Ok((caller, ListOf { updated_at, page }))
 }
 
-/// A page of the company's rows of `E`, as `T`: a list with no query parameters of its own.
-async fn company_list<E, T>(
-    state: &AppState,
-    identity: Identity,
-    request: &Request,
-    params: ListParams,
-) -> Result<ListResponse<T>, ApiError>
-where
-    E: CompanyRecords,
-    T: ToJSON + From<E::Model>,
-{
-    let checked = Validation::default();
-    list(state, identity, request, checked, &[], params, |of| {
-        let query = reference::company_page::<E>(of.company_id, &of.updated_at, of.page);
-        reference::rows(&state.db, query)
-    })
-    .await
-}
-
-/// The company's row of `E` with this id, as `T`; another company's is not found (404, naming
-/// `what`).
-async fn one<E, T>(
-    state: &AppState,
-    identity: Identity,
-    id: Path,
-    what: &str,
-) -> Result<OneResponse<T>, ApiError>
-where
-    E: CompanyRecords,
-    T: ToJSON + From<E::Model>,
-{
+/// A caller admitted to read one record by `id`.
+async fn one_of(state: &AppState, identity: Identity, id: Path) -> Result<(Caller, i64), ApiError> {
     let mut checked = Validation::default();
     let id = checked.take(id.into_result());
-    let (caller, id) = identity.admit(state, checked, id).await?;
-    let found = reference::one_in_company::<E>(&state.db, caller.company_id, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("No {what} {id} in this company.")))?;
-    Ok(OneResponse::Ok(Json(found.into())))
+    identity.admit(state, checked, id).await
 }
 
-/// The module's operations, in the order the spec lists them. A list that takes only the
-/// parameters every list takes and pages the company's rows of one entity is one `list` line:
-/// its function, path, operation id and tag, entity and record. Reading one such row by id is
-/// one `get` line: the same, plus what a 404 calls the record and the id's description. Every
-/// other operation is written out.
-macro_rules! reference_api {
-    (@read [$($operations:tt)*]) => {
-        #[OpenApi]
-        impl ReferenceApi {
-            $($operations)*
-        }
-    };
-    (@read [$($operations:tt)*]
-        $(#[$doc:meta])*
-        list $operation:ident($path:tt, $operation_id:tt, $tag:tt) of $entity:ty as $record:ty;
-        $($rest:tt)*
-    ) => {
-        reference_api!(@read [
-            $($operations)*
-            $(#[$doc])*
-            #[oai(path = $path, method = "get", operation_id = $operation_id, tag = $tag)]
-            async fn $operation(
-                &self,
-                state: Data<&AppState>,
-                request: &Request,
-                identity: Identity,
-                /// How many at most (1–100)
-                limit: QueryParam<Option<Limit>>,
-                /// How many to skip (at most 1000000000)
-                offset: QueryParam<Option<Offset>>,
-                /// The last update: an RFC 3339 date-time, optionally after an operator prefix
-                /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
-                updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
-            ) -> Result<ListResponse<$record>, ApiError> {
-                let params = ListParams {
-                    limit,
-                    offset,
-                    updated_at,
-                };
-                company_list::<$entity, _>(&state, identity, request, params).await
-            }
-        ] $($rest)*);
-    };
-    (@read [$($operations:tt)*]
-        $(#[$doc:meta])*
-        get $operation:ident($path:tt, $operation_id:tt, $tag:tt)
-            of $entity:ty as $record:ty, $what:tt, id: $id_doc:tt;
-        $($rest:tt)*
-    ) => {
-        reference_api!(@read [
-            $($operations)*
-            $(#[$doc])*
-            #[oai(path = $path, method = "get", operation_id = $operation_id, tag = $tag)]
-            async fn $operation(
-                &self,
-                state: Data<&AppState>,
-                identity: Identity,
-                #[doc = $id_doc]
-                id: Path,
-            ) -> Result<OneResponse<$record>, ApiError> {
-                one::<$entity, _>(&state, identity, id, $what).await
-            }
-        ] $($rest)*);
-    };
-    (@read [$($operations:tt)*]
-        $(#[$attribute:meta])*
-        async fn $operation:ident $parameters:tt -> $answer:ty $body:block
-        $($rest:tt)*
-    ) => {
-        reference_api!(@read [
-            $($operations)*
-            $(#[$attribute])*
-            async fn $operation $parameters -> $answer $body
-        ] $($rest)*);
-    };
-    ($($operations:tt)*) => {
-        reference_api!(@read [] $($operations)*);
-    };
+/// The rows, rendered as a list's answer.
+fn page<Row, T: ToJSON + From<Row>>(rows: Vec<Row>) -> ListResponse<T> {
+    ListResponse::Ok(Json(rows.into_iter().map(T::from).collect()))
 }
 
-reference_api! {
+/// The row, rendered as a read's answer.
+fn found<Row, T: ToJSON + From<Row>>(row: Row) -> OneResponse<T> {
+    OneResponse::Ok(Json(row.into()))
+}
+
+#[OpenApi]
+impl ReferenceApi {
     /// List projects
     ///
     /// The company's projects, in id order, for any member. `updated_at` filters like the
     /// invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
-    list list_projects("/api/projects", "list_projects", "ApiTags::Projects")
-        of project::Entity as Project;
+    #[oai(
+        path = "/api/projects",
+        method = "get",
+        operation_id = "list_projects",
+        tag = "ApiTags::Projects"
+    )]
+    async fn list_projects(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+    ) -> Result<ListResponse<Project>, ApiError> {
+        let unchecked = Validation::default();
+        let params = (limit, offset, updated_at);
+        let (caller, of) = list_of(&state, identity, request, unchecked, &[], params).await?;
+        Ok(page(
+            reference::company_list::<project::Entity>(&state.db, &caller, of).await?,
+        ))
+    }
 
     /// Get a project
     ///
     /// One of the company's projects, for any member; another company's project is not found.
-    get get_project("/api/projects/:id", "get_project", "ApiTags::Projects")
-        of project::Entity as Project, "project", id: "The ID of the project";
+    #[oai(
+        path = "/api/projects/:id",
+        method = "get",
+        operation_id = "get_project",
+        tag = "ApiTags::Projects"
+    )]
+    async fn get_project(
+        &self,
+        state: Data<&AppState>,
+        identity: Identity,
+        /// The ID of the project
+        id: Path,
+    ) -> Result<OneResponse<Project>, ApiError> {
+        let (caller, id) = one_of(&state, identity, id).await?;
+        let project = reference::one::<project::Entity>(&state.db, &caller, id, "project");
+        Ok(found(project.await?))
+    }
 
     /// List budget areas
     ///
@@ -533,68 +440,128 @@ reference_api! {
         project_id: QueryParam<Option<Id>>,
     ) -> Result<ListResponse<BudgetArea>, ApiError> {
         let mut checked = Validation::default();
-        let project_id = checked
-            .take(project_id.into_result())
-            .flatten()
-            .map(|id| id.0);
-        let params = ListParams {
-            limit,
-            offset,
-            updated_at,
-        };
-        list(
-            &state,
-            identity,
-            request,
-            checked,
-            &["project_id"],
-            params,
-            |of| {
-                let query = reference::budget_areas_select(
-                    of.company_id,
-                    project_id,
-                    &of.updated_at,
-                    of.page,
-                );
-                reference::rows(&state.db, query)
-            },
-        )
-        .await
+        let project_id = checked.take(project_id.into_result()).flatten();
+        let params = (limit, offset, updated_at);
+        let own = ["project_id"];
+        let (caller, of) = list_of(&state, identity, request, checked, &own, params).await?;
+        let project_id = project_id.map(|id| id.0);
+        Ok(page(
+            reference::budget_areas(&state.db, &caller, project_id, of).await?,
+        ))
     }
 
     /// List VAT rates
     ///
     /// The company's VAT rates, in id order, for any member. `updated_at` filters like the
     /// invoice list's.
-    list list_vat_rates("/api/vat-rates", "list_vat_rates", "ApiTags::VatRates")
-        of vat_rate::Entity as VatRate;
+    #[oai(
+        path = "/api/vat-rates",
+        method = "get",
+        operation_id = "list_vat_rates",
+        tag = "ApiTags::VatRates"
+    )]
+    async fn list_vat_rates(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+    ) -> Result<ListResponse<VatRate>, ApiError> {
+        let unchecked = Validation::default();
+        let params = (limit, offset, updated_at);
+        let (caller, of) = list_of(&state, identity, request, unchecked, &[], params).await?;
+        Ok(page(
+            reference::company_list::<vat_rate::Entity>(&state.db, &caller, of).await?,
+        ))
+    }
 
     /// List payment terms
     ///
     /// The company's payment terms, in id order, for any member. `updated_at` filters like the
     /// invoice list's.
-    list list_payment_terms("/api/payment-terms", "list_payment_terms", "ApiTags::PaymentTerms")
-        of payment_term::Entity as PaymentTerm;
+    #[oai(
+        path = "/api/payment-terms",
+        method = "get",
+        operation_id = "list_payment_terms",
+        tag = "ApiTags::PaymentTerms"
+    )]
+    async fn list_payment_terms(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+    ) -> Result<ListResponse<PaymentTerm>, ApiError> {
+        let unchecked = Validation::default();
+        let params = (limit, offset, updated_at);
+        let (caller, of) = list_of(&state, identity, request, unchecked, &[], params).await?;
+        let terms = reference::company_list::<payment_term::Entity>(&state.db, &caller, of);
+        Ok(page(terms.await?))
+    }
 
     /// List invoice contacts
     ///
     /// The company's invoice contacts, in id order, for any member. `updated_at` filters like
     /// the invoice list's (`updated_at=gt:2026-03-10T18:18:59.374Z`), so a client can sync them.
-    list list_invoice_contacts(
-        "/api/invoice-contacts",
-        "list_invoice_contacts",
-        "ApiTags::InvoiceContacts"
-    ) of invoice_contact::Entity as InvoiceContact;
+    #[oai(
+        path = "/api/invoice-contacts",
+        method = "get",
+        operation_id = "list_invoice_contacts",
+        tag = "ApiTags::InvoiceContacts"
+    )]
+    async fn list_invoice_contacts(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+    ) -> Result<ListResponse<InvoiceContact>, ApiError> {
+        let unchecked = Validation::default();
+        let params = (limit, offset, updated_at);
+        let (caller, of) = list_of(&state, identity, request, unchecked, &[], params).await?;
+        let contacts = reference::company_list::<invoice_contact::Entity>(&state.db, &caller, of);
+        Ok(page(contacts.await?))
+    }
 
     /// Get an invoice contact
     ///
     /// One of the company's invoice contacts, for any member; another company's is not found.
-    get get_invoice_contact(
-        "/api/invoice-contacts/:id",
-        "get_invoice_contact",
-        "ApiTags::InvoiceContacts"
-    ) of invoice_contact::Entity as InvoiceContact,
-        "invoice contact", id: "The ID of the invoice contact";
+    #[oai(
+        path = "/api/invoice-contacts/:id",
+        method = "get",
+        operation_id = "get_invoice_contact",
+        tag = "ApiTags::InvoiceContacts"
+    )]
+    async fn get_invoice_contact(
+        &self,
+        state: Data<&AppState>,
+        identity: Identity,
+        /// The ID of the invoice contact
+        id: Path,
+    ) -> Result<OneResponse<InvoiceContact>, ApiError> {
+        let (caller, id) = one_of(&state, identity, id).await?;
+        let what = "invoice contact";
+        let contact = reference::one::<invoice_contact::Entity>(&state.db, &caller, id, what);
+        Ok(found(contact.await?))
+    }
 
     /// List members
     ///
@@ -618,12 +585,8 @@ reference_api! {
     ) -> Result<ListResponse<Member>, ApiError> {
         let mut checked = Validation::default();
         reject_unknown_query(&mut checked, request, &["limit", "offset"]);
-        let page = paging::paging(&mut checked, limit, offset);
-        let (caller, page) = identity.admit(&state, checked, page).await?;
-        let query = reference::members_page(caller.company_id, page);
-        let members = reference::members(&state.db, query).await?;
-        Ok(ListResponse::Ok(Json(
-            members.into_iter().map(Member::from).collect(),
-        )))
+        let paged = paging::paging(&mut checked, limit, offset);
+        let (caller, paged) = identity.admit(&state, checked, paged).await?;
+        Ok(page(reference::members(&state.db, &caller, paged).await?))
     }
 }

@@ -70,3 +70,16 @@ mod tests {
         assert_eq!(EventType::of_transition(Paid, Sent), EventType::Unpaid);
     }
 }
+
+/// Which of a company's events a client asks for.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    /// Only events with a greater id (0: from the first).
+    pub after: i64,
+    /// How many at most.
+    pub limit: u64,
+    /// Only the events of this invoice.
+    pub invoice_id: Option<i64>,
+    /// Only events of these types (every type when empty).
+    pub types: Vec<EventType>,
+}

@@ -13,8 +13,10 @@
 //! (`wire::invoice`) with its `ETag`, or maps the refusal to its status.
 
 pub mod caller;
+pub mod events;
 pub mod invoices;
 pub mod last_used;
+pub mod reference;
 mod refusal;
 
 pub use caller::Caller;

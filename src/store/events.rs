@@ -3,7 +3,7 @@
 //! Creations are recorded by the database (a trigger on `invoices`); the other changes go
 //! through `store::locked_invoice`, which records them here before it commits.
 
-use crate::domain::event::EventType;
+use crate::domain::event::{EventFilter, EventType};
 use chrono::{DateTime, Utc};
 use entity::{invoice, invoice_event};
 use sea_orm::{
@@ -56,24 +56,13 @@ pub async fn horizon(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     Ok(Some(row.try_get_by_index(0)?))
 }
 
-/// Which of a company's events to read.
-#[derive(Clone, Debug, Default)]
-pub struct EventQuery {
-    /// Only events after this id.
-    pub after: i64,
-    pub limit: u64,
-    pub invoice_id: Option<i64>,
-    /// Only these types; every type when empty.
-    pub types: Vec<EventType>,
-    /// Only events of invoices of projects where this user is PM or Account.
-    pub only_projects_of: Option<i64>,
-}
-
-/// A page of the company's events in id order, none beyond the [`horizon`].
+/// A page of the company's events in id order, none beyond the [`horizon`]; only those of
+/// invoices of projects this user is PM or Account of, when `only_projects_of` names one.
 pub async fn list(
     db: &impl ConnectionTrait,
     company_id: i64,
-    query: &EventQuery,
+    query: &EventFilter,
+    only_projects_of: Option<i64>,
 ) -> Result<Vec<invoice_event::Model>, DbErr> {
     use invoice_event::Column;
     let mut condition = Condition::all()
@@ -88,7 +77,7 @@ pub async fn list(
     if !query.types.is_empty() {
         condition = condition.add(Column::Type.is_in(query.types.iter().map(|t| t.as_str())));
     }
-    if let Some(user_id) = query.only_projects_of {
+    if let Some(user_id) = only_projects_of {
         let own = super::invoices::projects_led_by(company_id, user_id);
         condition = condition.add(Column::ProjectId.in_subquery(own));
     }
