@@ -2,7 +2,7 @@
 //! `If-None-Match` headers that compare with it. Parsing and comparison are the `headers`
 //! crate's (through poem); this file adds the parameter types and the contract's answers.
 
-use crate::operations::VersionCondition;
+use crate::operations::{Target, VersionCondition};
 use crate::wire::types::inline_type;
 use poem::http::HeaderValue;
 use poem::web::headers::{self, Header};
@@ -91,9 +91,10 @@ impl VersionCondition for IfMatch {
 }
 
 impl IfMatch {
-    /// The condition a change is made on: the header's, when it was sent.
-    pub fn condition(if_match: &Option<IfMatch>) -> Option<&dyn VersionCondition> {
-        if_match.as_ref().map(|m| m as &dyn VersionCondition)
+    /// The record `id`, changed on the header's condition when it was sent.
+    pub fn target(id: i64, if_match: &Option<IfMatch>) -> Target<'_> {
+        let expected = if_match.as_ref().map(|m| m as &dyn VersionCondition);
+        Target { id, expected }
     }
 }
 
@@ -122,7 +123,7 @@ mod tests {
         let current = EntityTag::of(7, 3);
         assert_eq!(current.clone().into_header(), "\"7-3\"");
         assert!(
-            IfMatch::condition(&None).is_none(),
+            IfMatch::target(7, &None).expected.is_none(),
             "no header, no condition"
         );
         assert!(if_match("\"7-3\"").holds(7, 3));

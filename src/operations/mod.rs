@@ -34,6 +34,14 @@ pub struct Storage<'a> {
     pub last_used: &'a last_used::LastUsedMemo,
 }
 
+/// The record a change acts on: its id, and the condition its version must meet for the change
+/// to go on (none: any version).
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub id: i64,
+    pub expected: Option<&'a dyn VersionCondition>,
+}
+
 /// A condition on the version of a record a change acts on (`If-Match`): the change goes on
 /// only when it holds, else it is refused as [`Refusal::ChangedSinceRead`].
 pub trait VersionCondition: Sync {

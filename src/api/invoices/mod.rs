@@ -138,8 +138,8 @@ async fn transition_to(
     if_match: &Option<IfMatch>,
     transition: Transition,
 ) -> Result<InvoiceResponse, ApiError> {
-    let expected = IfMatch::condition(if_match);
-    let row = invoices::transition(state.storage(), caller, id, expected, transition).await?;
+    let target = IfMatch::target(id, if_match);
+    let row = invoices::transition(state.storage(), caller, target, transition).await?;
     Ok(Tagged::try_from(row)?.into())
 }
 
@@ -325,8 +325,8 @@ impl InvoicesApi {
     ) -> Result<InvoiceResponse, ApiError> {
         let (caller, ((id, if_match), patch)) =
             caller_id_if_match_and_body(&state, identity, id, if_match, body).await?;
-        let expected = IfMatch::condition(&if_match);
-        let row = invoices::update(state.storage(), &caller, id, expected, patch).await?;
+        let target = IfMatch::target(id, &if_match);
+        let row = invoices::update(state.storage(), &caller, target, patch).await?;
         Ok(Tagged::try_from(row)?.into())
     }
 
@@ -353,8 +353,7 @@ impl InvoicesApi {
         if_match: HeaderParam<Option<IfMatch>>,
     ) -> Result<DeletedResponse, ApiError> {
         let (caller, (id, if_match)) = caller_id_and(&state, identity, id, if_match).await?;
-        let expected = IfMatch::condition(&if_match);
-        invoices::delete(state.storage(), &caller, id, expected).await?;
+        invoices::delete(state.storage(), &caller, IfMatch::target(id, &if_match)).await?;
         Ok(DeletedResponse::Deleted)
     }
 

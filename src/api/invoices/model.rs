@@ -57,10 +57,12 @@ impl TryFrom<entity::invoice::Model> for Tagged {
 }
 
 /// Declares a request object with the invoice's writable fields: one definition of their
-/// documentation and rules, from which the create and the update schemas both follow. `$needed`
-/// wraps the fields an invoice must have: [`Needed`] for create (required), `Option` for update
-/// (may be left out, not null).
+/// documentation and rules, from which the create and the update schemas both follow. The fields
+/// every invoice has are `required` in the create, `optional` in the update (they may be left
+/// out there, not null).
 macro_rules! invoice_request_object {
+    (@field required $t:ty) => { $t };
+    (@field optional $t:ty) => { Option<$t> };
     ($(#[$doc:meta])* $name:ident, $needed:ident) => {
         $(#[$doc])*
         #[derive(Object)]
@@ -80,18 +82,18 @@ macro_rules! invoice_request_object {
             #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
             pub purchase_order: Option<String>,
             /// The invoice value
-            pub value: $needed<Money>,
+            pub value: invoice_request_object!(@field $needed Money),
             /// The invoice custom exchange rate
             #[oai(nullable)]
             pub exchange_rate: Option<ExchangeRate>,
             /// The invoice issue date
-            pub issue_date: $needed<Date>,
+            pub issue_date: invoice_request_object!(@field $needed Date),
             /// The invoice notes
             #[oai(nullable, validator(max_length = 10000, pattern = r"^[^\u0000]*$"))]
             pub notes: Option<String>,
             /// The ID of the project to associate with this invoice
             #[oai(validator(minimum(value = "1")))]
-            pub project_id: $needed<i64>,
+            pub project_id: invoice_request_object!(@field $needed i64),
             /// The UID of the budget area to associate with this invoice
             #[oai(nullable, validator(max_length = 255, pattern = r"^[^\u0000]*$"))]
             pub budget_area_uid: Option<String>,
@@ -105,13 +107,10 @@ macro_rules! invoice_request_object {
     };
 }
 
-/// A field every invoice has, as the create request declares it: required.
-pub type Needed<T> = T;
-
 invoice_request_object!(
     /// The body of `POST /api/invoices`. Fields not listed here are refused.
     CreateInvoiceRequest,
-    Needed
+    required
 );
 
 invoice_request_object!(
@@ -119,7 +118,7 @@ invoice_request_object!(
     /// creation. An absent field is kept; `null` clears an optional field. Fields not listed
     /// here are refused.
     UpdateInvoiceRequest,
-    Option
+    optional
 );
 
 impl Example for CreateInvoiceRequest {

@@ -6,7 +6,7 @@ use super::write_gate::lock_for_change;
 use crate::domain::invoice::Lifecycle;
 use crate::domain::invoice::paid_after_issue;
 use crate::domain::permission::{Action, Permission};
-use crate::operations::{Caller, Refusal, Storage, VersionCondition};
+use crate::operations::{Caller, Refusal, Storage, Target};
 use crate::store::reference;
 use crate::wire::event::previous_values;
 use chrono::{NaiveDate, SubsecRound, Utc};
@@ -17,10 +17,9 @@ use entity::{invoice, invoice_contact};
 pub async fn delete(
     storage: Storage<'_>,
     caller: &Caller,
-    id: i64,
-    expected: Option<&dyn VersionCondition>,
+    target: Target<'_>,
 ) -> Result<(), Refusal> {
-    let (locked, _, _) = lock_for_change(storage, caller, id, expected, Action::Delete).await?;
+    let (locked, _, _) = lock_for_change(storage, caller, target, Action::Delete).await?;
     caller.require_edit_sent(locked.row().status)?;
     locked.delete(Utc::now().trunc_subsecs(3)).await?;
     Ok(())
@@ -43,11 +42,10 @@ pub enum Transition {
 pub async fn transition(
     storage: Storage<'_>,
     caller: &Caller,
-    id: i64,
-    expected: Option<&dyn VersionCondition>,
+    target: Target<'_>,
     transition: Transition,
 ) -> Result<invoice::Model, Refusal> {
-    let (locked, _, _) = lock_for_change(storage, caller, id, expected, Action::Edit).await?;
+    let (locked, _, _) = lock_for_change(storage, caller, target, Action::Edit).await?;
     let invoice = locked.row();
     let status = invoice.status;
     let needs_edit_sent = !matches!(transition, Transition::Send(_));

@@ -5,7 +5,7 @@ use super::write_gate::lock_for_change;
 use crate::domain::invoice::References;
 use crate::domain::invoice::{InvoicePatch, paid_after_issue};
 use crate::domain::permission::Action;
-use crate::operations::{Caller, Refusal, Storage, VersionCondition};
+use crate::operations::{Caller, Refusal, Storage, Target};
 use crate::wire::event::previous_values;
 use chrono::{SubsecRound, Utc};
 use entity::invoice;
@@ -15,12 +15,10 @@ use entity::invoice;
 pub async fn update(
     storage: Storage<'_>,
     caller: &Caller,
-    id: i64,
-    expected: Option<&dyn VersionCondition>,
+    target: Target<'_>,
     patch: InvoicePatch,
 ) -> Result<invoice::Model, Refusal> {
-    let (locked, project, reach) =
-        lock_for_change(storage, caller, id, expected, Action::Edit).await?;
+    let (locked, project, reach) = lock_for_change(storage, caller, target, Action::Edit).await?;
     let invoice = locked.row();
     caller.require_edit_sent(invoice.status)?;
 

@@ -4,7 +4,7 @@
 
 use super::read::{not_found, project_of};
 use crate::domain::permission::{Action, Reach};
-use crate::operations::{Caller, Refusal, Storage, VersionCondition};
+use crate::operations::{Caller, Refusal, Storage, Target};
 use crate::store::locked_invoice::{self, LockedInvoice};
 use entity::project;
 
@@ -34,15 +34,17 @@ async fn locked_invoice_and_project<'s>(
 pub async fn lock_for_change<'s>(
     storage: Storage<'s>,
     caller: &Caller,
-    id: i64,
-    expected: Option<&dyn VersionCondition>,
+    target: Target<'_>,
     action: Action,
 ) -> Result<(LockedInvoice<'s>, project::Model, Reach), Refusal> {
     let reach = caller.reach(action)?;
-    let (locked, project) = locked_invoice_and_project(storage, caller, id).await?;
+    let (locked, project) = locked_invoice_and_project(storage, caller, target.id).await?;
     caller.require_on(reach, action, &project)?;
     let row = locked.row();
-    if expected.is_some_and(|expected| !expected.holds(row.id, row.version)) {
+    if target
+        .expected
+        .is_some_and(|expected| !expected.holds(row.id, row.version))
+    {
         return Err(Refusal::ChangedSinceRead);
     }
     Ok((locked, project, reach))
