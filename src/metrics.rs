@@ -163,6 +163,19 @@ impl Default for Metrics {
             "Webhook deliveries not settled yet, of every node (counted every 10 s)",
             webhooks.pending.clone(),
         );
+        // The one line that says what this node runs: its release, and the newest migration it
+        // knows (the schema it was built for; `/health` says the database's).
+        registry.register(
+            "build",
+            "The release this node runs and the newest schema migration it knows",
+            prometheus_client::metrics::info::Info::new(vec![
+                (
+                    "release".to_owned(),
+                    crate::store::schema::RELEASE.to_owned(),
+                ),
+                ("schema".to_owned(), crate::store::schema::newest_known()),
+            ]),
+        );
         Metrics {
             registry,
             requests,

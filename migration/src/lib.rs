@@ -43,26 +43,97 @@ mod m20261130_000010_rate_limit_windows;
 mod m20261130_000011_invoice_events;
 mod m20261130_000012_members_index;
 
+/// Whether the release before keeps working on the schema a migration leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The release before keeps working: a new table, a new nullable or defaulted column, a
+    /// new index. A node that does not know the migration may serve the migrated schema.
+    Expand,
+    /// The release before may break: a drop, a rename, a new constraint its code would
+    /// violate, a SQLite table rebuild. A node that does not know it refuses to start.
+    Contract,
+}
+
+impl Kind {
+    /// How a database records it (`schema_migration_kinds.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Expand => "expand",
+            Kind::Contract => "contract",
+        }
+    }
+
+    /// The kind a database recorded; `None` for a word this release does not know.
+    pub fn parse(word: &str) -> Option<Kind> {
+        match word {
+            "expand" => Some(Kind::Expand),
+            "contract" => Some(Kind::Contract),
+            _ => None,
+        }
+    }
+}
+
+/// Every migration with its kind, oldest first: a migration can't be listed without one.
+pub fn steps() -> Vec<(Box<dyn MigrationTrait>, Kind)> {
+    use Kind::{Contract, Expand};
+    vec![
+        (Box::new(m20261125_000001_create_schema::Migration), Expand),
+        (
+            Box::new(m20261125_000002_idempotency_keys::Migration),
+            Expand,
+        ),
+        (
+            Box::new(m20261130_000003_invoice_version::Migration),
+            Expand,
+        ),
+        (Box::new(m20261130_000004_list_indexes::Migration), Expand),
+        (Box::new(m20261130_000005_filter_indexes::Migration), Expand),
+        (
+            Box::new(m20261130_000006_invoice_contacts::Migration),
+            Expand,
+        ),
+        (
+            Box::new(m20261130_000007_invoice_sent_to::Migration),
+            Expand,
+        ),
+        // NOT NULL on PostgreSQL: the release before inserted reference data without it.
+        (
+            Box::new(m20261130_000008_reference_updated_at::Migration),
+            Contract,
+        ),
+        // A SQLite table rebuild, and uniqueness moved from the budget area's uid alone to
+        // (company, uid).
+        (
+            Box::new(m20261130_000009_keys_per_company::Migration),
+            Contract,
+        ),
+        (
+            Box::new(m20261130_000010_rate_limit_windows::Migration),
+            Expand,
+        ),
+        (Box::new(m20261130_000011_invoice_events::Migration), Expand),
+        (Box::new(m20261130_000012_members_index::Migration), Expand),
+    ]
+}
+
+/// Each migration's name (the version a database records it by) and kind, oldest first.
+pub fn kinds() -> Vec<(String, Kind)> {
+    steps()
+        .into_iter()
+        .map(|(migration, kind)| (migration.name().to_owned(), kind))
+        .collect()
+}
+
 /// All migrations, oldest first.
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261125_000001_create_schema::Migration),
-            Box::new(m20261125_000002_idempotency_keys::Migration),
-            Box::new(m20261130_000003_invoice_version::Migration),
-            Box::new(m20261130_000004_list_indexes::Migration),
-            Box::new(m20261130_000005_filter_indexes::Migration),
-            Box::new(m20261130_000006_invoice_contacts::Migration),
-            Box::new(m20261130_000007_invoice_sent_to::Migration),
-            Box::new(m20261130_000008_reference_updated_at::Migration),
-            Box::new(m20261130_000009_keys_per_company::Migration),
-            Box::new(m20261130_000010_rate_limit_windows::Migration),
-            Box::new(m20261130_000011_invoice_events::Migration),
-            Box::new(m20261130_000012_members_index::Migration),
-        ]
+        steps()
+            .into_iter()
+            .map(|(migration, _)| migration)
+            .collect()
     }
 }
 

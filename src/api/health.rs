@@ -6,7 +6,6 @@ use crate::store::refusal::StorageRefusal;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
-use sea_orm::ConnectionTrait;
 
 pub struct HealthApi;
 
@@ -54,6 +53,11 @@ pub struct Health {
     /// Why the service is degraded; absent when it is `ok`
     #[oai(skip_serializing_if_is_none)]
     pub reason: Option<DegradedReason>,
+    /// The release this node runs (as `invoices-api --version` prints it)
+    pub release: String,
+    /// The database's schema: the newest migration applied to it, which may be newer than
+    /// this node's release knows (a newer release's expand step, during a rolling upgrade)
+    pub schema: String,
 }
 
 #[derive(ApiResponse)]
@@ -73,17 +77,23 @@ impl HealthApi {
     /// Answers 200 when the service and its database answer: `status` is `ok`, or `degraded`
     /// with a `reason` when the storage refused a write in the last minute and none went
     /// through since (writes then get 503 with `Retry-After`; reads still work). Answers 503
-    /// `unavailable` when the database can't be reached. Needs no token.
+    /// `unavailable` when the database can't be reached. Needs no token. `release` and
+    /// `schema` say which release this node runs on which schema (see README, "Upgrading").
     #[oai(path = "/health", method = "get", operation_id = "get_health")]
     async fn health(&self, state: Data<&AppState>) -> HealthResponse {
-        match state.db.execute_unprepared("SELECT 1").await {
-            Ok(_) => {
+        match crate::store::schema::version(&state.db).await {
+            Ok(schema) => {
                 let reason = state.storage.degraded().map(DegradedReason::from);
                 let status = match reason {
                     Some(_) => HealthStatus::Degraded,
                     None => HealthStatus::Ok,
                 };
-                HealthResponse::Ok(Json(Health { status, reason }))
+                HealthResponse::Ok(Json(Health {
+                    status,
+                    reason,
+                    release: crate::store::schema::RELEASE.to_owned(),
+                    schema: schema.unwrap_or_default(),
+                }))
             }
             Err(err) => {
                 let error = ApiError::Unavailable(err);

@@ -1,6 +1,7 @@
 //! The operator's command line.
 
 mod admin;
+mod migration_status;
 mod output;
 
 use crate::config::{Limits, LogFormat, Settings};
@@ -31,8 +32,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI spec as YAML.
     Openapi,
-    /// Apply pending migrations and exit.
-    Migrate,
+    /// Apply pending migrations and exit (a database newer than this release by expand steps
+    /// only is left as it is).
+    Migrate(MigrateArgs),
     /// Copy the embedded SQLite database to a new file while the server keeps serving, check
     /// the copy, and print its path.
     Backup(BackupArgs),
@@ -41,6 +43,17 @@ pub enum Command {
     /// Manage companies, users, memberships, tokens and reference data.
     #[command(subcommand)]
     Admin(admin::Admin),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// List the applied and pending migrations, which of them this binary knows, and their
+    /// kinds (expand or contract), and apply nothing.
+    #[arg(long)]
+    pub status: bool,
+    /// With --status: print JSON (an array of objects) instead of a table.
+    #[arg(long, requires = "status")]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -183,9 +196,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Openapi => say(api::spec_yaml()?.trim_end()),
-        Command::Migrate => {
-            db().await?;
-            say("migrations applied")
+        Command::Migrate(args) if args.status => {
+            let db = database::open_unmigrated(&database_url).await?;
+            say(&migration_status::report(&db, args.json).await?)
+        }
+        Command::Migrate(_) => {
+            let db = db().await?;
+            let version = crate::store::schema::version(&db)
+                .await?
+                .unwrap_or_default();
+            say(&format!("schema at {version}"))
         }
         Command::Backup(args) => {
             let copy = crate::store::backup::backup(&db().await?, &args.to).await?;

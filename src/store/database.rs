@@ -1,7 +1,6 @@
 //! Opening the database and bringing its schema up to date.
 
 use anyhow::Context;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::sqlx::{self, Connection as _};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
@@ -112,12 +111,13 @@ impl WriteTurns {
 /// Key of the PostgreSQL advisory lock that serialises migrations across nodes.
 const MIGRATION_LOCK_KEY: i64 = 0x696e_766f_6963_6573; // "invoices"
 
-/// Applies every pending migration. On PostgreSQL, nodes starting together take turns: each
-/// holds a session-level advisory lock on a connection of its own while it migrates, and the
-/// lock goes away with that session even if the node dies.
+/// Applies every pending migration, or leaves a newer schema this release may serve as it is
+/// (`store::schema`). On PostgreSQL, nodes starting together take turns: each holds a
+/// session-level advisory lock on a connection of its own while it migrates, and the lock goes
+/// away with that session even if the node dies.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Migrator::up(db, None).await;
+        return super::schema::migrate_if_ours(db).await;
     }
     // The lock's session is a connection of its own, outside the pool: the migrations need a
     // pooled connection while the lock is held, and the pool may have only one.
@@ -130,7 +130,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         .execute(&mut lock_session)
         .await
         .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(e.into())))?;
-    let migrated = Migrator::up(db, None).await;
+    let migrated = super::schema::migrate_if_ours(db).await;
     // Closing the session releases the lock server-side even if the unlock fails.
     let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK_KEY)
@@ -190,6 +190,16 @@ pub async fn open_with_pool(
         .with_context(|| format!("cannot migrate {}", redacted(url)))?;
     drop(startup_lock);
     Ok(db)
+}
+
+/// Opens the database without migrating it (for `migrate --status`).
+pub async fn open_unmigrated(url: &str) -> anyhow::Result<DatabaseConnection> {
+    reachable(url)
+        .await
+        .map_err(|why| anyhow::anyhow!("cannot open {}: {why}", redacted(url)))?;
+    connect(url, NonZeroU32::new(1))
+        .await
+        .with_context(|| format!("cannot open {}", redacted(url)))
 }
 
 /// How long one attempt to reach the database server may take before it is reported.

@@ -12,6 +12,7 @@ pub mod locked_invoice;
 pub mod rate_limit;
 pub mod reference;
 pub mod refusal;
+pub mod schema;
 pub mod webhooks;
 
 use sea_orm::{

@@ -45,7 +45,7 @@ impl<const N: usize> CommandLine for &[&str; N] {
 
 pub(crate) struct Cli {
     pub(crate) database_url: String,
-    _database: crate::helpers::FreshDatabase,
+    _database: Option<crate::helpers::FreshDatabase>,
 }
 
 impl Cli {
@@ -53,7 +53,15 @@ impl Cli {
         let database = crate::helpers::fresh_database().await;
         Cli {
             database_url: database.url.clone(),
-            _database: database,
+            _database: Some(database),
+        }
+    }
+
+    /// The command line on a database a test holds already.
+    pub(crate) fn for_url(url: &str) -> Self {
+        Cli {
+            database_url: url.to_owned(),
+            _database: None,
         }
     }
 
@@ -110,7 +118,7 @@ impl Cli {
 }
 
 /// Serves the API on `db` at a free port, in the background; returns its base URL.
-async fn serve(db: sea_orm::DatabaseConnection) -> String {
+pub(crate) async fn serve(db: sea_orm::DatabaseConnection) -> String {
     let app =
         invoices_api::startup::Application::with_database(db, "127.0.0.1:0", Default::default())
             .await

@@ -38,5 +38,6 @@ mod shared_rate_limit;
 mod startup;
 mod storage_refusals;
 mod update_invoice;
+mod upgrades;
 mod validation;
 mod webhooks;

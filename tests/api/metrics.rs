@@ -157,3 +157,15 @@ async fn the_metrics_listener_drops_half_sent_heads_like_the_api_listener() {
     assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
     scrape(&w).await;
 }
+
+#[tokio::test]
+async fn the_metrics_name_the_release_and_the_newest_migration_it_knows() {
+    let w = World::with_metrics(Limits::default()).await;
+    let lines = scrape(&w).await;
+    let schema = migration::kinds().last().expect("a migration").0.clone();
+    let series = format!(
+        "invoices_build_info{{release=\"{}\",schema=\"{schema}\"}}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(sample(&lines, &series), 1.0, "{lines:#?}");
+}
