@@ -32,12 +32,12 @@ OLD, NEW = (os.path.abspath(path) for path in sys.argv[1:3])
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = ADMIN_URL.startswith("postgres")
 WORKDIR = tempfile.mkdtemp(prefix="invoices-upgrade-")
-HEADERS = {"Wethod-Company": "acme", "Wethod-Version": "2024-06-15",
-           "Content-Type": "application/json"}
+HEADERS = {"Wethod-Version": "2024-06-15", "Content-Type": "application/json"}
 RESULTS = []
 
 
 def check(name, ok, detail=""):
+    ok = bool(ok)
     RESULTS.append(ok)
     print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail and not ok else ''}",
           flush=True)
@@ -198,6 +198,7 @@ def main():
     cli(OLD, "migrate")
     demo = cli(OLD, "demo")
     TOKEN = demo.split("Token for ")[1].split(": ", 1)[1].split()[0]
+    HEADERS["Wethod-Company"] = demo.split("Demo company '")[1].split("'")[0]
     project = int(demo.split("project ")[1].split()[0])
     old, new = Node("old", OLD), Node("new", NEW)
     together = ON_POSTGRES

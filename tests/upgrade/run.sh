@@ -25,6 +25,10 @@ cp "$1" "$work/current-invoices-api"
 current=$work/current-invoices-api
 
 echo "== the release before: $release ($commit)"
+git cat-file -e "$commit^{commit}" 2>/dev/null || {
+  echo "PREVIOUS_RELEASE names $commit, which this clone does not have (a shallow clone?)" >&2
+  exit 1
+}
 if [ "$(cat "$work/commit" 2>/dev/null)" != "$commit" ]; then
   rm -rf "$work/src" && mkdir -p "$work/src"
   git archive "$commit" | tar -x -C "$work/src"
@@ -34,6 +38,10 @@ fi
 cp "$target_dir/debug/invoices-api" "$work/previous-invoices-api"
 previous=$work/previous-invoices-api
 "$previous" --version
+[ "$("$previous" --version)" != "$("$current" --version)" ] || {
+  echo "$1 is the release before itself: build this release first" >&2
+  exit 1
+}
 
 echo "== spec compatibility with $release"
 python3 tests/upgrade/spec_compat.py --self-test
