@@ -187,6 +187,11 @@ pub async fn open_with_pool(
     let db = connect(url, pool_size).await.with_context(context)?;
     migrate(&db)
         .await
+        .map_err(|err| match err {
+            // A refusal of the schema (store::schema) says itself what to do.
+            DbErr::Custom(why) => anyhow::anyhow!(why),
+            other => other.into(),
+        })
         .with_context(|| format!("cannot migrate {}", redacted(url)))?;
     drop(startup_lock);
     Ok(db)
