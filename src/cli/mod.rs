@@ -43,6 +43,17 @@ pub enum Command {
     /// Manage companies, users, memberships, tokens and reference data.
     #[command(subcommand)]
     Admin(admin::Admin),
+    /// Print the completion script of this command line for a shell.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), as `man` reads it.
+    Manpage,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -196,6 +207,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Openapi => say(api::spec_yaml()?.trim_end()),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "invoices-api", &mut script);
+            say(String::from_utf8_lossy(&script).trim_end())
+        }
+        Command::Manpage => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            say(String::from_utf8_lossy(&page).trim_end())
+        }
         Command::Migrate(args) if args.status => {
             let db = database::open_unmigrated(&database_url).await?;
             say(&migration_status::report(&db, args.json).await?)

@@ -27,6 +27,7 @@ mod metrics;
 mod migrations;
 mod money;
 mod openapi_spec;
+mod packaging;
 mod permissions;
 mod preconditions;
 mod read_invoices;
