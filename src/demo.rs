@@ -35,6 +35,7 @@ pub async fn run(db: &DatabaseConnection, bind: &str) -> anyhow::Result<String> 
     let company = admin::company_by_slug(db, COMPANY).await?;
     let project_id = project_with_key(db, company.id, "website").await?;
     let archived_id = project_with_key(db, company.id, "intranet").await?;
+    let budget_id = admin::budget_of_project(db, project_id).await?;
 
     match admin::revoke_token(db, PM, TOKEN_NAME).await {
         Ok(_) | Err(AdminError::NotFound(_)) => {}
@@ -43,7 +44,8 @@ pub async fn run(db: &DatabaseConnection, bind: &str) -> anyhow::Result<String> 
     let token = admin::add_token(db, PM, TOKEN_NAME, Some(30)).await?;
 
     Ok(format!(
-        "Demo company '{COMPANY}' is ready: project {project_id} (open), project {archived_id} (archived).\n\
+        "Demo company '{COMPANY}' is ready: project {project_id} (open, its budget {budget_id} \
+         at GET /api/budgets/{budget_id}), project {archived_id} (archived).\n\
          Token for {PM} (valid 30 days): {token}\n\
          curl -i -X POST http://{}/api/invoices -H 'Authorization: Bearer {token}' \
          -H 'Wethod-Company: {COMPANY}' -H 'Wethod-Version: 2024-06-15' \

@@ -6,6 +6,7 @@
 pub mod exact_decimal;
 
 pub mod api_token;
+pub mod budget;
 pub mod budget_area;
 pub mod company;
 pub mod idempotency_key;

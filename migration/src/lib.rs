@@ -42,6 +42,7 @@ mod m20261130_000009_keys_per_company;
 mod m20261130_000010_rate_limit_windows;
 mod m20261130_000011_invoice_events;
 mod m20261130_000012_members_index;
+mod m20261204_000013_budgets;
 
 /// Whether the release before keeps working on the schema a migration leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +114,7 @@ pub fn steps() -> Vec<(Box<dyn MigrationTrait>, Kind)> {
         ),
         (Box::new(m20261130_000011_invoice_events::Migration), Expand),
         (Box::new(m20261130_000012_members_index::Migration), Expand),
+        (Box::new(m20261204_000013_budgets::Migration), Expand),
     ]
 }
 

@@ -87,7 +87,9 @@ pub enum ApiTags {
     Invoices,
     /// The company's projects.
     Projects,
-    /// The budget areas of the company's projects.
+    /// The budgets of the company's projects: the versions of each project's plan.
+    Budgets,
+    /// The budget areas of the company's budgets.
     #[oai(rename = "Budget areas")]
     BudgetAreas,
     /// The company's VAT rates.

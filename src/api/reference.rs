@@ -1,6 +1,8 @@
 //! Read-only reference data, so clients can discover the ids they send and read: projects,
-//! budget areas, VAT rates, payment terms, invoice contacts and the company's members. Any
-//! member of the company may read them (`operations::reference`). Each operation extracts its
+//! budgets and their budget areas, VAT rates, payment terms, invoice contacts and the
+//! company's members. Any member of the company may read them (`operations::reference`) but
+//! budgets and budget areas, which need `budget.view` or `budget.view_other`
+//! (`operations::budgets`). Each operation extracts its
 //! parameters (a list's shared ones through [`list_of`]), calls its operation and renders the
 //! rows.
 // Operations take one argument per documented parameter.
@@ -15,14 +17,15 @@ use super::validation::Validation;
 use super::{ApiTags, AppState};
 use crate::domain::member;
 use crate::operations::Caller;
+use crate::operations::budgets;
 use crate::operations::reference::{self, ListOf};
-use crate::wire::types::{Percentage, Timestamp};
+use crate::wire::types::{Amount, Percentage, Timestamp};
 use entity::{invoice_contact, payment_term, project, vat_rate};
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{Example, ToJSON};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 pub struct ReferenceApi;
 
@@ -72,33 +75,149 @@ impl Example for Project {
     }
 }
 
-/// A budget area of a project.
+/// Where a budget is in its approval.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "UPPERCASE")]
+pub enum BudgetStatus {
+    Draft,
+    Submitted,
+    Approved,
+}
+
+/// The kind of a budget area.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BudgetAreaType {
+    #[oai(rename = "DEFAULT")]
+    Default,
+    #[oai(rename = "CONTINGENCY-DISCOUNT")]
+    ContingencyDiscount,
+    #[oai(rename = "TRAVEL-CORE-COST-EXPENSES")]
+    TravelCoreCostExpenses,
+    #[oai(rename = "PM")]
+    Pm,
+}
+
+/// A budget of a project: one version of its plan, with its totals.
 #[derive(Object, Clone, Debug)]
 #[oai(example)]
-pub struct BudgetArea {
-    /// The UID of the budget area, as invoices name it
-    pub uid: String,
-    /// The budget area name
-    pub name: String,
-    /// Whether invoices may use it
-    pub is_enabled: bool,
-    /// The ID of its project
-    pub project_id: i64,
+pub struct Budget {
+    /// The unique identifier of the budget
+    pub id: i64,
     /// When it was created
     pub created_at: Timestamp,
     /// When it last changed
     pub updated_at: Timestamp,
+    /// The budget's version, unique within its project
+    pub version: i32,
+    /// Where the budget is in its approval
+    pub status: BudgetStatus,
+    /// Whether it is the project's baseline
+    pub is_baseline: bool,
+    /// The budget's notes
+    #[oai(nullable)]
+    pub notes: Option<String>,
+    /// The budget's currency, an ISO 4217 code
+    pub currency: String,
+    /// Whether the budget's currency is enabled
+    pub is_currency_enabled: bool,
+    /// The final net price
+    pub final_net_price: Amount,
+    /// The total external cost
+    pub total_external_cost: Amount,
+    /// The total cost
+    pub total_cost: Amount,
+    /// The total price
+    pub total_price: Amount,
+    /// The total days
+    pub total_days: Amount,
+    /// The ID of its project
+    pub project_id: i64,
+    /// The ID of its price list
+    #[oai(nullable)]
+    pub price_list_id: Option<i64>,
+}
+
+impl Example for Budget {
+    fn example() -> Self {
+        let amount = |s: &str| Amount(s.parse().unwrap_or_default());
+        Budget {
+            id: 1,
+            created_at: example_time(),
+            updated_at: example_time(),
+            version: 1,
+            status: BudgetStatus::Approved,
+            is_baseline: true,
+            notes: None,
+            currency: "EUR".into(),
+            is_currency_enabled: false,
+            final_net_price: amount("12500"),
+            total_external_cost: amount("2000"),
+            total_cost: amount("8000"),
+            total_price: amount("12500"),
+            total_days: amount("25.5"),
+            project_id: 1,
+            price_list_id: None,
+        }
+    }
+}
+
+/// A budget area of a budget. `uid` (what an invoice's `budget_area_uid` names) and
+/// `project_id` are additions to the original's fields.
+#[derive(Object, Clone, Debug)]
+#[oai(example)]
+pub struct BudgetArea {
+    /// The unique identifier of the budget area
+    pub id: i64,
+    /// When it was created
+    pub created_at: Timestamp,
+    /// When it last changed
+    pub updated_at: Timestamp,
+    /// The budget area name
+    pub name: String,
+    /// Whether invoices may use it
+    pub is_enabled: bool,
+    /// The kind of budget area
+    #[oai(rename = "type")]
+    pub area_type: BudgetAreaType,
+    /// The total external cost
+    pub total_external_cost: Amount,
+    /// The total cost
+    pub total_cost: Amount,
+    /// The total price
+    pub total_price: Amount,
+    /// The total days
+    pub total_days: Amount,
+    /// The ID of its budget; null only for an area a node of the release before (0.2.0) added
+    /// during a rolling upgrade
+    #[oai(nullable)]
+    pub budget_id: Option<i64>,
+    /// The ID of its price list
+    #[oai(nullable)]
+    pub price_list_id: Option<i64>,
+    /// The UID of the budget area, as invoices name it (an addition to the original)
+    pub uid: String,
+    /// The ID of its budget's project (an addition to the original)
+    pub project_id: i64,
 }
 
 impl Example for BudgetArea {
     fn example() -> Self {
+        let amount = |s: &str| Amount(s.parse().unwrap_or_default());
         BudgetArea {
-            uid: "area-1".into(),
-            name: "Design".into(),
-            is_enabled: true,
-            project_id: 1,
+            id: 1,
             created_at: example_time(),
             updated_at: example_time(),
+            name: "Design".into(),
+            is_enabled: true,
+            area_type: BudgetAreaType::Default,
+            total_external_cost: amount("500"),
+            total_cost: amount("3000"),
+            total_price: amount("4500"),
+            total_days: amount("9"),
+            budget_id: Some(1),
+            price_list_id: None,
+            uid: "area-1".into(),
+            project_id: 1,
         }
     }
 }
@@ -256,15 +375,57 @@ impl From<entity::project::Model> for Project {
     }
 }
 
-impl From<entity::budget_area::Model> for BudgetArea {
-    fn from(b: entity::budget_area::Model) -> Self {
-        BudgetArea {
-            uid: b.uid,
-            name: b.name,
-            is_enabled: b.enabled,
-            project_id: b.project_id,
+impl From<entity::budget::Model> for Budget {
+    fn from(b: entity::budget::Model) -> Self {
+        use entity::budget::BudgetStatus as Stored;
+        Budget {
+            id: b.id,
             created_at: Timestamp(b.created_at),
             updated_at: Timestamp(b.updated_at),
+            version: b.version,
+            status: match b.status {
+                Stored::Draft => BudgetStatus::Draft,
+                Stored::Submitted => BudgetStatus::Submitted,
+                Stored::Approved => BudgetStatus::Approved,
+            },
+            is_baseline: b.is_baseline,
+            notes: b.notes,
+            currency: b.currency,
+            is_currency_enabled: b.is_currency_enabled,
+            final_net_price: Amount(b.final_net_price.0),
+            total_external_cost: Amount(b.total_external_cost.0),
+            total_cost: Amount(b.total_cost.0),
+            total_price: Amount(b.total_price.0),
+            total_days: Amount(b.total_days.0),
+            project_id: b.project_id,
+            price_list_id: b.price_list_id,
+        }
+    }
+}
+
+impl From<entity::budget_area::Model> for BudgetArea {
+    fn from(b: entity::budget_area::Model) -> Self {
+        use entity::budget_area::BudgetAreaType as Stored;
+        BudgetArea {
+            id: b.id,
+            created_at: Timestamp(b.created_at),
+            updated_at: Timestamp(b.updated_at),
+            name: b.name,
+            is_enabled: b.enabled,
+            area_type: match b.area_type {
+                Stored::Default => BudgetAreaType::Default,
+                Stored::ContingencyDiscount => BudgetAreaType::ContingencyDiscount,
+                Stored::TravelCoreCostExpenses => BudgetAreaType::TravelCoreCostExpenses,
+                Stored::Pm => BudgetAreaType::Pm,
+            },
+            total_external_cost: Amount(b.total_external_cost.0),
+            total_cost: Amount(b.total_cost.0),
+            total_price: Amount(b.total_price.0),
+            total_days: Amount(b.total_days.0),
+            budget_id: b.budget_id,
+            price_list_id: b.price_list_id,
+            uid: b.uid,
+            project_id: b.project_id,
         }
     }
 }
@@ -414,10 +575,76 @@ impl ReferenceApi {
         Ok(found(project.await?))
     }
 
+    /// List budgets
+    ///
+    /// Required permissions: `budget.view` (projects where the user is PM or Account) or
+    /// `budget.view_other` (every project).
+    ///
+    /// The budgets of the company's projects (of one project with `project_id`) that the
+    /// caller may read, in id order. `updated_at` filters like the invoice list's.
+    #[oai(
+        path = "/api/budgets",
+        method = "get",
+        operation_id = "list_budgets",
+        tag = "ApiTags::Budgets"
+    )]
+    async fn list_budgets(
+        &self,
+        state: Data<&AppState>,
+        request: &Request,
+        identity: Identity,
+        /// How many at most (1–100)
+        limit: QueryParam<Option<Limit>>,
+        /// How many to skip (at most 1000000000)
+        offset: QueryParam<Option<Offset>>,
+        /// The last update: an RFC 3339 date-time, optionally after an operator prefix
+        /// (`gt:2026-03-10T18:18:59.374Z`), or a list or range of date-times
+        updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
+        /// Only the budgets of this project
+        project_id: QueryParam<Option<Id>>,
+    ) -> Result<ListResponse<Budget>, ApiError> {
+        let mut checked = Validation::default();
+        let project_id = checked.take(project_id.into_result()).flatten();
+        let params = (limit, offset, updated_at);
+        let own = ["project_id"];
+        let (caller, of) = list_of(&state, identity, request, checked, &own, params).await?;
+        let project_id = project_id.map(|id| id.0);
+        Ok(page(
+            budgets::list(&state.db, &caller, project_id, of).await?,
+        ))
+    }
+
+    /// Get a budget
+    ///
+    /// Required permissions: `budget.view` (projects where the user is PM or Account) or
+    /// `budget.view_other` (every project).
+    ///
+    /// One budget of the company's projects; another company's is not found.
+    #[oai(
+        path = "/api/budgets/:id",
+        method = "get",
+        operation_id = "get_budget",
+        tag = "ApiTags::Budgets"
+    )]
+    async fn get_budget(
+        &self,
+        state: Data<&AppState>,
+        identity: Identity,
+        /// The ID of the budget
+        id: Path,
+    ) -> Result<OneResponse<Budget>, ApiError> {
+        let (caller, id) = one_of(&state, identity, id).await?;
+        Ok(found(budgets::one(&state.db, &caller, id).await?))
+    }
+
     /// List budget areas
     ///
-    /// The budget areas of the company's projects (of one project with `project_id`), in id
-    /// order, for any member. `updated_at` filters like the invoice list's.
+    /// Required permissions: `budget.view` (projects where the user is PM or Account) or
+    /// `budget.view_other` (every project).
+    ///
+    /// The budget areas the caller may read (of one budget with `budget_id`, of one project
+    /// with `project_id`, an addition to the original), in id order. `updated_at` filters like
+    /// the invoice list's.
     #[oai(
         path = "/api/budget-areas",
         method = "get",
@@ -438,16 +665,42 @@ impl ReferenceApi {
         updated_at: QueryParam<Option<Vec<DateTimeFilter>>>,
         /// Only the budget areas of this project
         project_id: QueryParam<Option<Id>>,
+        /// Only the budget areas of this budget
+        budget_id: QueryParam<Option<Id>>,
     ) -> Result<ListResponse<BudgetArea>, ApiError> {
         let mut checked = Validation::default();
         let project_id = checked.take(project_id.into_result()).flatten();
+        let budget_id = checked.take(budget_id.into_result()).flatten();
         let params = (limit, offset, updated_at);
-        let own = ["project_id"];
+        let own = ["project_id", "budget_id"];
         let (caller, of) = list_of(&state, identity, request, checked, &own, params).await?;
-        let project_id = project_id.map(|id| id.0);
+        let (project_id, budget_id) = (project_id.map(|id| id.0), budget_id.map(|id| id.0));
         Ok(page(
-            reference::budget_areas(&state.db, &caller, project_id, of).await?,
+            budgets::areas(&state.db, &caller, project_id, budget_id, of).await?,
         ))
+    }
+
+    /// Get a budget area
+    ///
+    /// Required permissions: `budget.view` (projects where the user is PM or Account) or
+    /// `budget.view_other` (every project).
+    ///
+    /// One budget area of the company's budgets; another company's is not found.
+    #[oai(
+        path = "/api/budget-areas/:id",
+        method = "get",
+        operation_id = "get_budget_area",
+        tag = "ApiTags::BudgetAreas"
+    )]
+    async fn get_budget_area(
+        &self,
+        state: Data<&AppState>,
+        identity: Identity,
+        /// The ID of the budget area
+        id: Path,
+    ) -> Result<OneResponse<BudgetArea>, ApiError> {
+        let (caller, id) = one_of(&state, identity, id).await?;
+        Ok(found(budgets::area(&state.db, &caller, id).await?))
     }
 
     /// List VAT rates

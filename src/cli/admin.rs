@@ -11,6 +11,8 @@ use crate::store::webhooks;
 use crate::webhooks::MAX_URL_CHARS;
 use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
+use entity::budget::BudgetStatus;
+use entity::budget_area::BudgetAreaType;
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
@@ -31,7 +33,10 @@ pub enum Admin {
     /// Projects.
     #[command(subcommand)]
     Project(ProjectCmd),
-    /// Budget areas of projects.
+    /// Budgets of projects: the versions of a project's plan, with their totals.
+    #[command(subcommand)]
+    Budget(BudgetCmd),
+    /// Budget areas of budgets.
     #[command(subcommand)]
     BudgetArea(BudgetAreaCmd),
     /// VAT rates.
@@ -303,13 +308,115 @@ pub enum ProjectCmd {
     },
 }
 
+/// The totals of a budget or a budget area (exact decimals, at most 2 places).
+#[derive(Args, Debug)]
+pub struct TotalsArgs {
+    /// The total external cost.
+    #[arg(long, default_value = "0")]
+    total_external_cost: Decimal,
+    /// The total cost.
+    #[arg(long, default_value = "0")]
+    total_cost: Decimal,
+    /// The total price.
+    #[arg(long, default_value = "0")]
+    total_price: Decimal,
+    /// The total days.
+    #[arg(long, default_value = "0")]
+    total_days: Decimal,
+}
+
+impl TotalsArgs {
+    fn totals(&self) -> admin::Totals {
+        admin::Totals {
+            external_cost: self.total_external_cost,
+            cost: self.total_cost,
+            price: self.total_price,
+            days: self.total_days,
+        }
+    }
+}
+
+/// A budget's status, by the original's names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+#[value(rename_all = "UPPER")]
+pub enum BudgetStatusArg {
+    Draft,
+    Submitted,
+    Approved,
+}
+
+/// A budget area's type, by the original's names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum BudgetAreaTypeArg {
+    #[value(name = "DEFAULT")]
+    Default,
+    #[value(name = "CONTINGENCY-DISCOUNT")]
+    ContingencyDiscount,
+    #[value(name = "TRAVEL-CORE-COST-EXPENSES")]
+    TravelCoreCostExpenses,
+    #[value(name = "PM")]
+    Pm,
+}
+
 #[derive(Subcommand, Debug)]
-pub enum BudgetAreaCmd {
-    /// Add a budget area to a project; prints its id.
+pub enum BudgetCmd {
+    /// Add a budget to a project; prints its id.
     Add {
         /// The project's id.
         #[arg(long)]
         project: i64,
+        /// Its version, unique within the project.
+        #[arg(long, default_value_t = 1)]
+        version: i32,
+        /// Where it is in its approval.
+        #[arg(long, value_enum, default_value = "DRAFT")]
+        status: BudgetStatusArg,
+        /// It is the project's baseline.
+        #[arg(long)]
+        baseline: bool,
+        /// Its notes.
+        #[arg(long)]
+        notes: Option<String>,
+        /// An ISO 4217 code.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Its currency is enabled.
+        #[arg(long)]
+        currency_enabled: bool,
+        /// The final net price.
+        #[arg(long, default_value = "0")]
+        final_net_price: Decimal,
+        #[command(flatten)]
+        totals: TotalsArgs,
+        /// The id of its price list.
+        #[arg(long)]
+        price_list: Option<i64>,
+    },
+    /// List the budgets of a company's projects.
+    List {
+        #[command(flatten)]
+        company: CompanyArg,
+        /// Only those of this project (its id).
+        #[arg(long)]
+        project: Option<i64>,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BudgetAreaCmd {
+    /// Add a budget area to a budget (or to a project's baseline budget, made if it has
+    /// none); prints its id.
+    #[command(group(clap::ArgGroup::new("parent").required(true).args(["budget", "project"])))]
+    Add {
+        /// The budget's id.
+        #[arg(long)]
+        budget: Option<i64>,
+        /// A project's id: the area goes into the project's baseline budget (else its latest;
+        /// a new one, version 1, when it has none).
+        #[arg(long)]
+        project: Option<i64>,
         /// The UID invoices name it by, unique in the company.
         #[arg(long)]
         uid: String,
@@ -319,6 +426,14 @@ pub enum BudgetAreaCmd {
         /// Add it disabled (invoices can't use it).
         #[arg(long)]
         disabled: bool,
+        /// Its kind.
+        #[arg(long = "type", value_enum, default_value = "DEFAULT")]
+        area_type: BudgetAreaTypeArg,
+        #[command(flatten)]
+        totals: TotalsArgs,
+        /// The id of its price list.
+        #[arg(long)]
+        price_list: Option<i64>,
     },
     /// List the budget areas of a company's projects.
     List {
@@ -463,6 +578,7 @@ pub async fn run(db: &DatabaseConnection, command: Admin) -> anyhow::Result<Stri
         Admin::Member(command) => member(db, command).await?,
         Admin::Token(command) => token(db, command).await?,
         Admin::Project(command) => project(db, command).await?,
+        Admin::Budget(command) => budget(db, command).await?,
         Admin::BudgetArea(command) => budget_area(db, command).await?,
         Admin::VatRate(command) => vat_rate(db, command).await?,
         Admin::PaymentTerm(command) => payment_term(db, command).await?,
@@ -626,16 +742,82 @@ async fn archivable(
     Ok(format!("{done} {} {id}", kind.what()))
 }
 
+async fn budget(db: &DatabaseConnection, command: BudgetCmd) -> anyhow::Result<String> {
+    Ok(match command {
+        BudgetCmd::Add {
+            project,
+            version,
+            status,
+            baseline,
+            notes,
+            currency,
+            currency_enabled,
+            final_net_price,
+            totals,
+            price_list,
+        } => {
+            let new = admin::NewBudget {
+                version,
+                status: match status {
+                    BudgetStatusArg::Draft => BudgetStatus::Draft,
+                    BudgetStatusArg::Submitted => BudgetStatus::Submitted,
+                    BudgetStatusArg::Approved => BudgetStatus::Approved,
+                },
+                is_baseline: baseline,
+                notes,
+                currency,
+                is_currency_enabled: currency_enabled,
+                final_net_price,
+                totals: totals.totals(),
+                price_list_id: price_list,
+            };
+            admin::add_budget(db, project, new).await?.to_string()
+        }
+        BudgetCmd::List {
+            company,
+            project,
+            format,
+        } => render(
+            &list::budgets(db, &company.company, project).await?,
+            format.format(),
+        )?,
+    })
+}
+
 async fn budget_area(db: &DatabaseConnection, command: BudgetAreaCmd) -> anyhow::Result<String> {
     Ok(match command {
         BudgetAreaCmd::Add {
+            budget,
             project,
             uid,
             name,
             disabled,
-        } => admin::add_budget_area(db, project, &uid, &name, !disabled)
-            .await?
-            .to_string(),
+            area_type,
+            totals,
+            price_list,
+        } => {
+            let new = admin::NewBudgetArea {
+                area_type: match area_type {
+                    BudgetAreaTypeArg::Default => BudgetAreaType::Default,
+                    BudgetAreaTypeArg::ContingencyDiscount => BudgetAreaType::ContingencyDiscount,
+                    BudgetAreaTypeArg::TravelCoreCostExpenses => {
+                        BudgetAreaType::TravelCoreCostExpenses
+                    }
+                    BudgetAreaTypeArg::Pm => BudgetAreaType::Pm,
+                },
+                totals: totals.totals(),
+                price_list_id: price_list,
+                ..admin::NewBudgetArea::named(&uid, &name, !disabled)
+            };
+            let id = match (budget, project) {
+                (Some(budget), _) => admin::add_budget_area(db, budget, new).await?,
+                (None, Some(project)) => {
+                    admin::add_budget_area_to_project(db, project, new).await?
+                }
+                (None, None) => anyhow::bail!("give --budget or --project"),
+            };
+            id.to_string()
+        }
         BudgetAreaCmd::List {
             company,
             project,

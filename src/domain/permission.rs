@@ -16,10 +16,12 @@ pub enum Permission {
     InvoicesEditSent,
     InvoicesDelete,
     InvoicesDeleteOther,
+    BudgetView,
+    BudgetViewOther,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::InvoicesCreate,
         Permission::InvoicesCreateOther,
         Permission::InvoicesView,
@@ -29,6 +31,8 @@ impl Permission {
         Permission::InvoicesEditSent,
         Permission::InvoicesDelete,
         Permission::InvoicesDeleteOther,
+        Permission::BudgetView,
+        Permission::BudgetViewOther,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +46,8 @@ impl Permission {
             Permission::InvoicesEditSent => "invoices.edit_sent",
             Permission::InvoicesDelete => "invoices.delete",
             Permission::InvoicesDeleteOther => "invoices.delete_other",
+            Permission::BudgetView => "budget.view",
+            Permission::BudgetViewOther => "budget.view_other",
         }
     }
 }
@@ -85,14 +91,17 @@ impl Permissions {
     }
 }
 
-/// What a user does to invoices; each action has a permission for the projects where the user
-/// is PM or Account (`invoices.<action>`) and one for every other project (`_other`).
+/// What a user does to invoices, or reading budgets; each action has a permission for the
+/// projects where the user is PM or Account (`invoices.<action>`, `budget.view`) and one for
+/// every other project (`_other`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Create,
     View,
     Edit,
     Delete,
+    /// Reading budgets and their budget areas.
+    ViewBudgets,
 }
 
 impl Action {
@@ -103,6 +112,7 @@ impl Action {
             Action::View => Permission::InvoicesView,
             Action::Edit => Permission::InvoicesEdit,
             Action::Delete => Permission::InvoicesDelete,
+            Action::ViewBudgets => Permission::BudgetView,
         }
     }
 
@@ -113,6 +123,7 @@ impl Action {
             Action::View => Permission::InvoicesViewOther,
             Action::Edit => Permission::InvoicesEditOther,
             Action::Delete => Permission::InvoicesDeleteOther,
+            Action::ViewBudgets => Permission::BudgetViewOther,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! and writes the change with its event (`store::locked_invoice`); the API renders the row
 //! (`wire::invoice`) with its `ETag`, or maps the refusal to its status.
 
+pub mod budgets;
 pub mod caller;
 pub mod events;
 pub mod invoices;

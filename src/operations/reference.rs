@@ -1,6 +1,7 @@
-//! Reading the company's reference data (projects, budget areas, VAT rates, payment terms,
-//! invoice contacts, members): what clients discover the ids they send from. Any member of the
-//! company may read all of it; another company's rows are not found.
+//! Reading the company's reference data (projects, VAT rates, payment terms, invoice contacts,
+//! members): what clients discover the ids they send from. Any member of the company may read
+//! all of it; another company's rows are not found. (Budgets and budget areas need the budget
+//! permissions: `operations::budgets`.)
 
 use crate::domain::filter::Filter;
 use crate::domain::member::Member;
@@ -8,7 +9,6 @@ use crate::domain::paging::Page;
 use crate::operations::{Caller, Refusal};
 use crate::store::reference::{self as store, CompanyRecords};
 use chrono::{DateTime, Utc};
-use entity::budget_area;
 use sea_orm::ConnectionTrait;
 
 /// Which page of a list, of the rows whose update time passes every `updated_at` filter.
@@ -24,18 +24,6 @@ pub async fn company_list<E: CompanyRecords>(
     of: ListOf,
 ) -> Result<Vec<E::Model>, Refusal> {
     let query = store::company_page::<E>(caller.company_id, &of.updated_at, of.page);
-    Ok(store::rows(db, query).await?)
-}
-
-/// A page of the budget areas of the caller's company's projects (of one project when
-/// `project_id` is given), in id order.
-pub async fn budget_areas(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    project_id: Option<i64>,
-    of: ListOf,
-) -> Result<Vec<budget_area::Model>, Refusal> {
-    let query = store::budget_areas_select(caller.company_id, project_id, &of.updated_at, of.page);
     Ok(store::rows(db, query).await?)
 }
 

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod backup;
+pub mod budgets;
 pub mod database;
 pub mod events;
 pub mod idempotency;

@@ -2,7 +2,7 @@
 
 use crate::domain::filter::{Filter, Op};
 use chrono::{DateTime, Utc};
-use entity::{budget_area, invoice_contact, membership, payment_term, project, user, vat_rate};
+use entity::{invoice_contact, membership, payment_term, project, user, vat_rate};
 use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, PrimaryKeyTrait,
@@ -70,24 +70,6 @@ fn updated_since<E: EntityTrait>(
 /// One page of `query`, in the order of `id`.
 pub(super) fn page_of<E: EntityTrait>(query: Select<E>, id: E::Column, page: Page) -> Select<E> {
     query.order_by_asc(id).limit(page.limit).offset(page.offset)
-}
-
-/// The query of a page of the budget areas of the company's projects (of one project when
-/// `project_id` is given), to run or to explain.
-pub fn budget_areas_select(
-    company_id: i64,
-    project_id: Option<i64>,
-    updated_at: UpdatedAt<'_>,
-    page: Page,
-) -> Select<budget_area::Entity> {
-    let mut query = budget_area::Entity::find()
-        .inner_join(project::Entity)
-        .filter(project::Column::CompanyId.eq(company_id));
-    if let Some(project_id) = project_id {
-        query = query.filter(budget_area::Column::ProjectId.eq(project_id));
-    }
-    let query = updated_since(query, budget_area::Column::UpdatedAt, updated_at);
-    page_of(query, budget_area::Column::Id, page)
 }
 
 /// A row of [`members_page`].

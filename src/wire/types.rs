@@ -177,6 +177,27 @@ wire_type!(
     |v: &Value| decimal_from_json(v).map(Percentage)
 );
 
+/// An exact amount of money or days a budget holds: at most 2 decimal places, negative where
+/// it is a discount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Amount(pub Decimal);
+
+wire_type!(
+    Amount,
+    "amount",
+    {
+        let mut schema = MetaSchema::new("number");
+        schema.multiple_of = Some(0.01);
+        schema.description = Some(
+            "An exact amount: a JSON number with at most 2 decimal places (negative for a discount).",
+        );
+        schema.example = Number::from_str("12500.5").ok().map(Value::Number);
+        MetaSchemaRef::Inline(Box::new(schema))
+    },
+    |a: &Amount| decimal_to_json(a.0),
+    |v: &Value| decimal_from_json(v).map(Amount)
+);
+
 /// An invoice's calendar date, `YYYY-MM-DD` on the wire, from 1900-01-01 to 2999-12-31.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);

@@ -157,6 +157,15 @@ async fn each_add_prints_the_new_id_on_one_line() {
             2,
             "admin budget-area add --project 1 --uid area-2 --name Build --disabled",
         ),
+        // The areas went into project 1's baseline budget, made for them: budget 1.
+        (
+            2,
+            "admin budget add --project 1 --version 2 --status SUBMITTED --currency USD --final-net-price 1200.5 --total-days 3.5",
+        ),
+        (
+            3,
+            "admin budget-area add --budget 2 --uid area-3 --name Travel --type TRAVEL-CORE-COST-EXPENSES --total-cost 99.99",
+        ),
         (
             1,
             "admin vat-rate add --company {ACME} --name Standard --rate 22",
@@ -179,6 +188,67 @@ async fn each_add_prints_the_new_id_on_one_line() {
     }
     let token = cli.one_line("admin token add --user ann@acme.test --name ci --expires-in-days 30");
     assert!(token.starts_with("wi_") && token.len() > 40, "{token}");
+}
+
+#[tokio::test]
+async fn budgets_are_added_to_projects_listed_and_refused_when_wrong() {
+    let cli = Cli::new().await;
+    cli.seed();
+    let project = cli.one_line(&format!(
+        "admin project add --company {ACME} --name Site --job-order JO-1 --pm ann@acme.test --account bob@acme.test"
+    ));
+    let add = format!(
+        "admin budget add --project {project} --version 3 --status APPROVED --baseline --currency CHF --final-net-price 10.25 --total-price 10.25"
+    );
+    assert_eq!(cli.one_line(&add), "1");
+    let area = "admin budget-area add --budget 1 --uid pm-area --name PM --type PM";
+    assert_eq!(cli.one_line(area), "1");
+    let out = cli.run(&format!("admin budget list --company {ACME} --json"));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        listed,
+        json!([{ "id": 1, "project": project.parse::<i64>().expect("an id"), "version": 3,
+                 "status": "APPROVED", "baseline": true, "currency": "CHF",
+                 "final_net_price": 10.25, "total_price": 10.25 }])
+    );
+    let out = cli.run(&format!("admin budget-area list --company {ACME} --json"));
+    let areas: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(areas[0]["budget"], 1);
+    assert_eq!(areas[0]["type"], "PM");
+    // Mistakes: one line each, nothing written.
+    for (line, says) in [
+        (add.clone(), "already"),
+        (
+            format!("admin budget add --project {project} --version 4 --currency eur"),
+            "ISO 4217",
+        ),
+        (
+            format!("admin budget add --project {project} --version 0"),
+            "version must be 1 or more",
+        ),
+        (
+            format!("admin budget add --project {project} --version 5 --total-cost 1.005"),
+            "at most 14 digits before the point and 2 after",
+        ),
+        (
+            "admin budget add --project 999 --version 1".to_owned(),
+            "no project",
+        ),
+        (
+            "admin budget-area add --budget 999 --uid x --name X".to_owned(),
+            "no budget",
+        ),
+        (
+            "admin budget-area add --uid x --name X".to_owned(),
+            "--budget",
+        ),
+    ] {
+        let stderr = cli.fails(&line);
+        assert!(stderr.contains(says), "{line}: {stderr}");
+    }
+    let out = cli.run(&format!("admin budget list --company {ACME} --json"));
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(after, listed, "the mistakes wrote nothing");
 }
 
 #[tokio::test]

@@ -54,6 +54,7 @@ impl Cli {
             "users": list("admin user list"),
             "members": list("admin member list --company demo"),
             "projects": list("admin project list --company demo"),
+            "budgets": list("admin budget list --company demo"),
             "budget_areas": list("admin budget-area list --company demo"),
             "vat_rates": list("admin vat-rate list --company demo"),
             "payment_terms": list("admin payment-term list --company demo"),
@@ -68,7 +69,7 @@ async fn importing_twice_changes_nothing_and_an_edited_file_applies_its_edits() 
     let file = example();
     assert_eq!(
         cli.imports(&file),
-        "imported: 11 created, 0 updated, 0 unchanged"
+        "imported: 13 created, 0 updated, 0 unchanged"
     );
     let first = cli.everything();
     assert_eq!(first["projects"][0]["key"], "website");
@@ -80,14 +81,14 @@ async fn importing_twice_changes_nothing_and_an_edited_file_applies_its_edits() 
 
     assert_eq!(
         cli.imports(&file),
-        "imported: no changes (11 records unchanged)"
+        "imported: no changes (13 records unchanged)"
     );
     assert_eq!(cli.everything(), first, "a second import changes nothing");
 
     let mut edited = file.clone();
     let company = &mut edited["companies"][0];
     company["projects"][0]["name"] = json!("Website relaunch");
-    company["projects"][0]["budget_areas"][0]["enabled"] = json!(false);
+    company["projects"][0]["budgets"][0]["budget_areas"][0]["enabled"] = json!(false);
     company["vat_rates"][0]["rate"] = json!(21.5);
     company["members"][1]["permissions"] = json!(["invoices.view"]);
     company["invoice_contacts"]
@@ -96,13 +97,34 @@ async fn importing_twice_changes_nothing_and_an_edited_file_applies_its_edits() 
         .push(json!({ "email": "ap@client.example", "alias": "Accounts payable" }));
     assert_eq!(
         cli.imports(&edited),
-        "imported: 1 created, 4 updated, 7 unchanged"
+        "imported: 1 created, 4 updated, 9 unchanged"
     );
     let after = cli.everything();
     assert_eq!(after["projects"][0]["name"], "Website relaunch");
     assert_eq!(after["projects"][0]["id"], first["projects"][0]["id"]);
     assert_eq!(after["projects"][1], first["projects"][1]);
     assert_eq!(after["budget_areas"][0]["enabled"], false);
+    assert_eq!(after["budgets"], first["budgets"]);
+    // The budget and its areas as the file gives them.
+    assert_eq!(
+        first["budgets"],
+        json!([{ "id": 1, "project": first["projects"][0]["id"], "version": 1,
+                 "status": "APPROVED", "baseline": true, "currency": "EUR",
+                 "final_net_price": 12500, "total_price": 12500 }])
+    );
+    let areas: Vec<(Value, Value, Value)> = first["budget_areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .map(|a| (a["uid"].clone(), a["budget"].clone(), a["type"].clone()))
+        .collect();
+    assert_eq!(
+        areas,
+        [
+            (json!("area-1"), json!(1), json!("DEFAULT")),
+            (json!("area-2"), json!(1), json!("CONTINGENCY-DISCOUNT"))
+        ]
+    );
     assert_eq!(after["vat_rates"][0]["rate"].to_string(), "21.5");
     assert_eq!(after["members"][1]["permissions"], json!(["invoices.view"]));
     assert_eq!(after["members"][0], first["members"][0]);
@@ -192,7 +214,7 @@ async fn a_first_import_takes_over_records_made_by_hand() {
     assert_eq!(all["vat_rates"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         cli.imports(&example()),
-        "imported: no changes (11 records unchanged)"
+        "imported: no changes (13 records unchanged)"
     );
 }
 
@@ -208,6 +230,6 @@ async fn demo_and_the_example_file_are_the_same_company() {
     );
     assert_eq!(
         cli.imports(&example()),
-        "imported: no changes (11 records unchanged)"
+        "imported: no changes (13 records unchanged)"
     );
 }

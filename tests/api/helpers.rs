@@ -454,9 +454,13 @@ impl TestApp {
     }
 
     pub async fn add_budget_area(&self, project: i64, uid: &str, enabled: bool) -> i64 {
-        admin::add_budget_area(&self.db, project, uid, "Area", enabled)
-            .await
-            .expect("budget area added")
+        admin::add_budget_area_to_project(
+            &self.db,
+            project,
+            admin::NewBudgetArea::named(uid, "Area", enabled),
+        )
+        .await
+        .expect("budget area added")
     }
 
     pub async fn add_vat_rate(&self, company: &str, archived: bool) -> i64 {

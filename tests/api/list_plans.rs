@@ -10,9 +10,10 @@ use entity::{invoice_contact, payment_term, project, vat_rate};
 use invoices_api::domain::filter::{Filter, Op};
 use invoices_api::domain::invoice_list::{ListOrder, ListQuery};
 use invoices_api::domain::paging::Page;
+use invoices_api::store::budgets::{Scope, budget_areas_page, budgets_page};
 use invoices_api::store::database;
 use invoices_api::store::invoices::list_select;
-use invoices_api::store::reference::{budget_areas_select, company_page, members_page};
+use invoices_api::store::reference::{company_page, members_page};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryTrait, Statement, TransactionTrait};
 
 /// What a shape's plan must be.
@@ -68,6 +69,14 @@ fn shapes(
     let page = Page {
         limit: 100,
         offset: 0,
+    };
+    let company_scope = Scope {
+        company_id: 1,
+        ..Scope::default()
+    };
+    let project_scope = Scope {
+        project_id: Some(project_id),
+        ..company_scope
     };
     let list = |query: ListQuery| {
         list_select(
@@ -221,8 +230,28 @@ fn shapes(
         ),
         (
             "one project's budget areas",
-            budget_areas_select(1, Some(project_id), &[], page).build(backend),
+            budget_areas_page(project_scope, None, &[], page).build(backend),
             in_order("ix_budget_areas_project_id"),
+        ),
+        (
+            "the company's budget areas",
+            budget_areas_page(company_scope, None, &[], page).build(backend),
+            in_order("ix_budget_areas_company_id"),
+        ),
+        (
+            "one budget's budget areas",
+            budget_areas_page(company_scope, Some(1), &[], page).build(backend),
+            in_order("ix_budget_areas_budget_id"),
+        ),
+        (
+            "the company's budgets",
+            budgets_page(company_scope, &[], page).build(backend),
+            in_order("ix_budgets_company_id"),
+        ),
+        (
+            "one project's budgets",
+            budgets_page(project_scope, &[], page).build(backend),
+            in_order("ix_budgets_project_id"),
         ),
         (
             "VAT rates",
@@ -287,6 +316,7 @@ fn table_of(index: &str) -> &'static str {
         "invoices",
         "projects",
         "budget_areas",
+        "budgets",
         "vat_rates",
         "payment_terms",
         "invoice_contacts",
@@ -359,7 +389,27 @@ async fn each_list_shape_reads_what_it_returns() {
         )
         .await
         .expect("members seeded");
-        db.execute_unprepared("VACUUM ANALYZE invoices, users, memberships")
+        // Budgets likewise (versions of each project's plan), two areas each.
+        db.execute_unprepared(
+            "INSERT INTO budgets (company_id, project_id, version, status, is_baseline, \
+             currency, is_currency_enabled, final_net_price, total_external_cost, total_cost, \
+             total_price, total_days, created_at, updated_at) \
+             SELECT p.company_id, p.id, g, 'DRAFT', g = 1, 'EUR', FALSE, 0, 0, 0, 0, 0, \
+             now() - g * interval '1 minute', now() - g * interval '1 minute' \
+             FROM projects p, \
+             LATERAL generate_series(1, CASE WHEN p.company_id = 1 THEN 50 ELSE 5000 END) g",
+        )
+        .await
+        .expect("budgets seeded");
+        db.execute_unprepared(
+            "INSERT INTO budget_areas (project_id, company_id, budget_id, uid, name, enabled, \
+             created_at, updated_at) \
+             SELECT b.project_id, b.company_id, b.id, 'seed-' || b.id || '-' || g, 'Seed', TRUE, \
+             b.created_at, b.updated_at FROM budgets b, generate_series(1, 2) g",
+        )
+        .await
+        .expect("budget areas seeded");
+        db.execute_unprepared("VACUUM ANALYZE invoices, users, memberships, budgets, budget_areas")
             .await
             .expect("vacuumed");
     }
@@ -426,6 +476,10 @@ async fn the_migrations_create_the_list_indexes() {
         "ix_invoices_company_project_id",
         "ix_projects_company_id",
         "ix_budget_areas_project_id",
+        "ix_budget_areas_company_id",
+        "ix_budget_areas_budget_id",
+        "ix_budgets_company_id",
+        "ix_budgets_project_id",
         "ix_vat_rates_company_id",
         "ix_payment_terms_company_id",
         "ix_invoices_company_issue_date",

@@ -3,6 +3,7 @@
 
 mod auth;
 mod backup;
+mod budgets;
 mod cli;
 mod cli_import;
 mod cli_operator;

@@ -1,6 +1,7 @@
 //! GET /api/projects, /api/budget-areas, /api/vat-rates, /api/payment-terms.
 
 use crate::helpers::{ACME, GLOBEX, World, assert_get_one_is_company_scoped};
+use invoices_api::domain::permission::Permission;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -50,21 +51,34 @@ async fn members_discover_the_ids_they_send_and_only_their_companys() {
             { "id": archived, "name": "Project", "job_order": null, "pm_id": pm_id, "account_id": projects[0]["account_id"], "is_archived": true }
         ])
     );
-    let areas = without_times(get("/api/budget-areas").await.json());
+    // Budget areas need a budget permission (tests/api/budgets.rs); with it, the same
+    // discovery: this company's areas, of one project when asked.
+    w.get("/api/budget-areas", &w.viewer)
+        .await
+        .assert_error(403, "forbidden");
+    let reader = w.member("reader", &[Permission::BudgetViewOther]).await;
+    let areas = w.get("/api/budget-areas", &reader).await.json();
+    let areas: Vec<(Value, Value, Value)> = areas
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| {
+            (
+                a["uid"].clone(),
+                a["is_enabled"].clone(),
+                a["project_id"].clone(),
+            )
+        })
+        .collect();
     assert_eq!(
         areas,
-        json!([
-            { "uid": "area-1", "name": "Area", "is_enabled": true, "project_id": w.project },
-            { "uid": "area-2", "name": "Area", "is_enabled": false, "project_id": archived }
-        ])
+        [
+            (json!("area-1"), json!(true), json!(w.project)),
+            (json!("area-2"), json!(false), json!(archived))
+        ]
     );
     let one_project = w
-        .call(
-            Method::GET,
-            &format!("/api/budget-areas?project_id={archived}"),
-            &w.viewer,
-            None,
-        )
+        .get(&format!("/api/budget-areas?project_id={archived}"), &reader)
         .await
         .json();
     assert_eq!(one_project.as_array().map(Vec::len), Some(1));
@@ -167,10 +181,8 @@ async fn every_reference_list_filters_on_updated_at() {
             .expect("vat");
         pause().await;
     }
-    async fn count(w: &World, path: &str, filter: String) -> usize {
-        let reply = w
-            .get(&format!("{path}?updated_at={filter}"), &w.viewer)
-            .await;
+    async fn count(w: &World, viewer: &str, path: &str, filter: String) -> usize {
+        let reply = w.get(&format!("{path}?updated_at={filter}"), viewer).await;
         assert_eq!(
             reply.status, 200,
             "{path}?updated_at={filter}: {}",
@@ -178,13 +190,17 @@ async fn every_reference_list_filters_on_updated_at() {
         );
         reply.json().as_array().map(Vec::len).unwrap_or_default()
     }
+    // The viewer may read every list; budget areas also need budget.view_other.
+    let viewer = w
+        .member("budget-viewer", &[Permission::BudgetViewOther])
+        .await;
     for path in [
         "/api/projects",
         "/api/budget-areas",
         "/api/vat-rates",
         "/api/payment-terms",
     ] {
-        let all = w.get(path, &w.viewer).await.json();
+        let all = w.get(path, &viewer).await.json();
         let all = all.as_array().expect("a list").clone();
         assert_eq!(all.len(), 2, "{path}: {all:?}");
         let (first, last) = (&all[0]["updated_at"], &all[1]["updated_at"]);
@@ -193,16 +209,36 @@ async fn every_reference_list_filters_on_updated_at() {
             first.as_str().unwrap_or_default(),
             last.as_str().unwrap_or_default(),
         );
-        assert_eq!(count(&w, path, format!("gt:{first}")).await, 1, "{path}");
-        assert_eq!(count(&w, path, format!("gte:{first}")).await, 2, "{path}");
-        assert_eq!(count(&w, path, format!("lt:{last}")).await, 1, "{path}");
-        assert_eq!(count(&w, path, first.to_owned()).await, 1, "{path}");
         assert_eq!(
-            count(&w, path, format!("bt:{first},{last}")).await,
+            count(&w, &viewer, path, format!("gt:{first}")).await,
+            1,
+            "{path}"
+        );
+        assert_eq!(
+            count(&w, &viewer, path, format!("gte:{first}")).await,
             2,
             "{path}"
         );
-        assert_eq!(count(&w, path, format!("nin:{first}")).await, 1, "{path}");
+        assert_eq!(
+            count(&w, &viewer, path, format!("lt:{last}")).await,
+            1,
+            "{path}"
+        );
+        assert_eq!(
+            count(&w, &viewer, path, first.to_owned()).await,
+            1,
+            "{path}"
+        );
+        assert_eq!(
+            count(&w, &viewer, path, format!("bt:{first},{last}")).await,
+            2,
+            "{path}"
+        );
+        assert_eq!(
+            count(&w, &viewer, path, format!("nin:{first}")).await,
+            1,
+            "{path}"
+        );
         let reply = w
             .get(&format!("{path}?updated_at=yesterday"), &w.viewer)
             .await;

@@ -20,8 +20,10 @@ use super::{
 use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use chrono::{DateTime, Utc};
+use entity::budget::BudgetStatus;
+use entity::budget_area::BudgetAreaType;
 use entity::{
-    ExactDecimal, budget_area, company, invoice_contact, membership, membership_permission,
+    ExactDecimal, budget, budget_area, company, invoice_contact, membership, membership_permission,
     payment_term, project, user, vat_rate,
 };
 use rust_decimal::Decimal;
@@ -85,8 +87,94 @@ pub struct ProjectEntry {
     pub account: String,
     #[serde(default)]
     pub archived: bool,
+    /// Areas of the project's baseline budget (made when the project has none).
     #[serde(default)]
     pub budget_areas: Vec<BudgetAreaEntry>,
+    /// The project's budgets, each with its areas, keyed by version.
+    #[serde(default)]
+    pub budgets: Vec<BudgetEntry>,
+}
+
+/// A budget's status, by the original's names.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BudgetStatusName {
+    #[default]
+    Draft,
+    Submitted,
+    Approved,
+}
+
+/// A budget area's type, by the original's names.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+pub enum BudgetAreaTypeName {
+    #[default]
+    #[serde(rename = "DEFAULT")]
+    Default,
+    #[serde(rename = "CONTINGENCY-DISCOUNT")]
+    ContingencyDiscount,
+    #[serde(rename = "TRAVEL-CORE-COST-EXPENSES")]
+    TravelCoreCostExpenses,
+    #[serde(rename = "PM")]
+    Pm,
+}
+
+/// The totals of a budget or a budget area (external cost, cost, price, days): JSON numbers,
+/// read from their exact text; 0 when left out.
+fn totals(given: [&Option<serde_json::Number>; 4]) -> Result<super::Totals, AdminError> {
+    let value = |n: &Option<serde_json::Number>| n.as_ref().map_or(Ok(Decimal::ZERO), decimal);
+    super::Totals {
+        external_cost: value(given[0])?,
+        cost: value(given[1])?,
+        price: value(given[2])?,
+        days: value(given[3])?,
+    }
+    .checked()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetEntry {
+    pub version: i32,
+    #[serde(default)]
+    pub status: BudgetStatusName,
+    #[serde(default)]
+    pub is_baseline: bool,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default = "euro")]
+    pub currency: String,
+    #[serde(default)]
+    pub is_currency_enabled: bool,
+    #[serde(default)]
+    pub final_net_price: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_external_cost: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_cost: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_price: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_days: Option<serde_json::Number>,
+    #[serde(default)]
+    pub price_list_id: Option<i64>,
+    #[serde(default)]
+    pub budget_areas: Vec<BudgetAreaEntry>,
+}
+
+impl BudgetEntry {
+    fn totals(&self) -> Result<super::Totals, AdminError> {
+        totals([
+            &self.total_external_cost,
+            &self.total_cost,
+            &self.total_price,
+            &self.total_days,
+        ])
+    }
+}
+
+fn euro() -> String {
+    "EUR".to_owned()
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +184,29 @@ pub struct BudgetAreaEntry {
     pub name: String,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    #[serde(default, rename = "type")]
+    pub area_type: BudgetAreaTypeName,
+    #[serde(default)]
+    pub total_external_cost: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_cost: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_price: Option<serde_json::Number>,
+    #[serde(default)]
+    pub total_days: Option<serde_json::Number>,
+    #[serde(default)]
+    pub price_list_id: Option<i64>,
+}
+
+impl BudgetAreaEntry {
+    fn totals(&self) -> Result<super::Totals, AdminError> {
+        totals([
+            &self.total_external_cost,
+            &self.total_cost,
+            &self.total_price,
+            &self.total_days,
+        ])
+    }
 }
 
 fn enabled() -> bool {
@@ -299,13 +410,46 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
                 format!("{at}.account"),
                 email_address(&project.account, 320).map(drop),
             );
-            for (b, area) in project.budget_areas.iter().enumerate() {
-                let at = format!("{at}.budget_areas[{b}]");
+            let areas = project
+                .budget_areas
+                .iter()
+                .enumerate()
+                .map(|(b, area)| (format!("{at}.budget_areas[{b}]"), area));
+            let mut versions = Unique::default();
+            let mut budget_areas = Vec::new();
+            for (b, budget) in project.budgets.iter().enumerate() {
+                let at = format!("{at}.budgets[{b}]");
+                let version = (budget.version >= 1)
+                    .then(|| budget.version.to_string())
+                    .ok_or_else(|| AdminError::Invalid("version must be 1 or more".into()));
+                note(
+                    format!("{at}.version"),
+                    version.and_then(|v| versions.add(v)),
+                );
+                note(
+                    format!("{at}.currency"),
+                    super::currency(&budget.currency).map(drop),
+                );
+                if let Some(price) = &budget.final_net_price {
+                    note(
+                        format!("{at}.final_net_price"),
+                        decimal(price)
+                            .and_then(|d| super::amount(d, "final net price"))
+                            .map(drop),
+                    );
+                }
+                note(at.clone(), budget.totals().map(drop));
+                for (a, area) in budget.budget_areas.iter().enumerate() {
+                    budget_areas.push((format!("{at}.budget_areas[{a}]"), area));
+                }
+            }
+            for (at, area) in areas.chain(budget_areas) {
                 note(
                     format!("{at}.uid"),
                     name(&area.uid, "uid").and_then(|u| uids.add(u)),
                 );
                 note(format!("{at}.name"), name(&area.name, "name").map(drop));
+                note(at.clone(), area.totals().map(drop));
             }
         }
         let mut keys = Unique::default();
@@ -393,7 +537,17 @@ pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary
             let (project_id, outcome) = upsert_project(&txn, &company, project, &at, now).await?;
             summary.count(outcome);
             for area in &project.budget_areas {
-                summary.count(upsert_budget_area(&txn, &company, project_id, area, now).await?);
+                let outcome = upsert_budget_area(&txn, &company, project_id, None, area, now);
+                summary.count(outcome.await?);
+            }
+            for budget in &project.budgets {
+                let (budget_id, outcome) = upsert_budget(&txn, project_id, budget, now).await?;
+                summary.count(outcome);
+                for area in &budget.budget_areas {
+                    let outcome =
+                        upsert_budget_area(&txn, &company, project_id, Some(budget_id), area, now);
+                    summary.count(outcome.await?);
+                }
             }
         }
         for rate in &entry.vat_rates {
@@ -593,24 +747,106 @@ async fn upsert_project(
     Ok((row.id, outcome))
 }
 
+/// A project's budget, by version: made, or changed to what the file says.
+async fn upsert_budget(
+    db: &impl ConnectionTrait,
+    project_id: i64,
+    entry: &BudgetEntry,
+    now: DateTime<Utc>,
+) -> Result<(i64, Outcome), ImportError> {
+    let currency = super::currency(&entry.currency)?;
+    let final_net_price = entry
+        .final_net_price
+        .as_ref()
+        .map_or(Ok(Decimal::ZERO), decimal)?;
+    let final_net_price = super::amount(final_net_price, "final net price")?;
+    let totals = entry.totals()?;
+    let status = match entry.status {
+        BudgetStatusName::Draft => BudgetStatus::Draft,
+        BudgetStatusName::Submitted => BudgetStatus::Submitted,
+        BudgetStatusName::Approved => BudgetStatus::Approved,
+    };
+    let notes = entry
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let found = budget::Entity::find()
+        .filter(budget::Column::ProjectId.eq(project_id))
+        .filter(budget::Column::Version.eq(entry.version))
+        .one(db)
+        .await?;
+    let company_id = project::Entity::find_by_id(project_id)
+        .one(db)
+        .await?
+        .map(|p| p.company_id)
+        .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
+    let (row, outcome) = write_row(db, found, now, |row: &mut budget::ActiveModel| {
+        row.company_id.set_ne(company_id);
+        row.project_id.set_ne(project_id);
+        row.version.set_ne(entry.version);
+        row.status.set_ne(status);
+        row.is_baseline.set_ne(entry.is_baseline);
+        row.notes.set_ne(notes);
+        row.currency.set_ne(currency);
+        row.is_currency_enabled.set_ne(entry.is_currency_enabled);
+        row.final_net_price.set_ne(final_net_price);
+        row.total_external_cost
+            .set_ne(ExactDecimal(totals.external_cost));
+        row.total_cost.set_ne(ExactDecimal(totals.cost));
+        row.total_price.set_ne(ExactDecimal(totals.price));
+        row.total_days.set_ne(ExactDecimal(totals.days));
+        row.price_list_id.set_ne(entry.price_list_id);
+    })
+    .await?;
+    Ok((row.id, outcome))
+}
+
+/// A budget area, by uid: made, or changed to what the file says; in `budget_id` when given,
+/// else where it is while its project stays, else in the project's baseline budget.
 async fn upsert_budget_area(
     db: &impl ConnectionTrait,
     company: &company::Model,
     project_id: i64,
+    budget_id: Option<i64>,
     entry: &BudgetAreaEntry,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ImportError> {
     let uid = name(&entry.uid, "uid")?;
     let name = name(&entry.name, "name")?;
+    let totals = entry.totals()?;
+    let area_type = match entry.area_type {
+        BudgetAreaTypeName::Default => BudgetAreaType::Default,
+        BudgetAreaTypeName::ContingencyDiscount => BudgetAreaType::ContingencyDiscount,
+        BudgetAreaTypeName::TravelCoreCostExpenses => BudgetAreaType::TravelCoreCostExpenses,
+        BudgetAreaTypeName::Pm => BudgetAreaType::Pm,
+    };
     let found = budget_area::Entity::find()
         .filter(budget_area::Column::CompanyId.eq(company.id))
         .filter(budget_area::Column::Uid.eq(uid.as_str()))
         .one(db)
         .await?;
+    // An area stays in its budget while its project stays; else it goes into the project's.
+    let budget_id = match (budget_id, &found) {
+        (Some(budget_id), _) => Some(budget_id),
+        (None, Some(area)) if area.project_id == project_id && area.budget_id.is_some() => {
+            area.budget_id
+        }
+        (None, _) => Some(super::budget_of_project(db, project_id).await?),
+    };
     let (_, outcome) = write_row(db, found, now, |row: &mut budget_area::ActiveModel| {
         row.company_id.set_ne(company.id);
         row.uid.set_ne(uid);
         row.project_id.set_ne(project_id);
+        row.budget_id.set_ne(budget_id);
+        row.area_type.set_ne(area_type);
+        row.total_external_cost
+            .set_ne(ExactDecimal(totals.external_cost));
+        row.total_cost.set_ne(ExactDecimal(totals.cost));
+        row.total_price.set_ne(ExactDecimal(totals.price));
+        row.total_days.set_ne(ExactDecimal(totals.days));
+        row.price_list_id.set_ne(entry.price_list_id);
         row.name.set_ne(name);
         row.enabled.set_ne(entry.enabled);
     })

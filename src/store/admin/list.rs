@@ -5,7 +5,7 @@ use super::{AdminError, company_by_slug, user_by_email};
 use crate::store::reference::CompanyRecords;
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{
-    api_token, budget_area, company, invoice_contact, membership, membership_permission,
+    api_token, budget, budget_area, company, invoice_contact, membership, membership_permission,
     payment_term, project, user, vat_rate,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -57,9 +57,24 @@ pub struct ProjectRow {
 }
 
 #[derive(Debug, Serialize)]
+pub struct BudgetRow {
+    pub id: i64,
+    pub project: i64,
+    pub version: i32,
+    pub status: &'static str,
+    pub baseline: bool,
+    pub currency: String,
+    pub final_net_price: serde_json::Number,
+    pub total_price: serde_json::Number,
+}
+
+#[derive(Debug, Serialize)]
 pub struct BudgetAreaRow {
     pub id: i64,
     pub project: i64,
+    pub budget: Option<i64>,
+    #[serde(rename = "type")]
+    pub area_type: &'static str,
     pub uid: String,
     pub name: String,
     pub enabled: bool,
@@ -247,11 +262,40 @@ pub async fn budget_areas(
         .map(|b| BudgetAreaRow {
             id: b.id,
             project: b.project_id,
+            budget: b.budget_id,
+            area_type: b.area_type.name(),
             uid: b.uid,
             name: b.name,
             enabled: b.enabled,
         })
         .collect())
+}
+
+pub async fn budgets(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+    project: Option<i64>,
+) -> Result<Vec<BudgetRow>, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    let mut query = budget::Entity::find().filter(budget::Column::CompanyId.eq(company.id));
+    if let Some(project) = project {
+        query = query.filter(budget::Column::ProjectId.eq(project));
+    }
+    let rows = query.order_by_asc(budget::Column::Id).all(db).await?;
+    rows.into_iter()
+        .map(|b| {
+            Ok(BudgetRow {
+                id: b.id,
+                project: b.project_id,
+                version: b.version,
+                status: b.status.name(),
+                baseline: b.is_baseline,
+                currency: b.currency,
+                final_net_price: number(b.final_net_price.0.normalize())?,
+                total_price: number(b.total_price.0.normalize())?,
+            })
+        })
+        .collect()
 }
 
 pub async fn vat_rates(

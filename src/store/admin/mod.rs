@@ -12,15 +12,17 @@ use crate::domain::company::CompanySlug;
 use crate::domain::permission::Permission;
 use crate::domain::token;
 use chrono::{Duration, Utc};
+use entity::budget::BudgetStatus;
+use entity::budget_area::BudgetAreaType;
 use entity::{
-    ExactDecimal, api_token, budget_area, company, invoice_contact, membership,
+    ExactDecimal, api_token, budget, budget_area, company, invoice_contact, membership,
     membership_permission, payment_term, project, user, vat_rate,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, Set,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use write::insert_row;
 
@@ -302,25 +304,208 @@ pub async fn add_project(db: &DatabaseConnection, new: NewProject<'_>) -> Result
     Ok(model.id)
 }
 
-pub async fn add_budget_area(
-    db: &DatabaseConnection,
+/// A new budget of a project: the fields the operator sets (money and days exact, `currency`
+/// an ISO 4217 code).
+#[derive(Clone, Debug)]
+pub struct NewBudget {
+    pub version: i32,
+    pub status: BudgetStatus,
+    pub is_baseline: bool,
+    pub notes: Option<String>,
+    pub currency: String,
+    pub is_currency_enabled: bool,
+    pub final_net_price: Decimal,
+    pub totals: Totals,
+    pub price_list_id: Option<i64>,
+}
+
+/// The totals a budget and a budget area carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub external_cost: Decimal,
+    pub cost: Decimal,
+    pub price: Decimal,
+    pub days: Decimal,
+}
+
+impl Totals {
+    fn checked(self) -> Result<Self, AdminError> {
+        for (what, value) in [
+            ("total external cost", self.external_cost),
+            ("total cost", self.cost),
+            ("total price", self.price),
+            ("total days", self.days),
+        ] {
+            amount(value, what)?;
+        }
+        Ok(self)
+    }
+}
+
+/// An amount a budget holds: at most 14 digits before the point and 2 after.
+fn amount(value: Decimal, what: &str) -> Result<ExactDecimal, AdminError> {
+    if value.scale() > 2 || value.abs() >= Decimal::from(100_000_000_000_000_i64) {
+        return Err(AdminError::Invalid(format!(
+            "{what} must have at most 14 digits before the point and 2 after, not {value}"
+        )));
+    }
+    Ok(ExactDecimal(value))
+}
+
+/// A currency code: three capital letters (ISO 4217).
+fn currency(code: &str) -> Result<String, AdminError> {
+    let code = code.trim();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(AdminError::Invalid(format!(
+            "currency must be an ISO 4217 code (three capital letters, such as EUR), not {code:?}"
+        )));
+    }
+    Ok(code.to_owned())
+}
+
+/// Adds a budget to a project; its id. A version the project has already is a conflict.
+pub async fn add_budget(
+    db: &impl ConnectionTrait,
     project_id: i64,
-    uid: &str,
-    name_: &str,
-    enabled: bool,
+    new: NewBudget,
 ) -> Result<i64, AdminError> {
     let project = project::Entity::find_by_id(project_id)
         .one(db)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
-    let uid = name(uid, "uid")?;
-    let name = name(name_, "name")?;
-    let model = insert_row(db, |row: &mut budget_area::ActiveModel| {
-        row.project_id = Set(project_id);
+    if new.version < 1 {
+        return Err(AdminError::Invalid(format!(
+            "version must be 1 or more, not {}",
+            new.version
+        )));
+    }
+    let currency = currency(&new.currency)?;
+    let final_net_price = amount(new.final_net_price, "final net price")?;
+    let totals = new.totals.checked()?;
+    let notes = new
+        .notes
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let version = new.version;
+    let model = insert_row(db, |row: &mut budget::ActiveModel| {
         row.company_id = Set(project.company_id);
+        row.project_id = Set(project_id);
+        row.version = Set(version);
+        row.status = Set(new.status);
+        row.is_baseline = Set(new.is_baseline);
+        row.notes = Set(notes);
+        row.currency = Set(currency);
+        row.is_currency_enabled = Set(new.is_currency_enabled);
+        row.final_net_price = Set(final_net_price);
+        row.total_external_cost = Set(ExactDecimal(totals.external_cost));
+        row.total_cost = Set(ExactDecimal(totals.cost));
+        row.total_price = Set(ExactDecimal(totals.price));
+        row.total_days = Set(ExactDecimal(totals.days));
+        row.price_list_id = Set(new.price_list_id);
+    })
+    .await
+    .map_err(|e| {
+        conflict(e, || {
+            format!("project {project_id} has a budget version {version} already")
+        })
+    })?;
+    Ok(model.id)
+}
+
+/// The budget an area added to a project (not to a budget) goes into: the project's baseline,
+/// else its latest version, else a new budget (version 1, `DRAFT`, the baseline, in EUR).
+pub async fn budget_of_project(
+    db: &impl ConnectionTrait,
+    project_id: i64,
+) -> Result<i64, AdminError> {
+    let found = budget::Entity::find()
+        .filter(budget::Column::ProjectId.eq(project_id))
+        .order_by_desc(budget::Column::IsBaseline)
+        .order_by_desc(budget::Column::Version)
+        .one(db)
+        .await?;
+    if let Some(found) = found {
+        return Ok(found.id);
+    }
+    let new = NewBudget {
+        version: 1,
+        status: BudgetStatus::Draft,
+        is_baseline: true,
+        notes: None,
+        currency: "EUR".to_owned(),
+        is_currency_enabled: false,
+        final_net_price: Decimal::ZERO,
+        totals: Totals::default(),
+        price_list_id: None,
+    };
+    add_budget(db, project_id, new).await
+}
+
+/// Adds a budget area to a project's budget (`budget_of_project`, made if the project has none),
+/// in one transaction; the area's id.
+pub async fn add_budget_area_to_project(
+    db: &DatabaseConnection,
+    project_id: i64,
+    new: NewBudgetArea<'_>,
+) -> Result<i64, AdminError> {
+    let txn = super::begin_write(db).await?;
+    let budget_id = budget_of_project(&txn, project_id).await?;
+    let id = add_budget_area(&txn, budget_id, new).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// A new budget area of a budget.
+#[derive(Clone, Debug)]
+pub struct NewBudgetArea<'a> {
+    pub uid: &'a str,
+    pub name: &'a str,
+    pub enabled: bool,
+    pub area_type: BudgetAreaType,
+    pub totals: Totals,
+    pub price_list_id: Option<i64>,
+}
+
+impl<'a> NewBudgetArea<'a> {
+    /// An area of type `DEFAULT` with zero totals and no price list.
+    pub fn named(uid: &'a str, name: &'a str, enabled: bool) -> Self {
+        NewBudgetArea {
+            uid,
+            name,
+            enabled,
+            area_type: BudgetAreaType::Default,
+            totals: Totals::default(),
+            price_list_id: None,
+        }
+    }
+}
+
+/// Adds a budget area to a budget; its id. A `uid` the company has already is a conflict.
+pub async fn add_budget_area(
+    db: &impl ConnectionTrait,
+    budget_id: i64,
+    new: NewBudgetArea<'_>,
+) -> Result<i64, AdminError> {
+    let budget = budget::Entity::find_by_id(budget_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no budget with id {budget_id}")))?;
+    let uid = name(new.uid, "uid")?;
+    let name = name(new.name, "name")?;
+    let totals = new.totals.checked()?;
+    let model = insert_row(db, |row: &mut budget_area::ActiveModel| {
+        row.project_id = Set(budget.project_id);
+        row.company_id = Set(budget.company_id);
+        row.budget_id = Set(Some(budget.id));
         row.uid = Set(uid.clone());
         row.name = Set(name);
-        row.enabled = Set(enabled);
+        row.enabled = Set(new.enabled);
+        row.area_type = Set(new.area_type);
+        row.total_external_cost = Set(ExactDecimal(totals.external_cost));
+        row.total_cost = Set(ExactDecimal(totals.cost));
+        row.total_price = Set(ExactDecimal(totals.price));
+        row.total_days = Set(ExactDecimal(totals.days));
+        row.price_list_id = Set(new.price_list_id);
     })
     .await
     .map_err(|e| {

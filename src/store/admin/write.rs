@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{
-    budget_area, company, invoice_contact, membership, payment_term, project, user, vat_rate,
+    budget, budget_area, company, invoice_contact, membership, payment_term, project, user,
+    vat_rate,
 };
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
@@ -30,6 +31,7 @@ stamped!(
     user: None,
     membership: None,
     project: Some(project::Column::UpdatedAt),
+    budget: Some(budget::Column::UpdatedAt),
     budget_area: Some(budget_area::Column::UpdatedAt),
     vat_rate: Some(vat_rate::Column::UpdatedAt),
     payment_term: Some(payment_term::Column::UpdatedAt),

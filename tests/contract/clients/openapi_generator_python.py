@@ -1,5 +1,6 @@
 """The Python client openapi-generator generates from openapi.yaml, against the live server:
-a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it. (This client checks bodies against the schema
+a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it; a budget and a
+budget area read. (This client checks bodies against the schema
 before sending, so the 400 is one only the server can tell: a duplicate invoice number.)
 
 Usage: openapi_generator_python.py BASE_URL TOKEN   (the generated package must be importable)
@@ -9,10 +10,19 @@ import datetime
 import sys
 import uuid
 
-from og_invoices import ApiClient, Configuration, InvoiceContactsApi, InvoicesApi
+from og_invoices import (
+    ApiClient,
+    BudgetAreasApi,
+    BudgetsApi,
+    Configuration,
+    InvoiceContactsApi,
+    InvoicesApi,
+)
 from og_invoices.exceptions import ApiException
 from og_invoices.models import (
     ApiVersion,
+    Budget,
+    BudgetArea,
     CreateInvoiceRequest,
     Error,
     ErrorKey,
@@ -68,7 +78,16 @@ sent = api.send_invoice(
     send_invoice_request=SendInvoiceRequest(invoice_contact_id=contact.id),
 )
 assert isinstance(sent, Invoice) and sent.status == Status.SENT, sent
+budgets_api, areas_api = BudgetsApi(api_client), BudgetAreasApi(api_client)
+budgets = budgets_api.list_budgets("demo", version)
+assert budgets, budgets
+budget = budgets_api.get_budget("demo", version, budgets[0].id)
+assert isinstance(budget, Budget) and budget.version == 1 and budget.currency == "EUR", budget
+areas = areas_api.list_budget_areas("demo", version, budget_id=budget.id)
+assert areas and all(a.budget_id == budget.id for a in areas), areas
+area = areas_api.get_budget_area("demo", version, areas[0].id)
+assert isinstance(area, BudgetArea) and area.uid == areas[0].uid, area
 print(
     f"openapi-generator (python): typed 201 (invoice {created.data.id}), typed 400, typed 412, "
-    f"contact {contact.id} read, sent to it"
+    f"contact {contact.id} read, sent to it; budget {budget.id} and its area {area.id} read"
 )

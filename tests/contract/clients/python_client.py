@@ -1,5 +1,6 @@
 """The client openapi-python-client generates from openapi.yaml, against the live server:
-a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it.
+a typed 201, a typed 400 and a typed 412; a contact read, and an invoice sent to it; a budget
+and a budget area read.
 
 Usage: python_client.py BASE_URL TOKEN   (the generated package must be importable)
 """
@@ -8,6 +9,8 @@ import datetime
 import sys
 
 from invoices_api_client import AuthenticatedClient
+from invoices_api_client.api.budget_areas import get_budget_area, list_budget_areas
+from invoices_api_client.api.budgets import get_budget, list_budgets
 from invoices_api_client.api.invoice_contacts import get_invoice_contact, list_invoice_contacts
 from invoices_api_client.api.invoices import create_invoice, send_invoice
 from invoices_api_client import models
@@ -53,7 +56,20 @@ sent = send_invoice.sync_detailed(
 )
 assert isinstance(sent.parsed, models.Invoice) and sent.parsed.status == models.Status.SENT, sent
 
+budgets = list_budgets.sync_detailed(client=client, **headers)
+assert budgets.status_code == 200 and budgets.parsed, budgets
+budget = get_budget.sync_detailed(budgets.parsed[0].id, client=client, **headers)
+assert isinstance(budget.parsed, models.Budget), budget
+assert budget.parsed.status == models.BudgetStatus.APPROVED and budget.parsed.total_days == 25.5, budget.parsed
+areas = list_budget_areas.sync_detailed(client=client, budget_id=budget.parsed.id, **headers)
+assert areas.status_code == 200 and areas.parsed, areas
+area = get_budget_area.sync_detailed(areas.parsed[-1].id, client=client, **headers)
+assert isinstance(area.parsed, models.BudgetArea), area
+assert area.parsed.budget_id == budget.parsed.id, area.parsed
+assert area.parsed.type_ == models.BudgetAreaType.CONTINGENCY_DISCOUNT, area.parsed
+
 print(
     f"openapi-python-client: typed 201 (invoice {created.parsed.id}), typed 400, typed 412, "
-    f"contact {contact.parsed.id} read, sent to it"
+    f"contact {contact.parsed.id} read, sent to it; budget {budget.parsed.id} and its area "
+    f"{area.parsed.id} read"
 )

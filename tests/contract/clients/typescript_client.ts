@@ -1,6 +1,6 @@
 // The types openapi-typescript generates from openapi.yaml, used through openapi-fetch against
 // the live server: a typed 201, a typed 400 and a typed 412; a contact read, and an invoice
-// sent to it. Type-checked by tsc first.
+// sent to it; a budget and a budget area read. Type-checked by tsc first.
 // Usage: node typescript_client.js BASE_URL TOKEN   (after tsc)
 import createClient from "openapi-fetch";
 import type { paths, components } from "./schema";
@@ -8,6 +8,8 @@ import type { paths, components } from "./schema";
 type Invoice = components["schemas"]["Invoice"];
 type ApiError = components["schemas"]["Error"];
 type InvoiceContact = components["schemas"]["InvoiceContact"];
+type Budget = components["schemas"]["Budget"];
+type BudgetArea = components["schemas"]["BudgetArea"];
 
 const [baseUrl, token] = process.argv.slice(2);
 const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
@@ -56,9 +58,26 @@ async function main(): Promise<void> {
   });
   check(sent.data?.status === "sent", `expected a sent invoice, got ${sent.response.status}`);
 
+  const budgets = await client.GET("/api/budgets", { params: { header: headers } });
+  const budget: Budget | undefined = budgets.data?.[0];
+  check(budget !== undefined && budget.status === "APPROVED", "the demo's budget is listed");
+  const areas = await client.GET("/api/budget-areas", {
+    params: { header: headers, query: { budget_id: budget.id } },
+  });
+  const listed: BudgetArea | undefined = areas.data?.[0];
+  check(listed !== undefined && listed.budget_id === budget.id, "the budget's areas are listed");
+  const area = await client.GET("/api/budget-areas/{id}", {
+    params: { header: headers, path: { id: listed.id } },
+  });
+  check(area.data?.uid === listed.uid && area.data.type === "DEFAULT", "the area read is the one listed");
+  const one = await client.GET("/api/budgets/{id}", {
+    params: { header: headers, path: { id: budget.id } },
+  });
+  check(one.data?.version === budget.version, "the budget read is the one listed");
+
   console.log(
     `openapi-typescript + openapi-fetch: typed 201 (invoice ${invoice.id}), typed 400, typed 412, ` +
-      `contact ${first.id} read, sent to it`,
+      `contact ${first.id} read, sent to it; budget ${budget.id} and its area ${listed.id} read`,
   );
 }
 

@@ -1,7 +1,10 @@
 //! openapi-generator's Rust client for openapi.yaml against the live server: a typed 201, a
-//! typed 400 and a typed 412; a contact read, and an invoice sent to it.
+//! typed 400 and a typed 412; a contact read, and an invoice sent to it; a budget and a budget
+//! area read.
 //! Usage: openapi-generator-rust-check BASE_URL TOKEN
 
+use og_invoices::apis::budget_areas_api::{get_budget_area, list_budget_areas};
+use og_invoices::apis::budgets_api::{get_budget, list_budgets};
 use og_invoices::apis::configuration::Configuration;
 use og_invoices::apis::invoice_contacts_api::{get_invoice_contact, list_invoice_contacts};
 use og_invoices::apis::invoices_api::{CreateInvoiceError, create_invoice, send_invoice};
@@ -58,9 +61,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sent = send_invoice(&config, "demo", version, created.id, None, Some(to_contact)).await?;
     assert_eq!(sent.status, Status::Sent);
 
+    let budgets = list_budgets(&config, "demo", version, None, None, None, None).await?;
+    let listed = budgets.first().ok_or("the demo's budget is listed")?;
+    let budget = get_budget(&config, "demo", version, listed.id).await?;
+    assert_eq!((budget.version, &budget.currency), (1, &"EUR".to_owned()));
+    let areas =
+        list_budget_areas(&config, "demo", version, None, None, None, None, Some(budget.id))
+            .await?;
+    let first_area = areas.first().ok_or("the budget's areas are listed")?;
+    let area = get_budget_area(&config, "demo", version, first_area.id).await?;
+    assert_eq!(area.uid, first_area.uid);
+
     println!(
-        "openapi-generator (rust): typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it",
-        created.id, contact.id
+        "openapi-generator (rust): typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it; budget {} and its area {} read",
+        created.id, contact.id, budget.id, area.id
     );
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! progenitor's client for openapi.yaml against the live server: a typed 201, a typed 400 and a
-//! typed 412; a contact read, and an invoice sent to it.
+//! typed 412; a contact read, and an invoice sent to it; a budget and a budget area read.
 //! Usage: progenitor-client-check BASE_URL TOKEN
 
 progenitor::generate_api!(spec = "../../../../openapi.yaml", interface = Builder);
@@ -83,9 +83,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     assert_eq!(sent.status, Status::Sent);
 
+    let budgets = client
+        .list_budgets()
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    let listed = budgets.first().ok_or("the demo's budget is listed")?;
+    let budget = client
+        .get_budget()
+        .id(path_id(listed.id)?)
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    assert_eq!(budget.currency, listed.currency);
+    let areas = client
+        .list_budget_areas()
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    let first_area = areas.first().ok_or("the demo's budget areas are listed")?;
+    let area = client
+        .get_budget_area()
+        .id(path_id(first_area.id)?)
+        .wethod_company("demo")
+        .wethod_version(version())
+        .send()
+        .await?;
+    assert_eq!(area.uid, first_area.uid);
+
     println!(
-        "progenitor: typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it",
-        created.id, contact.id
+        "progenitor: typed 201 (invoice {}), typed 400, typed 412, contact {} read, sent to it; budget {} and its area {} read",
+        created.id, contact.id, budget.id, area.id
     );
     Ok(())
 }
