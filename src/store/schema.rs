@@ -131,7 +131,9 @@ pub async fn migrate_if_ours(db: &DatabaseConnection) -> Result<(), DbErr> {
         }
         Verdict::ServeNewer { unknown } => {
             let names: Vec<&str> = unknown.iter().map(|m| m.version.as_str()).collect();
-            tracing::warn!(
+            // At info: `serve` logs it at start-up, while the operator's other commands keep
+            // their one-line answers (they print warnings and errors only).
+            tracing::info!(
                 release = RELEASE,
                 newer = %names.join(", "),
                 "the database is newer than this release, by expand steps only: serving it as it is"

@@ -10,8 +10,10 @@
 #      database, the old node writing first and the new one migrating under load
 #      (tests/upgrade/mixed.py).
 # Usage: tests/with-postgres.sh tests/upgrade/run.sh target/debug/invoices-api
-# The release before is built once, in debug, in this target directory (its dependencies are
-# this release's, so only its own crates compile), from `git archive` of its commit.
+# The release before is built once, in debug, from `git archive` of its commit, in a target
+# directory of its own: cargo names a workspace's path crates by their path within the
+# workspace, so the two releases' `entity` and `migration` would overwrite each other's
+# artifacts in a shared one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -20,7 +22,6 @@ read -r commit release < <(grep -v '^#' PREVIOUS_RELEASE)
 target_dir=$(readlink -f "${CARGO_TARGET_DIR:-$root/target}")
 work=$target_dir/previous-release
 mkdir -p "$work"
-# Building the release before in this target directory replaces target/debug/invoices-api.
 cp "$1" "$work/current-invoices-api"
 current=$work/current-invoices-api
 
@@ -34,8 +35,9 @@ if [ "$(cat "$work/commit" 2>/dev/null)" != "$commit" ]; then
   git archive "$commit" | tar -x -C "$work/src"
   echo "$commit" > "$work/commit"
 fi
-(cd "$work/src" && CARGO_TARGET_DIR=$target_dir cargo test --workspace --no-run --quiet)
-cp "$target_dir/debug/invoices-api" "$work/previous-invoices-api"
+previous_target=$work/target
+(cd "$work/src" && CARGO_TARGET_DIR=$previous_target cargo test --workspace --no-run --quiet)
+cp "$previous_target/debug/invoices-api" "$work/previous-invoices-api"
 previous=$work/previous-invoices-api
 "$previous" --version
 [ "$("$previous" --version)" != "$("$current" --version)" ] || {
@@ -56,13 +58,11 @@ while read -r name reason; do
   echo "exception: $name $reason"
   skips+=(--skip "$name")
 done < <(grep -v '^#' tests/upgrade/previous-suite-exceptions.txt | grep .)
-(cd "$work/src" && CARGO_TARGET_DIR=$target_dir cargo test --workspace --quiet -- "${skips[@]}")
+(cd "$work/src" && CARGO_TARGET_DIR=$previous_target cargo test --workspace --quiet -- "${skips[@]}")
 
 echo "== nodes of $release and this release on one PostgreSQL"
 python3 tests/upgrade/mixed.py "$previous" "$current"
 echo "== nodes of $release and this release on one SQLite file, one at a time"
 TEST_DATABASE_URL= python3 tests/upgrade/mixed.py "$previous" "$current"
 
-# Leave target/debug/invoices-api this release's again.
-cargo build --quiet --bin invoices-api
 echo "upgrade: checked against $release"
