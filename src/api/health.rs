@@ -9,7 +9,8 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 pub struct HealthApi;
 
-/// How the service is.
+/// How the service is: `ok`, or `degraded` while the storage refuses writes (reads still
+/// work).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "lowercase")]
 pub enum HealthStatus {
@@ -19,8 +20,8 @@ pub enum HealthStatus {
     Degraded,
 }
 
-/// Why the service is degraded: the storage refused a write in the last minute, and none went
-/// through since.
+/// Why the service is degraded (absent when it is `ok`): the storage refused a write in the
+/// last minute, and none went through since.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum DegradedReason {
@@ -48,9 +49,12 @@ impl From<StorageRefusal> for DegradedReason {
 /// The service is up and its database answers.
 #[derive(Object)]
 pub struct Health {
-    /// `ok`; or `degraded` while the storage refuses writes (reads still work)
+    // `ok`; or `degraded` while the storage refuses writes (reads still work). Described by its
+    // type (see `reason`).
     pub status: HealthStatus,
-    /// Why the service is degraded; absent when it is `ok`
+    // Why the service is degraded; absent when it is `ok`. Described by its type: a field's own
+    // description makes poem-openapi wrap the `$ref` in an `allOf`, which openapi-python-client
+    // can't read.
     #[oai(skip_serializing_if_is_none)]
     pub reason: Option<DegradedReason>,
     /// The release this node runs (as `invoices-api --version` prints it)

@@ -109,7 +109,8 @@ pub struct Budget {
     pub updated_at: Timestamp,
     /// The budget's version, unique within its project
     pub version: i32,
-    /// Where the budget is in its approval
+    // Described by its type: a field's own description makes poem-openapi wrap the `$ref` in
+    // an `allOf`, which openapi-python-client can't read.
     pub status: BudgetStatus,
     /// Whether it is the project's baseline
     pub is_baseline: bool,
@@ -176,7 +177,7 @@ pub struct BudgetArea {
     pub name: String,
     /// Whether invoices may use it
     pub is_enabled: bool,
-    /// The kind of budget area
+    // Described by its type (see `Budget::status`).
     #[oai(rename = "type")]
     pub area_type: BudgetAreaType,
     /// The total external cost
