@@ -69,6 +69,16 @@ call("GET", "/api/invoice-contacts/1")  # the demo's
 call("GET", "/api/invoice-contacts/999999", expect=404)
 call("GET", "/api/members?limit=2")
 
+# Budgets and their areas (the demo's project 1 has budget 1); Bob holds no budget permission.
+call("GET", "/api/budgets?project_id=1")
+call("GET", "/api/budgets/1")
+call("GET", "/api/budgets/999999", expect=404)
+call("GET", "/api/budget-areas?budget_id=1&limit=5")
+call("GET", "/api/budget-areas/1")
+call("GET", "/api/budget-areas/999999", expect=404)
+call("GET", "/api/budgets", token=bob, expect=403)
+call("GET", "/api/budget-areas/1", token=bob, expect=403)
+
 with open(prism_log, encoding="utf-8") as log:
     violations = [line for line in log if "violation" in line.lower()]
 if violations:
