@@ -42,17 +42,6 @@ pub enum BudgetStatus {
     Approved,
 }
 
-impl BudgetStatus {
-    /// The original's name, as stored.
-    pub fn name(self) -> &'static str {
-        match self {
-            BudgetStatus::Draft => "DRAFT",
-            BudgetStatus::Submitted => "SUBMITTED",
-            BudgetStatus::Approved => "APPROVED",
-        }
-    }
-}
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

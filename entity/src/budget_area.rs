@@ -44,18 +44,6 @@ pub enum BudgetAreaType {
     Pm,
 }
 
-impl BudgetAreaType {
-    /// The original's name, as stored.
-    pub fn name(self) -> &'static str {
-        match self {
-            BudgetAreaType::Default => "DEFAULT",
-            BudgetAreaType::ContingencyDiscount => "CONTINGENCY-DISCOUNT",
-            BudgetAreaType::TravelCoreCostExpenses => "TRAVEL-CORE-COST-EXPENSES",
-            BudgetAreaType::Pm => "PM",
-        }
-    }
-}
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -541,7 +541,8 @@ pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary
                 summary.count(outcome.await?);
             }
             for budget in &project.budgets {
-                let (budget_id, outcome) = upsert_budget(&txn, project_id, budget, now).await?;
+                let (budget_id, outcome) =
+                    upsert_budget(&txn, &company, project_id, budget, now).await?;
                 summary.count(outcome);
                 for area in &budget.budget_areas {
                     let outcome =
@@ -750,56 +751,36 @@ async fn upsert_project(
 /// A project's budget, by version: made, or changed to what the file says.
 async fn upsert_budget(
     db: &impl ConnectionTrait,
+    company: &company::Model,
     project_id: i64,
     entry: &BudgetEntry,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ImportError> {
-    let currency = super::currency(&entry.currency)?;
-    let final_net_price = entry
-        .final_net_price
-        .as_ref()
-        .map_or(Ok(Decimal::ZERO), decimal)?;
-    let final_net_price = super::amount(final_net_price, "final net price")?;
-    let totals = entry.totals()?;
-    let status = match entry.status {
-        BudgetStatusName::Draft => BudgetStatus::Draft,
-        BudgetStatusName::Submitted => BudgetStatus::Submitted,
-        BudgetStatusName::Approved => BudgetStatus::Approved,
+    let new = super::NewBudget {
+        version: entry.version,
+        status: match entry.status {
+            BudgetStatusName::Draft => BudgetStatus::Draft,
+            BudgetStatusName::Submitted => BudgetStatus::Submitted,
+            BudgetStatusName::Approved => BudgetStatus::Approved,
+        },
+        is_baseline: entry.is_baseline,
+        notes: entry.notes.clone(),
+        currency: entry.currency.clone(),
+        is_currency_enabled: entry.is_currency_enabled,
+        final_net_price: entry
+            .final_net_price
+            .as_ref()
+            .map_or(Ok(Decimal::ZERO), decimal)?,
+        totals: entry.totals()?,
+        price_list_id: entry.price_list_id,
     };
-    let notes = entry
-        .notes
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
+    let fill = new.checked_fill(company.id, project_id)?;
     let found = budget::Entity::find()
         .filter(budget::Column::ProjectId.eq(project_id))
         .filter(budget::Column::Version.eq(entry.version))
         .one(db)
         .await?;
-    let company_id = project::Entity::find_by_id(project_id)
-        .one(db)
-        .await?
-        .map(|p| p.company_id)
-        .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
-    let (row, outcome) = write_row(db, found, now, |row: &mut budget::ActiveModel| {
-        row.company_id.set_ne(company_id);
-        row.project_id.set_ne(project_id);
-        row.version.set_ne(entry.version);
-        row.status.set_ne(status);
-        row.is_baseline.set_ne(entry.is_baseline);
-        row.notes.set_ne(notes);
-        row.currency.set_ne(currency);
-        row.is_currency_enabled.set_ne(entry.is_currency_enabled);
-        row.final_net_price.set_ne(final_net_price);
-        row.total_external_cost
-            .set_ne(ExactDecimal(totals.external_cost));
-        row.total_cost.set_ne(ExactDecimal(totals.cost));
-        row.total_price.set_ne(ExactDecimal(totals.price));
-        row.total_days.set_ne(ExactDecimal(totals.days));
-        row.price_list_id.set_ne(entry.price_list_id);
-    })
-    .await?;
+    let (row, outcome) = write_row(db, found, now, fill).await?;
     Ok((row.id, outcome))
 }
 
@@ -813,44 +794,35 @@ async fn upsert_budget_area(
     entry: &BudgetAreaEntry,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ImportError> {
-    let uid = name(&entry.uid, "uid")?;
-    let name = name(&entry.name, "name")?;
-    let totals = entry.totals()?;
-    let area_type = match entry.area_type {
-        BudgetAreaTypeName::Default => BudgetAreaType::Default,
-        BudgetAreaTypeName::ContingencyDiscount => BudgetAreaType::ContingencyDiscount,
-        BudgetAreaTypeName::TravelCoreCostExpenses => BudgetAreaType::TravelCoreCostExpenses,
-        BudgetAreaTypeName::Pm => BudgetAreaType::Pm,
+    let new = super::NewBudgetArea {
+        uid: &entry.uid,
+        name: &entry.name,
+        enabled: entry.enabled,
+        area_type: match entry.area_type {
+            BudgetAreaTypeName::Default => BudgetAreaType::Default,
+            BudgetAreaTypeName::ContingencyDiscount => BudgetAreaType::ContingencyDiscount,
+            BudgetAreaTypeName::TravelCoreCostExpenses => BudgetAreaType::TravelCoreCostExpenses,
+            BudgetAreaTypeName::Pm => BudgetAreaType::Pm,
+        },
+        totals: entry.totals()?,
+        price_list_id: entry.price_list_id,
     };
     let found = budget_area::Entity::find()
         .filter(budget_area::Column::CompanyId.eq(company.id))
-        .filter(budget_area::Column::Uid.eq(uid.as_str()))
+        .filter(budget_area::Column::Uid.eq(entry.uid.trim()))
         .one(db)
         .await?;
     // An area stays in its budget while its project stays; else it goes into the project's.
-    let budget_id = match (budget_id, &found) {
-        (Some(budget_id), _) => Some(budget_id),
-        (None, Some(area)) if area.project_id == project_id && area.budget_id.is_some() => {
-            area.budget_id
-        }
-        (None, _) => Some(super::budget_of_project(db, project_id).await?),
+    let kept = found
+        .as_ref()
+        .filter(|area| area.project_id == project_id)
+        .and_then(|area| area.budget_id);
+    let budget_id = match budget_id.or(kept) {
+        Some(budget_id) => budget_id,
+        None => super::budget_of_project(db, project_id).await?,
     };
-    let (_, outcome) = write_row(db, found, now, |row: &mut budget_area::ActiveModel| {
-        row.company_id.set_ne(company.id);
-        row.uid.set_ne(uid);
-        row.project_id.set_ne(project_id);
-        row.budget_id.set_ne(budget_id);
-        row.area_type.set_ne(area_type);
-        row.total_external_cost
-            .set_ne(ExactDecimal(totals.external_cost));
-        row.total_cost.set_ne(ExactDecimal(totals.cost));
-        row.total_price.set_ne(ExactDecimal(totals.price));
-        row.total_days.set_ne(ExactDecimal(totals.days));
-        row.price_list_id.set_ne(entry.price_list_id);
-        row.name.set_ne(name);
-        row.enabled.set_ne(entry.enabled);
-    })
-    .await?;
+    let fill = new.checked_fill(company.id, project_id, budget_id)?;
+    let (_, outcome) = write_row(db, found, now, fill).await?;
     Ok(outcome)
 }
 

@@ -8,7 +8,7 @@ use entity::{
     api_token, budget, budget_area, company, invoice_contact, membership, membership_permission,
     payment_term, project, user, vat_rate,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -61,7 +61,7 @@ pub struct BudgetRow {
     pub id: i64,
     pub project: i64,
     pub version: i32,
-    pub status: &'static str,
+    pub status: String,
     pub baseline: bool,
     pub currency: String,
     pub final_net_price: serde_json::Number,
@@ -74,7 +74,7 @@ pub struct BudgetAreaRow {
     pub project: i64,
     pub budget: Option<i64>,
     #[serde(rename = "type")]
-    pub area_type: &'static str,
+    pub area_type: String,
     pub uid: String,
     pub name: String,
     pub enabled: bool,
@@ -263,7 +263,7 @@ pub async fn budget_areas(
             id: b.id,
             project: b.project_id,
             budget: b.budget_id,
-            area_type: b.area_type.name(),
+            area_type: b.area_type.to_value(),
             uid: b.uid,
             name: b.name,
             enabled: b.enabled,
@@ -288,7 +288,7 @@ pub async fn budgets(
                 id: b.id,
                 project: b.project_id,
                 version: b.version,
-                status: b.status.name(),
+                status: b.status.to_value(),
                 baseline: b.is_baseline,
                 currency: b.currency,
                 final_net_price: number(b.final_net_price.0.normalize())?,

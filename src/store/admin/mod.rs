@@ -363,6 +363,47 @@ fn currency(code: &str) -> Result<String, AdminError> {
     Ok(code.to_owned())
 }
 
+impl NewBudget {
+    /// Checks the fields; what writes them into a row of the project (every column, set only
+    /// where it differs), for an add and an import alike.
+    fn checked_fill(
+        self,
+        company_id: i64,
+        project_id: i64,
+    ) -> Result<impl FnOnce(&mut budget::ActiveModel), AdminError> {
+        if self.version < 1 {
+            return Err(AdminError::Invalid(format!(
+                "version must be 1 or more, not {}",
+                self.version
+            )));
+        }
+        let currency = currency(&self.currency)?;
+        let final_net_price = amount(self.final_net_price, "final net price")?;
+        let totals = self.totals.checked()?;
+        let notes = self
+            .notes
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
+        Ok(move |row: &mut budget::ActiveModel| {
+            row.company_id.set_ne(company_id);
+            row.project_id.set_ne(project_id);
+            row.version.set_ne(self.version);
+            row.status.set_ne(self.status);
+            row.is_baseline.set_ne(self.is_baseline);
+            row.notes.set_ne(notes);
+            row.currency.set_ne(currency);
+            row.is_currency_enabled.set_ne(self.is_currency_enabled);
+            row.final_net_price.set_ne(final_net_price);
+            row.total_external_cost
+                .set_ne(ExactDecimal(totals.external_cost));
+            row.total_cost.set_ne(ExactDecimal(totals.cost));
+            row.total_price.set_ne(ExactDecimal(totals.price));
+            row.total_days.set_ne(ExactDecimal(totals.days));
+            row.price_list_id.set_ne(self.price_list_id);
+        })
+    }
+}
+
 /// Adds a budget to a project; its id. A version the project has already is a conflict.
 pub async fn add_budget(
     db: &impl ConnectionTrait,
@@ -373,38 +414,9 @@ pub async fn add_budget(
         .one(db)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no project with id {project_id}")))?;
-    if new.version < 1 {
-        return Err(AdminError::Invalid(format!(
-            "version must be 1 or more, not {}",
-            new.version
-        )));
-    }
-    let currency = currency(&new.currency)?;
-    let final_net_price = amount(new.final_net_price, "final net price")?;
-    let totals = new.totals.checked()?;
-    let notes = new
-        .notes
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
     let version = new.version;
-    let model = insert_row(db, |row: &mut budget::ActiveModel| {
-        row.company_id = Set(project.company_id);
-        row.project_id = Set(project_id);
-        row.version = Set(version);
-        row.status = Set(new.status);
-        row.is_baseline = Set(new.is_baseline);
-        row.notes = Set(notes);
-        row.currency = Set(currency);
-        row.is_currency_enabled = Set(new.is_currency_enabled);
-        row.final_net_price = Set(final_net_price);
-        row.total_external_cost = Set(ExactDecimal(totals.external_cost));
-        row.total_cost = Set(ExactDecimal(totals.cost));
-        row.total_price = Set(ExactDecimal(totals.price));
-        row.total_days = Set(ExactDecimal(totals.days));
-        row.price_list_id = Set(new.price_list_id);
-    })
-    .await
-    .map_err(|e| {
+    let fill = new.checked_fill(project.company_id, project_id)?;
+    let model = insert_row(db, fill).await.map_err(|e| {
         conflict(e, || {
             format!("project {project_id} has a budget version {version} already")
         })
@@ -480,6 +492,44 @@ impl<'a> NewBudgetArea<'a> {
     }
 }
 
+impl NewBudgetArea<'_> {
+    /// Checks the fields; what writes them into a row of the budget (every column, set only
+    /// where it differs), for an add and an import alike.
+    fn checked_fill(
+        self,
+        company_id: i64,
+        project_id: i64,
+        budget_id: i64,
+    ) -> Result<impl FnOnce(&mut budget_area::ActiveModel), AdminError> {
+        let uid = name(self.uid, "uid")?;
+        let name = name(self.name, "name")?;
+        let totals = self.totals.checked()?;
+        Ok(move |row: &mut budget_area::ActiveModel| {
+            row.company_id.set_ne(company_id);
+            row.project_id.set_ne(project_id);
+            row.budget_id.set_ne(Some(budget_id));
+            row.uid.set_ne(uid);
+            row.name.set_ne(name);
+            row.enabled.set_ne(self.enabled);
+            row.area_type.set_ne(self.area_type);
+            row.total_external_cost
+                .set_ne(ExactDecimal(totals.external_cost));
+            row.total_cost.set_ne(ExactDecimal(totals.cost));
+            row.total_price.set_ne(ExactDecimal(totals.price));
+            row.total_days.set_ne(ExactDecimal(totals.days));
+            row.price_list_id.set_ne(self.price_list_id);
+        })
+    }
+}
+
+/// The message of a budget area's `uid` the company has already.
+fn uid_taken(uid: &str) -> String {
+    format!(
+        "a budget area with uid {:?} already exists in this company",
+        uid.trim()
+    )
+}
+
 /// Adds a budget area to a budget; its id. A `uid` the company has already is a conflict.
 pub async fn add_budget_area(
     db: &impl ConnectionTrait,
@@ -490,29 +540,11 @@ pub async fn add_budget_area(
         .one(db)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no budget with id {budget_id}")))?;
-    let uid = name(new.uid, "uid")?;
-    let name = name(new.name, "name")?;
-    let totals = new.totals.checked()?;
-    let model = insert_row(db, |row: &mut budget_area::ActiveModel| {
-        row.project_id = Set(budget.project_id);
-        row.company_id = Set(budget.company_id);
-        row.budget_id = Set(Some(budget.id));
-        row.uid = Set(uid.clone());
-        row.name = Set(name);
-        row.enabled = Set(new.enabled);
-        row.area_type = Set(new.area_type);
-        row.total_external_cost = Set(ExactDecimal(totals.external_cost));
-        row.total_cost = Set(ExactDecimal(totals.cost));
-        row.total_price = Set(ExactDecimal(totals.price));
-        row.total_days = Set(ExactDecimal(totals.days));
-        row.price_list_id = Set(new.price_list_id);
-    })
-    .await
-    .map_err(|e| {
-        conflict(e, || {
-            format!("a budget area with uid {uid:?} already exists in this company")
-        })
-    })?;
+    let uid = new.uid;
+    let fill = new.checked_fill(budget.company_id, budget.project_id, budget.id)?;
+    let model = insert_row(db, fill)
+        .await
+        .map_err(|e| conflict(e, || uid_taken(uid)))?;
     Ok(model.id)
 }
 
