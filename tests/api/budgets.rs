@@ -4,7 +4,7 @@
 //! company's records only, the filters and paging; and the migration that put every existing
 //! area into one budget per project.
 
-use crate::helpers::{ACME, GLOBEX, World, fresh_database};
+use crate::helpers::{ACME, GLOBEX, World, database_at_migration};
 use invoices_api::domain::permission::Permission;
 use invoices_api::store::admin::{self, NewBudget, NewBudgetArea, Totals};
 use rust_decimal::Decimal;
@@ -348,20 +348,10 @@ async fn the_lists_filter_on_project_budget_and_update_time_and_page() {
 /// every area into one budget per project and changes no invoice.
 #[tokio::test]
 async fn the_migration_puts_each_project_s_areas_into_one_budget_and_keeps_every_invoice() {
-    use migration::{Migrator, MigratorTrait};
     use sea_orm::ConnectionTrait;
-    let fresh = fresh_database().await;
-    let url = if fresh.url.starts_with("sqlite") {
-        format!("{}?mode=rwc", fresh.url)
-    } else {
-        fresh.url.clone()
-    };
-    let db = sea_orm::Database::connect(&url).await.expect("connects");
-    Migrator::up(&db, Some(12)).await.expect("migrations 1–12");
-    db.close().await.expect("closes");
     // Rows of the schema before budgets, as the release before wrote them (by SQL: this
     // build's code writes the schema after).
-    let db = sea_orm::Database::connect(&url).await.expect("connects");
+    let (fresh, db) = database_at_migration(12).await;
     let at = "'2026-11-30 10:00:00+00:00'";
     for sql in [
         format!("INSERT INTO companies (slug, name, created_at) VALUES ('acme', 'Acme', {at})"),

@@ -1,7 +1,7 @@
 //! Migrations applied to a database that already holds data, as an operator upgrading meets
 //! them: a database at migration 7 with reference data, brought up to date.
 
-use crate::helpers::fresh_database;
+use crate::helpers::database_at_migration;
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{budget_area, payment_term, project, vat_rate};
 use migration::{Migrator, MigratorTrait};
@@ -22,15 +22,8 @@ async fn insert(db: &impl ConnectionTrait, table: &str, row: Vec<(&str, SimpleEx
 /// Reference data written before migration 8 takes its `created_at` as its `updated_at`.
 #[tokio::test]
 async fn reference_data_written_before_updated_at_existed_takes_its_creation_time() {
-    let fresh = fresh_database().await;
-    // SQLite creates the file only when asked to.
-    let url = if fresh.url.starts_with("sqlite") {
-        format!("{}?mode=rwc", fresh.url)
-    } else {
-        fresh.url.clone()
-    };
-    let db = sea_orm::Database::connect(&url).await.expect("connects");
-    Migrator::up(&db, Some(7)).await.expect("migrations 1–7");
+    // The database lives as long as `_database` (a SQLite file in its temporary directory).
+    let (_database, db) = database_at_migration(7).await;
 
     let at: DateTime<Utc> = Utc
         .with_ymd_and_hms(2025, 3, 4, 5, 6, 7)
