@@ -124,10 +124,11 @@ pub fn verdict(status: &[Migration]) -> Verdict {
 /// around it (the caller holds the startup lock).
 pub async fn migrate_if_ours(db: &DatabaseConnection) -> Result<(), DbErr> {
     create_kinds_table(db).await?;
-    match verdict(&status(db).await?) {
+    let status = status(db).await?;
+    match verdict(&status) {
         Verdict::Migrate => {
             Migrator::up(db, None).await?;
-            record_kinds(db).await
+            record_kinds(db, &status).await
         }
         Verdict::ServeNewer { unknown } => {
             let names: Vec<&str> = unknown.iter().map(|m| m.version.as_str()).collect();
@@ -169,16 +170,26 @@ async fn create_kinds_table(db: &DatabaseConnection) -> Result<(), DbErr> {
     .map(|_| ())
 }
 
-/// Records the kind of every migration this release knows, leaving what an earlier release
-/// recorded as it was.
-async fn record_kinds(db: &DatabaseConnection) -> Result<(), DbErr> {
+/// Records the kind of every migration this release knows that the database has no kind of
+/// yet (`status`, read before): none on most starts. What an earlier release or another node
+/// recorded stays as it was.
+async fn record_kinds(db: &DatabaseConnection, status: &[Migration]) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    for (version, kind) in migration::kinds() {
+    // A migration this release knows always has its kind.
+    let unrecorded = status
+        .iter()
+        .filter(|m| m.known && m.release.is_none())
+        .filter_map(|m| Some((m, m.kind?.as_str())));
+    for (migration, kind) in unrecorded {
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             "INSERT INTO schema_migration_kinds (version, kind, release) VALUES ($1, $2, $3) \
              ON CONFLICT (version) DO NOTHING",
-            [version.into(), kind.as_str().into(), RELEASE.into()],
+            [
+                migration.version.clone().into(),
+                kind.into(),
+                RELEASE.into(),
+            ],
         ))
         .await?;
     }
