@@ -1,6 +1,7 @@
 //! The operator's command line.
 
 mod admin;
+mod copy;
 mod migration_status;
 mod output;
 
@@ -38,6 +39,9 @@ pub enum Command {
     /// Copy the embedded SQLite database to a new file while the server keeps serving, check
     /// the copy, and print its path.
     Backup(BackupArgs),
+    /// Copy a whole deployment into an empty database (SQLite or PostgreSQL, either way):
+    /// every table, every id; checked table by table before it commits.
+    Copy(CopyArgs),
     /// Create demo data (idempotent); print a fresh token and a curl line.
     Demo(DemoArgs),
     /// Manage companies, users, memberships, tokens and reference data.
@@ -72,6 +76,17 @@ pub struct BackupArgs {
     /// The new file to write the copy to (it must not exist).
     #[arg(long)]
     pub to: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CopyArgs {
+    /// The database to copy: sqlite://FILE or postgres://… (read in one snapshot; it may keep
+    /// serving, but writes made during the copy are not copied: serve it --read-only first).
+    #[arg(long)]
+    pub from: String,
+    /// The database to copy into: migrated first, and it must hold no data.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Args, Debug)]
@@ -232,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let copy = crate::store::backup::backup(&db().await?, &args.to).await?;
             say(&copy.display().to_string())
         }
+        Command::Copy(args) => say(&copy::run(&args.from, &args.to).await?),
         Command::Demo(args) => say(&demo::run(&db().await?, &args.bind).await?),
         Command::Admin(command) => say(&admin::run(&db().await?, command).await?),
     }

@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod backup;
 pub mod budgets;
+pub mod copy;
 pub mod database;
 pub mod events;
 pub mod idempotency;
