@@ -31,6 +31,8 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// How webhooks are delivered.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Serve reads only (`--read-only`).
+    pub read_only: bool,
 }
 
 impl Settings {
@@ -43,6 +45,7 @@ impl Settings {
             cors_allowed_origins: Vec::new(),
             metrics_bind: None,
             webhooks: crate::webhooks::WebhookSettings::default(),
+            read_only: false,
         }
     }
 }

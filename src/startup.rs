@@ -62,6 +62,7 @@ pub fn routes(state: AppState, cors_origins: &[String]) -> impl Endpoint + use<>
         .at("/openapi.json", get(json))
         .at("/openapi.yaml", get(yaml))
         .around(middleware::custom_methods)
+        .around(middleware::read_only)
         .around(api::compression::compress)
         .with(CatchPanic::new().with_handler(middleware::panic_response))
         .with_if(!cors_origins.is_empty(), cors(cors_origins))
@@ -111,14 +112,20 @@ pub struct Application {
     limits: Limits,
     cors_origins: Vec<String>,
     webhooks: WebhookSettings,
+    read_only: bool,
 }
 
 impl Application {
     /// Opens and migrates the database, then binds the address.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db =
-            database::open_with_pool(&settings.database_url, settings.database_pool_size).await?;
-        let mut app = Self::with_database(db, &settings.bind, settings.limits).await?;
+        let db = if settings.read_only {
+            database::open_read_only(&settings.database_url, settings.database_pool_size).await?
+        } else {
+            database::open_with_pool(&settings.database_url, settings.database_pool_size).await?
+        };
+        let mut app = Self::with_database(db, &settings.bind, settings.limits)
+            .await?
+            .with_read_only(settings.read_only);
         if let Some(bind) = &settings.metrics_bind {
             app = app.with_metrics_bind(bind).await?;
         }
@@ -130,6 +137,13 @@ impl Application {
     /// Delivers webhooks with these settings (the default schedule otherwise).
     pub fn with_webhooks(mut self, webhooks: WebhookSettings) -> Self {
         self.webhooks = webhooks;
+        self
+    }
+
+    /// Serves reads only: every write answers 503, and the node writes nothing itself (it
+    /// delivers no webhooks, purges nothing, records no token's use).
+    pub fn with_read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
         self
     }
 
@@ -169,6 +183,7 @@ impl Application {
             limits,
             cors_origins: Vec::new(),
             webhooks: WebhookSettings::default(),
+            read_only: false,
         })
     }
 
@@ -180,7 +195,15 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool
     /// (so SQLite checkpoints its WAL).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let mut state = AppState::new(self.db.clone(), self.limits)?;
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` resolves, then stops as [`Application::run_until_stopped`] does.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let mut state = AppState::new(self.db.clone(), self.limits, self.read_only)?;
         let metrics = self.metrics.map(|(acceptor, port)| {
             tracing::info!(port, "serving metrics");
             let metrics = Arc::new(Metrics::default());
@@ -202,18 +225,26 @@ impl Application {
         });
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
         // Beside the requests, never in their way: a slow receiver holds only its deliveries.
-        let deliverer = Deliverer::new(self.db.clone(), self.webhooks, state.metrics.clone())?;
-        let deliverer = tokio::spawn(deliverer.run());
+        // A read-only node delivers nothing: recording a delivery is a write.
+        let deliverer = if self.read_only {
+            tracing::info!("read-only: serving reads, refusing writes, delivering no webhooks");
+            None
+        } else {
+            let deliverer = Deliverer::new(self.db.clone(), self.webhooks, state.metrics.clone())?;
+            Some(tokio::spawn(deliverer.run()))
+        };
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
         Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.limits.request_timeout)
             .http2_max_concurrent_streams(self.limits.http2_max_streams)
             .http2_max_header_list_size(api::edge::MAX_HEADER_BYTES as u32)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
+            .run_with_graceful_shutdown(app, shutdown, Some(SHUTDOWN_GRACE))
             .await?;
         housekeeping.abort();
-        deliverer.abort();
+        if let Some(deliverer) = deliverer {
+            deliverer.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -248,7 +279,7 @@ async fn shutdown_signal() {
 /// Once a minute: lets the rate limiter and the last-used memo forget idle tokens (the limiter
 /// also sees unknown tokens, so it is pruned often). Once an hour: deletes expired idempotency
 /// keys, so the table holds about a day of keys, and webhook deliveries settled more than 30
-/// days ago.
+/// days ago (not on a read-only node).
 async fn housekeeping(state: AppState) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     let mut minutes: u64 = 0;
@@ -259,7 +290,7 @@ async fn housekeeping(state: AppState) {
             limiter.forget_idle().await;
         }
         state.last_used.forget_idle(chrono::Utc::now());
-        if minutes % 60 != 1 {
+        if minutes % 60 != 1 || state.read_only {
             continue;
         }
         match crate::store::idempotency::purge_expired(&state.db, chrono::Utc::now()).await {

@@ -144,7 +144,8 @@ enum ErrorResponses {
     Unavailable(
         Json<ErrorBody>,
         /// Seconds to wait before retrying: sent when the storage cannot take writes now (it
-        /// is full or read-only, or takes no more connections)
+        /// is full or read-only, or takes no more connections), and on every write while the
+        /// service is read-only (`serve --read-only`, during a move to another database)
         #[oai(header = "Retry-After")]
         Option<super::response_headers::RetryAfterSeconds>,
     ),
@@ -183,6 +184,14 @@ pub fn example_for(status: u16) -> Option<serde_json::Value> {
     };
     Some(error.body())
 }
+
+/// What a write answers on a read-only node.
+pub const READ_ONLY_MESSAGE: &str = "The service is read-only for now (maintenance): reads are \
+served, writes are refused. Retry later.";
+
+/// The `Retry-After` of a write refused by a read-only node: a cut-over (a copy of the data to
+/// another database) takes minutes.
+const READ_ONLY_RETRY_AFTER_SECS: u64 = 60;
 
 /// Every way a request can fail, each variant mapping to one status and key of the contract.
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +239,9 @@ pub enum ApiError {
     /// logged (by the middleware, at most once in a flood), never shown.
     #[error("the storage refused: {0:?}")]
     StorageRefused(StorageRefusal, #[source] sea_orm::DbErr),
+    /// 503 `unavailable` with `Retry-After`: this node serves reads only (`serve --read-only`).
+    #[error("read-only")]
+    ReadOnly,
     /// 503 `unavailable`: the request did not finish in time.
     #[error("request timed out")]
     TimedOut(std::time::Duration),
@@ -256,9 +268,10 @@ impl ApiError {
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) | ApiError::StorageRefused(..) | ApiError::TimedOut(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Unavailable(_)
+            | ApiError::StorageRefused(..)
+            | ApiError::ReadOnly
+            | ApiError::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -314,6 +327,7 @@ impl ApiError {
             ApiError::StorageRefused(refusal, _) => {
                 (ErrorKey::Unavailable, refusal.message().into())
             }
+            ApiError::ReadOnly => (ErrorKey::Unavailable, READ_ONLY_MESSAGE.into()),
             ApiError::TimedOut(limit) => (
                 ErrorKey::Unavailable,
                 format!(
@@ -424,6 +438,12 @@ impl poem::error::ResponseError for ApiError {
                 response.headers_mut().insert(
                     RETRY_AFTER_HEADER,
                     header::HeaderValue::from(*retry_after_secs),
+                );
+            }
+            ApiError::ReadOnly => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(READ_ONLY_RETRY_AFTER_SECS),
                 );
             }
             ApiError::StorageRefused(refusal, cause) => {

@@ -123,6 +123,22 @@ fn operation_label<'a>(spec: Option<&'a super::spec::Spec>, method: &str, path: 
     }
 }
 
+/// On a read-only node (`serve --read-only`), refuses every request that may write (any
+/// method but GET, HEAD and OPTIONS) before it reaches an operation: 503 with `Retry-After`.
+pub async fn read_only<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let read_only = req
+        .data::<super::AppState>()
+        .is_some_and(|state| state.read_only);
+    let reads = matches!(
+        *req.method(),
+        poem::http::Method::GET | poem::http::Method::HEAD | poem::http::Method::OPTIONS
+    );
+    if read_only && !reads {
+        return Err(ApiError::ReadOnly.into());
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
 /// Routes custom methods (`…/12:send`) to their internal paths before the router sees them.
 pub async fn custom_methods<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     match custom_methods::route(req.uri().path()) {

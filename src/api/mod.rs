@@ -48,6 +48,9 @@ pub struct AppState {
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// The storage's refusals this node saw, for `/health`.
     pub storage: Arc<crate::store::refusal::StorageWatch>,
+    /// Serves reads only (`serve --read-only`): writes answer 503, and nothing of the node
+    /// writes (no token's last use, no shared rate-limit counts, no purges, no deliveries).
+    pub read_only: bool,
 }
 
 impl AppState {
@@ -60,11 +63,16 @@ impl AppState {
         }
     }
 
-    /// The state of a server on `db`; fails when the spec can't be finished.
-    pub fn new(db: DatabaseConnection, limits: Limits) -> anyhow::Result<Self> {
-        let rate_limiter = limits
-            .rate_limit_per_minute
-            .map(|n| Arc::new(rate_limit::TokenRateLimiter::per_minute(n, &db)));
+    /// The state of a server on `db` (serving reads only, when `read_only`); fails when the
+    /// spec can't be finished.
+    pub fn new(db: DatabaseConnection, limits: Limits, read_only: bool) -> anyhow::Result<Self> {
+        let rate_limiter = limits.rate_limit_per_minute.map(|n| {
+            Arc::new(match read_only {
+                // Its counts are this node's own: sharing them would be a write per minute.
+                true => rate_limit::TokenRateLimiter::in_memory(n),
+                false => rate_limit::TokenRateLimiter::per_minute(n, &db),
+            })
+        });
         let write_turns =
             crate::store::database::WriteTurns::for_backend(db.get_database_backend());
         Ok(AppState {
@@ -76,6 +84,7 @@ impl AppState {
             spec: Arc::new(spec::Spec::build()?),
             storage: Arc::default(),
             metrics: None,
+            read_only,
         })
     }
 }

@@ -42,10 +42,15 @@ impl TokenRateLimiter {
             sea_orm::DatabaseBackend::Postgres => {
                 TokenRateLimiter::Shared(SharedBudget::new(db.clone(), limit))
             }
-            _ => TokenRateLimiter::InMemory {
-                limiter: governor::RateLimiter::dashmap(Quota::per_minute(limit)),
-                clock: DefaultClock::default(),
-            },
+            _ => Self::in_memory(limit),
+        }
+    }
+
+    /// `limit` requests a minute per token, counted by this node alone.
+    pub fn in_memory(limit: NonZeroU32) -> Self {
+        TokenRateLimiter::InMemory {
+            limiter: governor::RateLimiter::dashmap(Quota::per_minute(limit)),
+            clock: DefaultClock::default(),
         }
     }
 

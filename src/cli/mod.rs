@@ -140,6 +140,11 @@ pub struct ServeArgs {
     /// number is the number of retries (at most 20, each from 1ms to 7 days).
     #[arg(long, env = "WEBHOOK_RETRY_SCHEDULE", default_value = crate::webhooks::DEFAULT_RETRY_SCHEDULE, value_parser = crate::webhooks::parse_schedule)]
     pub webhook_retry_schedule: crate::webhooks::RetrySchedule,
+    /// Serve reads only, as during a move to another database (README, "Moving to
+    /// PostgreSQL"): every write answers 503 `unavailable` with `Retry-After`; the node
+    /// migrates nothing (the schema must be current) and delivers no webhooks.
+    #[arg(long, env = "READ_ONLY", default_value_t = false)]
+    pub read_only: bool,
 }
 
 impl ServeArgs {
@@ -216,6 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     retry_schedule: args.webhook_retry_schedule.clone(),
                     ..Default::default()
                 },
+                read_only: args.read_only,
                 ..Settings::new(Some(database_url.clone()), &args.bind, args.limits())
             };
             let app = Application::build(&settings).await?;

@@ -91,13 +91,14 @@ fn token_query(token_hash: &str, company_slug: Option<&str>) -> SelectStatement 
 }
 
 /// The live token with this hash and, for `company_slug`, its owner's membership there; and
-/// the token's use recorded (`last_used_at`, at most once per [`LAST_USED_GRANULARITY`]).
-/// `None` when the token doesn't exist, is revoked or has expired.
-pub async fn identify_and_record_use(
+/// with `record_use`, the token's use recorded (`last_used_at`, at most once per
+/// [`LAST_USED_GRANULARITY`]). `None` when the token doesn't exist, is revoked or has expired.
+pub async fn identify(
     db: &impl ConnectionTrait,
     token_hash: &str,
     company_slug: Option<&str>,
     now: DateTime<Utc>,
+    record_use: bool,
 ) -> Result<Option<Access>, DbErr> {
     let backend = db.get_database_backend();
     let rows = db
@@ -129,7 +130,7 @@ pub async fn identify_and_record_use(
         }
         None => None,
     };
-    if last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
+    if record_use && last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
         touch(db, token_hash, now).await?;
     }
     Ok(Some(Access {

@@ -197,6 +197,28 @@ pub async fn open_with_pool(
     Ok(db)
 }
 
+/// Opens the database for a read-only node: without migrating it, and only when its schema is
+/// one this release serves as it is (current, or newer by expand steps).
+pub async fn open_read_only(
+    url: &str,
+    pool_size: Option<NonZeroU32>,
+) -> anyhow::Result<DatabaseConnection> {
+    reachable(url)
+        .await
+        .map_err(|why| anyhow::anyhow!("cannot open {}: {why}", redacted(url)))?;
+    let db = connect(url, pool_size)
+        .await
+        .with_context(|| format!("cannot open {}", redacted(url)))?;
+    super::schema::servable_as_it_is(&db)
+        .await
+        .map_err(|err| match err {
+            DbErr::Custom(why) => anyhow::anyhow!(why),
+            other => other.into(),
+        })
+        .with_context(|| format!("cannot serve {} read-only", redacted(url)))?;
+    Ok(db)
+}
+
 /// Opens the database without migrating it (for `migrate --status`).
 pub async fn open_unmigrated(url: &str) -> anyhow::Result<DatabaseConnection> {
     reachable(url)

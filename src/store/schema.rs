@@ -145,6 +145,25 @@ pub async fn migrate_if_ours(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
 }
 
+/// Succeeds when this release may serve the database without migrating it (a read-only node):
+/// every migration it knows is applied, and any newer one is an expand step.
+pub async fn servable_as_it_is(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let status = status(db).await?;
+    match verdict(&status) {
+        Verdict::Refuse(message) => Err(DbErr::Custom(message)),
+        Verdict::Migrate | Verdict::ServeNewer { .. } => {
+            match status.iter().find(|m| m.known && !m.applied) {
+                Some(pending) => Err(DbErr::Custom(format!(
+                    "a read-only node migrates nothing, and the database lacks migration {}: \
+                     run `invoices-api migrate` first",
+                    pending.version
+                ))),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
 /// The newest migration the database applied (`None` before the first).
 pub async fn version(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
     let row = db

@@ -47,6 +47,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub database: FreshDatabase,
+    /// Stops the server (see [`TestApp::stop`]).
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    stopped: std::sync::Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
 }
 
 /// A database of its own for one test, and what must live as long as it.
@@ -109,6 +112,13 @@ pub async fn fresh_database() -> FreshDatabase {
     FreshDatabase { url, _dir: dir }
 }
 
+/// A new SQLite file in a temporary directory, whatever database the run uses.
+pub fn fresh_sqlite() -> FreshDatabase {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    FreshDatabase { url, _dir: dir }
+}
+
 /// A fresh database migrated only up to migration `version`: the schema an earlier release
 /// left, for a test to write that release's rows into before this build migrates the rest.
 pub async fn database_at_migration(version: u32) -> (FreshDatabase, DatabaseConnection) {
@@ -163,15 +173,30 @@ async fn spawn_app_full(
     cors_origins: Vec<String>,
     metrics: bool,
 ) -> TestApp {
-    let fresh = fresh_database().await;
+    let app = |app: Application| {
+        app.with_cors_origins(cors_origins)
+            .with_webhooks(webhook_settings(&WEBHOOK_RETRIES))
+    };
+    spawn_app_on(fresh_database().await, limits, pool_size, metrics, app).await
+}
+
+/// The app on the database `fresh`, made as `configure` says from one with the default
+/// settings; it serves until [`TestApp::stop`].
+pub async fn spawn_app_on(
+    fresh: FreshDatabase,
+    limits: Limits,
+    pool_size: Option<NonZeroU32>,
+    metrics: bool,
+    configure: impl FnOnce(Application) -> Application,
+) -> TestApp {
     let db = database::open_with_pool(&fresh.url, pool_size)
         .await
         .expect("database opens");
-    let mut app = Application::with_database(db.clone(), "127.0.0.1:0", limits)
-        .await
-        .expect("server binds")
-        .with_cors_origins(cors_origins)
-        .with_webhooks(webhook_settings(&WEBHOOK_RETRIES));
+    let mut app = configure(
+        Application::with_database(db.clone(), "127.0.0.1:0", limits)
+            .await
+            .expect("server binds"),
+    );
     if metrics {
         app = app
             .with_metrics_bind("127.0.0.1:0")
@@ -182,13 +207,18 @@ async fn spawn_app_full(
     let metrics_address = app
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let stopped = tokio::spawn(app.run_until(async {
+        let _ = stopping.await;
+    }));
     TestApp {
         address,
         metrics_address,
         client: reqwest::Client::new(),
         db,
         database: fresh,
+        stop: std::sync::Mutex::new(Some(stop)),
+        stopped: std::sync::Mutex::new(Some(stopped)),
     }
 }
 
@@ -314,6 +344,20 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Stops the server as a shutdown signal would (it delivers no more webhooks) and waits
+    /// until it has; its pool, `db` included, is closed then.
+    pub async fn stop(&self) {
+        let stop = self.stop.lock().expect("lock").take();
+        let stopped = self.stopped.lock().expect("lock").take();
+        if let (Some(stop), Some(stopped)) = (stop, stopped) {
+            let _ = stop.send(());
+            stopped
+                .await
+                .expect("joins")
+                .expect("the server stops cleanly");
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -536,7 +580,8 @@ impl World {
         Self::on(spawn_app_configured(Limits::default(), NonZeroU32::new(pool_size)).await).await
     }
 
-    async fn on(app: TestApp) -> Self {
+    /// The world's companies, members and reference data, added to `app`'s database.
+    pub async fn on(app: TestApp) -> Self {
         app.add_company(ACME).await;
         app.add_company(GLOBEX).await;
         let create = [Permission::InvoicesCreate];

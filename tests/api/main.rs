@@ -32,6 +32,7 @@ mod packaging;
 mod permissions;
 mod preconditions;
 mod read_invoices;
+mod read_only;
 mod readme_layout;
 mod readme_limits;
 mod reference;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Received {
+pub(crate) struct Received {
     headers: HeaderMap,
     body: Vec<u8>,
 }
@@ -29,7 +29,7 @@ impl Received {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 
-    fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         self.headers
             .get("webhook-id")
             .and_then(|v| v.to_str().ok())
@@ -42,7 +42,7 @@ impl Received {
 /// scripted status (200 once the script is used up); with `hold`, keeps each request open
 /// until released.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<u16>>>,
     hold: Option<Arc<tokio::sync::Semaphore>>,
@@ -70,7 +70,7 @@ async fn receive(request: &Request, body: Vec<u8>, receiver: Data<&Receiver>) ->
 
 impl Receiver {
     /// Starts it; returns its URL.
-    async fn start(&self) -> String {
+    pub(crate) async fn start(&self) -> String {
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
             .await
@@ -85,18 +85,18 @@ impl Receiver {
         format!("http://127.0.0.1:{port}/hook")
     }
 
-    fn failing_first(statuses: &[u16]) -> Self {
+    pub(crate) fn failing_first(statuses: &[u16]) -> Self {
         let receiver = Receiver::default();
         receiver.script.lock().expect("lock").extend(statuses);
         receiver
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub(crate) fn got(&self) -> Vec<Received> {
         self.got.lock().expect("lock").clone()
     }
 
     /// Waits until it got `n` requests (10 s at most); returns them.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {
             if self.got().len() >= n {
                 break;
@@ -127,7 +127,7 @@ async fn cli(w: &World, line: &str) -> std::process::Output {
 }
 
 /// Runs `invoices-api admin …`, which must succeed; returns stdout.
-async fn admin(w: &World, line: &str) -> String {
+pub(crate) async fn admin(w: &World, line: &str) -> String {
     let out = cli(w, line).await;
     assert!(
         out.status.success(),
