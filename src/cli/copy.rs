@@ -47,79 +47,68 @@ fn report(tables: &[TableCopy], took: Duration) -> String {
 
 /// Progress on stderr: a bar per table on a terminal (indicatif), else a plain line every few
 /// seconds and at the end of each table.
-enum Shown {
-    Bar(Option<ProgressBar>),
-    Plain {
-        table: String,
-        started: Instant,
-        last_line: Instant,
-    },
+struct Shown {
+    /// `None` when stderr is not a terminal.
+    bar: Option<ProgressBar>,
+    terminal: bool,
+    table: String,
+    total: u64,
+    started: Instant,
+    last_line: Instant,
 }
 
 impl Shown {
     fn new() -> Self {
-        if std::io::stderr().is_terminal() {
-            Shown::Bar(None)
-        } else {
-            Shown::Plain {
-                table: String::new(),
-                started: Instant::now(),
-                last_line: Instant::now(),
-            }
+        Shown {
+            bar: None,
+            terminal: std::io::stderr().is_terminal(),
+            table: String::new(),
+            total: 0,
+            started: Instant::now(),
+            last_line: Instant::now(),
         }
     }
 
     fn finish(&mut self) {
-        if let Shown::Bar(Some(bar)) = self {
+        if let Some(bar) = self.bar.take() {
             bar.finish();
         }
     }
 }
 
 impl Progress for Shown {
-    fn table(&mut self, table: &str, done: u64, total: u64) {
-        match self {
-            Shown::Bar(bar) => {
-                if done == 0 {
-                    if let Some(previous) = bar.take() {
-                        previous.finish();
-                    }
-                    let new =
-                        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-                    if let Ok(style) = ProgressStyle::with_template(
-                        "{msg:<24} [{bar:30}] {pos}/{len} rows, {per_sec}, {eta} left",
-                    ) {
-                        new.set_style(style.progress_chars("=> "));
-                    }
-                    new.set_message(table.to_owned());
-                    *bar = Some(new);
-                } else if let Some(bar) = bar {
-                    bar.set_position(done);
-                }
+    fn start(&mut self, table: &str, total: u64) {
+        self.finish();
+        (self.table, self.total) = (table.to_owned(), total);
+        (self.started, self.last_line) = (Instant::now(), Instant::now());
+        if self.terminal {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg:<24} [{bar:30}] {pos}/{len} rows, {per_sec}, {eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
             }
-            Shown::Plain {
-                table: current,
-                started,
-                last_line,
-            } => {
-                if done == 0 {
-                    *current = table.to_owned();
-                    *started = Instant::now();
-                    *last_line = Instant::now();
-                    return;
-                }
-                if done < total && last_line.elapsed() < PLAIN_EVERY {
-                    return;
-                }
-                *last_line = Instant::now();
-                let seconds = started.elapsed().as_secs_f64().max(0.001);
-                let rate = done as f64 / seconds;
-                let left = total.saturating_sub(done) as f64 / rate.max(1.0);
-                eprintln!(
-                    "copy: {current}: {done}/{total} rows, {rate:.0} rows/s, {left:.0} s left"
-                );
-            }
+            bar.set_message(table.to_owned());
+            self.bar = Some(bar);
         }
+    }
+
+    fn advanced(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            return;
+        }
+        if done < self.total && self.last_line.elapsed() < PLAIN_EVERY {
+            return;
+        }
+        self.last_line = Instant::now();
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / seconds;
+        let left = self.total.saturating_sub(done) as f64 / rate.max(1.0);
+        eprintln!(
+            "copy: {}: {done}/{} rows, {rate:.0} rows/s, {left:.0} s left",
+            self.table, self.total
+        );
     }
 
     fn checking(&mut self) {

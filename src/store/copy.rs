@@ -121,16 +121,20 @@ pub enum CopyError {
     Db(#[from] DbErr),
 }
 
-/// Told how far the copy is: before a table (`done` 0), after each batch, after the table.
+/// Told how far the copy is.
 pub trait Progress {
-    fn table(&mut self, table: &str, done: u64, total: u64);
+    /// The copy of `table`, of `total` rows, begins.
+    fn start(&mut self, table: &str, total: u64);
+    /// `done` rows of the table are copied (after each batch, and once at its end).
+    fn advanced(&mut self, done: u64);
     /// The copy reads the target back to check it.
     fn checking(&mut self);
 }
 
 /// A progress that shows nothing.
 impl Progress for () {
-    fn table(&mut self, _: &str, _: u64, _: u64) {}
+    fn start(&mut self, _: &str, _: u64) {}
+    fn advanced(&mut self, _: u64) {}
     fn checking(&mut self) {}
 }
 
@@ -379,7 +383,7 @@ where
 {
     let table = E::default().table_name().to_owned();
     let total = count(source, &table).await?;
-    progress.table(&table, 0, total);
+    progress.start(&table, total);
     let batch = BATCH_ROWS.min(BATCH_PARAMETERS / E::Column::iter().count().max(1));
     let mut hasher = Sha256::new();
     let mut rows = 0;
@@ -398,8 +402,11 @@ where
         E::insert_many(written)
             .exec_without_returning(target)
             .await?;
-        progress.table(&table, rows, total);
+        if rows < total {
+            progress.advanced(rows);
+        }
     }
+    progress.advanced(rows);
     Ok(TableCopy {
         table,
         rows,

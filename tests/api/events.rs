@@ -69,7 +69,7 @@ async fn user_id(w: &World, name: &str) -> i64 {
 }
 
 /// A member who may do everything to every invoice of `acme`.
-async fn clerk(w: &World) -> String {
+pub async fn clerk(w: &World) -> String {
     w.member(
         "clerk",
         &[

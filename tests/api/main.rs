@@ -12,6 +12,7 @@ mod concurrency;
 mod concurrent_writes;
 mod conditional_requests;
 mod constraints;
+mod copy;
 mod create_invoice;
 mod create_paths;
 mod edge;
