@@ -51,12 +51,15 @@ pub enum Admin {
     /// Webhook endpoints: URLs a company's invoice events are posted to, signed.
     #[command(subcommand)]
     Webhook(WebhookCmd),
-    /// Create or update companies, users, members, projects and reference data from a JSON
-    /// file (README: "Importing a company"); running it again changes nothing.
+    /// Create or update companies, users, members, projects, reference data and invoices from
+    /// a JSON file (README: "Importing a company"); running it again changes nothing.
     Import {
         /// The JSON file.
         file: std::path::PathBuf,
     },
+    /// Print a company as an import file (JSON), every record with its id: what `import`
+    /// takes on another deployment.
+    Export(CompanyArg),
 }
 
 /// How a list is printed.
@@ -589,6 +592,9 @@ pub async fn run(db: &DatabaseConnection, command: Admin) -> anyhow::Result<Stri
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let parsed = import::parse(&text)?;
             format!("imported: {}", import::apply(db, &parsed).await?)
+        }
+        Admin::Export(CompanyArg { company }) => {
+            serde_json::to_string_pretty(&admin::export::export(db, &company).await?)?
         }
     })
 }

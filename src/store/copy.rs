@@ -576,20 +576,10 @@ impl Triggers {
     }
 }
 
-/// Sets each PostgreSQL sequence behind an `id` to the table's highest id, so the next row
-/// gets a fresh one. (SQLite's `AUTOINCREMENT` already continues after the highest id
-/// inserted; `invoice_events` on PostgreSQL has no sequence.)
+/// Every table's id counter continues after its highest id (`store::ids`).
 async fn continue_id_counters(db: &DatabaseTransaction, tables: &[TableCopy]) -> Result<(), DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(());
-    }
     for table in tables.iter().filter(|table| table.rows > 0) {
-        let name = &table.table;
-        db.execute_unprepared(&format!(
-            "SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), max(id)) FROM \"{name}\" \
-             HAVING pg_get_serial_sequence('\"{name}\"', 'id') IS NOT NULL"
-        ))
-        .await?;
+        super::ids::continue_after_highest(db, &table.table).await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod copy;
 pub mod database;
 pub mod events;
 pub mod idempotency;
+pub mod ids;
 pub mod invoice_checks;
 pub mod invoices;
 pub mod locked_invoice;

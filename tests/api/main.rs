@@ -18,6 +18,7 @@ mod create_paths;
 mod edge;
 mod errors;
 mod events;
+mod export_import;
 mod helpers;
 mod idempotency;
 mod invoice_contacts;

@@ -12,6 +12,7 @@
 //! place, `companies[0].projects[3].pm`); then it is written in one transaction, whose checks
 //! against the database (a PM must be a member) roll everything back when one fails.
 
+use super::import_invoices::{self, InvoiceEntry};
 use super::write::{Outcome, write_row};
 use super::{
     AdminError, CONTACT_TEXT_MAX, contact_alias, email_address, insert_permissions, membership_of,
@@ -27,13 +28,15 @@ use entity::{
     payment_term, project, user, vat_rate,
 };
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde::Deserialize;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImportFile {
     #[serde(default)]
@@ -42,14 +45,14 @@ pub struct ImportFile {
     pub companies: Vec<CompanyEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserEntry {
     pub email: String,
     pub name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompanyEntry {
     pub slug: String,
@@ -64,9 +67,12 @@ pub struct CompanyEntry {
     pub payment_terms: Vec<PaymentTermEntry>,
     #[serde(default)]
     pub invoice_contacts: Vec<ContactEntry>,
+    /// The company's invoices (`store::admin::import_invoices`).
+    #[serde(default)]
+    pub invoices: Vec<InvoiceEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberEntry {
     /// The user's email.
@@ -76,9 +82,13 @@ pub struct MemberEntry {
     pub permissions: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub key: String,
     pub name: String,
     #[serde(default)]
@@ -96,7 +106,7 @@ pub struct ProjectEntry {
 }
 
 /// A budget's status, by the original's names.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum BudgetStatusName {
     #[default]
@@ -106,7 +116,7 @@ pub enum BudgetStatusName {
 }
 
 /// A budget area's type, by the original's names.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 pub enum BudgetAreaTypeName {
     #[default]
     #[serde(rename = "DEFAULT")]
@@ -132,9 +142,13 @@ fn totals(given: [&Option<serde_json::Number>; 4]) -> Result<super::Totals, Admi
     .checked()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub version: i32,
     #[serde(default)]
     pub status: BudgetStatusName,
@@ -177,9 +191,13 @@ fn euro() -> String {
     "EUR".to_owned()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetAreaEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub uid: String,
     pub name: String,
     #[serde(default = "enabled")]
@@ -213,9 +231,13 @@ fn enabled() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VatRateEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub key: String,
     pub name: String,
     /// A JSON number, read from its exact text.
@@ -224,9 +246,13 @@ pub struct VatRateEntry {
     pub archived: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentTermEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub key: String,
     pub name: String,
     pub days: u16,
@@ -234,9 +260,13 @@ pub struct PaymentTermEntry {
     pub archived: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactEntry {
+    /// The id it has in the system it comes from: stored under it (README, "Importing a
+    /// company").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub email: String,
     pub alias: String,
 }
@@ -287,7 +317,7 @@ fn describe(mistakes: &[Mistake]) -> String {
     }
 }
 
-fn mistake(place: impl Into<String>, message: impl fmt::Display) -> ImportError {
+pub(super) fn mistake(place: impl Into<String>, message: impl fmt::Display) -> ImportError {
     ImportError::Mistakes(vec![Mistake {
         place: place.into(),
         message: message.to_string(),
@@ -389,8 +419,10 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
             }
         }
         let (mut keys, mut uids) = (Unique::default(), Unique::default());
+        let (mut project_ids, mut budget_ids, mut area_ids) = (Ids::new(), Ids::new(), Ids::new());
         for (p, project) in company.projects.iter().enumerate() {
             let at = format!("{at}.projects[{p}]");
+            note(format!("{at}.id"), project_ids.add(project.id));
             note(
                 format!("{at}.key"),
                 name(&project.key, "key").and_then(|k| keys.add(k)),
@@ -419,6 +451,7 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
             let mut budget_areas = Vec::new();
             for (b, budget) in project.budgets.iter().enumerate() {
                 let at = format!("{at}.budgets[{b}]");
+                note(format!("{at}.id"), budget_ids.add(budget.id));
                 let version = (budget.version >= 1)
                     .then(|| budget.version.to_string())
                     .ok_or_else(|| AdminError::Invalid("version must be 1 or more".into()));
@@ -444,6 +477,7 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
                 }
             }
             for (at, area) in areas.chain(budget_areas) {
+                note(format!("{at}.id"), area_ids.add(area.id));
                 note(
                     format!("{at}.uid"),
                     name(&area.uid, "uid").and_then(|u| uids.add(u)),
@@ -452,9 +486,10 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
                 note(at.clone(), area.totals().map(drop));
             }
         }
-        let mut keys = Unique::default();
+        let (mut keys, mut ids) = (Unique::default(), Ids::new());
         for (v, rate) in company.vat_rates.iter().enumerate() {
             let at = format!("{at}.vat_rates[{v}]");
+            note(format!("{at}.id"), ids.add(rate.id));
             note(
                 format!("{at}.key"),
                 name(&rate.key, "key").and_then(|k| keys.add(k)),
@@ -465,18 +500,20 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
                 decimal(&rate.rate).and_then(vat_rate_value).map(drop),
             );
         }
-        let mut keys = Unique::default();
+        let (mut keys, mut ids) = (Unique::default(), Ids::new());
         for (t, term) in company.payment_terms.iter().enumerate() {
             let at = format!("{at}.payment_terms[{t}]");
+            note(format!("{at}.id"), ids.add(term.id));
             note(
                 format!("{at}.key"),
                 name(&term.key, "key").and_then(|k| keys.add(k)),
             );
             note(format!("{at}.name"), name(&term.name, "name").map(drop));
         }
-        let mut contacts = Unique::default();
+        let (mut contacts, mut ids) = (Unique::default(), Ids::new());
         for (k, contact) in company.invoice_contacts.iter().enumerate() {
             let at = format!("{at}.invoice_contacts[{k}]");
+            note(format!("{at}.id"), ids.add(contact.id));
             note(
                 format!("{at}.email"),
                 email_address(&contact.email, CONTACT_TEXT_MAX).and_then(|e| contacts.add(e)),
@@ -486,6 +523,9 @@ pub fn check(file: &ImportFile) -> Result<(), ImportError> {
                 contact_alias(&contact.alias).map(drop),
             );
         }
+    }
+    for (c, company) in file.companies.iter().enumerate() {
+        import_invoices::check(&format!("companies[{c}]"), &company.invoices, &mut mistakes);
     }
     if mistakes.is_empty() {
         Ok(())
@@ -505,6 +545,73 @@ impl Unique {
         } else {
             Err(AdminError::Invalid(format!("{value:?} is given twice")))
         }
+    }
+}
+
+/// The ids the file gives one kind of record: each at least 1, none twice.
+struct Ids(Unique);
+
+impl Ids {
+    fn new() -> Self {
+        Ids(Unique::default())
+    }
+
+    fn add(&mut self, id: Option<i64>) -> Result<(), AdminError> {
+        match id {
+            None => Ok(()),
+            Some(id) if id < 1 => Err(AdminError::Invalid(format!(
+                "an id must be 1 or more, not {id}"
+            ))),
+            Some(id) => self.0.add(id.to_string()),
+        }
+    }
+}
+
+/// The stored record an entry means once its `id` is taken into account. Without an id, the
+/// one its natural key found (`by_key`). With an id: the record under that id, which must be
+/// this company's (another company's is a mistake naming it) and the one the key found, if
+/// any; or none, and the record is made under that id (a record the key found under another
+/// id is a mistake: the file and the database disagree).
+async fn with_id<E>(
+    db: &impl ConnectionTrait,
+    id: Option<i64>,
+    [id_column, company_column]: [E::Column; 2],
+    company: &company::Model,
+    by_key: Option<E::Model>,
+    place: &str,
+) -> Result<Option<E::Model>, ImportError>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E>,
+{
+    let Some(id) = id else {
+        return Ok(by_key);
+    };
+    let number = |model: &E::Model, column: E::Column| match model.get(column) {
+        sea_orm::Value::BigInt(Some(n)) => n,
+        _ => 0,
+    };
+    let table = E::default().table_name().to_owned();
+    let stored = E::find().filter(id_column.eq(id)).one(db).await?;
+    match (stored, by_key) {
+        (Some(stored), _) if number(&stored, company_column) != company.id => Err(mistake(
+            format!("{place}.id"),
+            format!("{table} id {id} is another company's record"),
+        )),
+        (stored, Some(found)) if number(&found, id_column) != id => Err(mistake(
+            format!("{place}.id"),
+            format!(
+                "this record is stored in {} under id {}, not {id}{}",
+                company.slug,
+                number(&found, id_column),
+                if stored.is_some() {
+                    " (which is another record)"
+                } else {
+                    ""
+                }
+            ),
+        )),
+        (stored, _) => Ok(stored),
     }
 }
 
@@ -536,35 +643,60 @@ pub async fn apply(db: &DatabaseConnection, file: &ImportFile) -> Result<Summary
             let at = format!("{at}.projects[{p}]");
             let (project_id, outcome) = upsert_project(&txn, &company, project, &at, now).await?;
             summary.count(outcome);
-            for area in &project.budget_areas {
-                let outcome = upsert_budget_area(&txn, &company, project_id, None, area, now);
+            for (b, area) in project.budget_areas.iter().enumerate() {
+                let at = format!("{at}.budget_areas[{b}]");
+                let outcome = upsert_budget_area(&txn, &company, project_id, None, area, &at, now);
                 summary.count(outcome.await?);
             }
-            for budget in &project.budgets {
+            for (b, budget) in project.budgets.iter().enumerate() {
+                let at = format!("{at}.budgets[{b}]");
                 let (budget_id, outcome) =
-                    upsert_budget(&txn, &company, project_id, budget, now).await?;
+                    upsert_budget(&txn, &company, project_id, budget, &at, now).await?;
                 summary.count(outcome);
-                for area in &budget.budget_areas {
+                for (a, area) in budget.budget_areas.iter().enumerate() {
+                    let at = format!("{at}.budget_areas[{a}]");
+                    let budget = Some(budget_id);
                     let outcome =
-                        upsert_budget_area(&txn, &company, project_id, Some(budget_id), area, now);
+                        upsert_budget_area(&txn, &company, project_id, budget, area, &at, now);
                     summary.count(outcome.await?);
                 }
             }
         }
-        for rate in &entry.vat_rates {
-            summary.count(upsert_vat_rate(&txn, &company, rate, now).await?);
+        for (v, rate) in entry.vat_rates.iter().enumerate() {
+            let at = format!("{at}.vat_rates[{v}]");
+            summary.count(upsert_vat_rate(&txn, &company, rate, &at, now).await?);
         }
-        for term in &entry.payment_terms {
-            summary.count(upsert_payment_term(&txn, &company, term, now).await?);
+        for (t, term) in entry.payment_terms.iter().enumerate() {
+            let at = format!("{at}.payment_terms[{t}]");
+            summary.count(upsert_payment_term(&txn, &company, term, &at, now).await?);
         }
         for (k, contact) in entry.invoice_contacts.iter().enumerate() {
             let at = format!("{at}.invoice_contacts[{k}]");
             summary.count(upsert_contact(&txn, &company, contact, &at, now).await?);
         }
+        for (i, invoice) in entry.invoices.iter().enumerate() {
+            let at = format!("{at}.invoices[{i}]");
+            summary.count(import_invoices::upsert(&txn, &company, invoice, &at).await?);
+        }
+    }
+    // Rows stored under the file's ids: new rows made afterwards get ids above them.
+    for table in ID_TABLES {
+        crate::store::ids::continue_after_highest(&txn, table).await?;
     }
     txn.commit().await?;
     Ok(summary)
 }
+
+/// The tables whose records an import may store under ids the file gives.
+const ID_TABLES: [&str; 7] = [
+    "projects",
+    "budgets",
+    "budget_areas",
+    "vat_rates",
+    "payment_terms",
+    "invoice_contacts",
+    "invoices",
+];
 
 /// The company's record of `E` with this key (`columns`: company, key, name); else the one
 /// record of this name without a key (made by `add`), which the import takes over; else none.
@@ -735,7 +867,12 @@ async fn upsert_project(
         project::Column::Name,
     ];
     let found = keyed::<project::Entity>(db, columns, company.id, &key, &name).await?;
+    let columns = [project::Column::Id, project::Column::CompanyId];
+    let found = with_id::<project::Entity>(db, entry.id, columns, company, found, at).await?;
     let (row, outcome) = write_row(db, found, now, |row: &mut project::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
         row.company_id.set_ne(company.id);
         row.external_id.set_ne(Some(key));
         row.name.set_ne(name);
@@ -754,6 +891,7 @@ async fn upsert_budget(
     company: &company::Model,
     project_id: i64,
     entry: &BudgetEntry,
+    at: &str,
     now: DateTime<Utc>,
 ) -> Result<(i64, Outcome), ImportError> {
     let new = super::NewBudget {
@@ -780,7 +918,15 @@ async fn upsert_budget(
         .filter(budget::Column::Version.eq(entry.version))
         .one(db)
         .await?;
-    let (row, outcome) = write_row(db, found, now, fill).await?;
+    let columns = [budget::Column::Id, budget::Column::CompanyId];
+    let found = with_id::<budget::Entity>(db, entry.id, columns, company, found, at).await?;
+    let (row, outcome) = write_row(db, found, now, |row: &mut budget::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
+        fill(row);
+    })
+    .await?;
     Ok((row.id, outcome))
 }
 
@@ -792,6 +938,7 @@ async fn upsert_budget_area(
     project_id: i64,
     budget_id: Option<i64>,
     entry: &BudgetAreaEntry,
+    at: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ImportError> {
     let new = super::NewBudgetArea {
@@ -822,7 +969,15 @@ async fn upsert_budget_area(
         None => super::budget_of_project(db, project_id).await?,
     };
     let fill = new.checked_fill(company.id, project_id, budget_id)?;
-    let (_, outcome) = write_row(db, found, now, fill).await?;
+    let columns = [budget_area::Column::Id, budget_area::Column::CompanyId];
+    let found = with_id::<budget_area::Entity>(db, entry.id, columns, company, found, at).await?;
+    let (_, outcome) = write_row(db, found, now, |row: &mut budget_area::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
+        fill(row);
+    })
+    .await?;
     Ok(outcome)
 }
 
@@ -830,6 +985,7 @@ async fn upsert_vat_rate(
     db: &impl ConnectionTrait,
     company: &company::Model,
     entry: &VatRateEntry,
+    at: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ImportError> {
     let key = name(&entry.key, "key")?;
@@ -841,7 +997,12 @@ async fn upsert_vat_rate(
         vat_rate::Column::Name,
     ];
     let found = keyed::<vat_rate::Entity>(db, columns, company.id, &key, &name).await?;
+    let columns = [vat_rate::Column::Id, vat_rate::Column::CompanyId];
+    let found = with_id::<vat_rate::Entity>(db, entry.id, columns, company, found, at).await?;
     let (_, outcome) = write_row(db, found, now, |row: &mut vat_rate::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
         row.company_id.set_ne(company.id);
         row.external_id.set_ne(Some(key));
         row.name.set_ne(name);
@@ -856,6 +1017,7 @@ async fn upsert_payment_term(
     db: &impl ConnectionTrait,
     company: &company::Model,
     entry: &PaymentTermEntry,
+    at: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ImportError> {
     let key = name(&entry.key, "key")?;
@@ -867,7 +1029,12 @@ async fn upsert_payment_term(
         payment_term::Column::Name,
     ];
     let found = keyed::<payment_term::Entity>(db, columns, company.id, &key, &name).await?;
+    let columns = [payment_term::Column::Id, payment_term::Column::CompanyId];
+    let found = with_id::<payment_term::Entity>(db, entry.id, columns, company, found, at).await?;
     let (_, outcome) = write_row(db, found, now, |row: &mut payment_term::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
         row.company_id.set_ne(company.id);
         row.external_id.set_ne(Some(key));
         row.name.set_ne(name);
@@ -901,11 +1068,20 @@ async fn upsert_contact(
             ),
         ));
     }
+    let columns = [
+        invoice_contact::Column::Id,
+        invoice_contact::Column::CompanyId,
+    ];
+    let found =
+        with_id::<invoice_contact::Entity>(db, entry.id, columns, company, found.pop(), at).await?;
     let fill = |row: &mut invoice_contact::ActiveModel| {
+        if let Some(id) = entry.id {
+            row.id.set_ne(id);
+        }
         row.company_id.set_ne(company.id);
         row.email.set_ne(email);
         row.alias.set_ne(alias);
     };
-    let (_, outcome) = write_row(db, found.pop(), now, fill).await?;
+    let (_, outcome) = write_row(db, found, now, fill).await?;
     Ok(outcome)
 }

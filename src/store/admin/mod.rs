@@ -4,7 +4,9 @@
 //! changes nothing.
 
 pub mod change;
+pub mod export;
 pub mod import;
+pub mod import_invoices;
 pub mod list;
 pub mod write;
 
