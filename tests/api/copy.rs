@@ -611,11 +611,9 @@ async fn row_counts(url: &str) -> BTreeMap<String, i64> {
     counts
 }
 
-#[tokio::test]
-async fn a_copy_killed_half_way_leaves_the_target_empty_and_a_new_copy_then_succeeds() {
-    let w = World::new().await;
-    create_many(&w, INVOICES).await;
-    let target = fresh_sqlite();
+/// Kills a copy of `w`'s database into `target` while it writes the invoices; the target must
+/// hold nothing afterwards, and a new copy then succeeds.
+async fn a_killed_copy_leaves_nothing(w: &World, target: FreshDatabase) {
     let (from, to) = (w.app.database.url.clone(), target.url.clone());
     let killed = tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_invoices-api"))
@@ -655,6 +653,21 @@ async fn a_copy_killed_half_way_leaves_the_target_empty_and_a_new_copy_then_succ
     let out = copy(&w.app.database.url, &target.url).await;
     let copied = report(&out);
     assert_eq!(copied["invoices"].0, INVOICES as u64);
+}
+
+#[tokio::test]
+async fn a_copy_into_sqlite_killed_half_way_leaves_the_target_empty() {
+    let w = World::new().await;
+    create_many(&w, INVOICES).await;
+    a_killed_copy_leaves_nothing(&w, fresh_sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_copy_into_the_database_killed_half_way_leaves_the_target_empty() {
+    let app = spawn_app_on(fresh_sqlite(), Limits::default(), None, false, |app| app).await;
+    let w = World::on(app).await;
+    create_many(&w, INVOICES).await;
+    a_killed_copy_leaves_nothing(&w, fresh_database().await).await;
 }
 
 #[tokio::test]
