@@ -715,3 +715,35 @@ async fn new_events_on_the_target_come_after_every_copied_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_source_with_a_table_or_column_the_copy_does_not_know_is_refused_by_name() {
+    for (change, named) in [
+        (
+            "CREATE TABLE later_notes (id integer PRIMARY KEY, note text)",
+            "later_notes",
+        ),
+        (
+            "ALTER TABLE invoices ADD COLUMN later_column text",
+            "later_column",
+        ),
+    ] {
+        let w = World::new().await;
+        w.invoice(json!({})).await;
+        w.app
+            .db
+            .execute_unprepared(change)
+            .await
+            .expect("the schema changes");
+        let target = fresh_sqlite();
+        let out = copy(&w.app.database.url, &target.url).await;
+        assert!(!out.status.success(), "{change}: copied");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(named) && stderr.contains("this release"),
+            "{stderr}"
+        );
+        let counts = row_counts(&target.url).await;
+        assert!(counts.values().all(|n| *n == 0), "{counts:?}");
+    }
+}
