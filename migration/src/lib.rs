@@ -43,6 +43,7 @@ mod m20261130_000010_rate_limit_windows;
 mod m20261130_000011_invoice_events;
 mod m20261130_000012_members_index;
 mod m20261204_000013_budgets;
+mod m20261204_000014_event_id_offset;
 
 /// Whether the release before keeps working on the schema a migration leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +116,11 @@ pub fn steps() -> Vec<(Box<dyn MigrationTrait>, Kind)> {
         (Box::new(m20261130_000011_invoice_events::Migration), Expand),
         (Box::new(m20261130_000012_members_index::Migration), Expand),
         (Box::new(m20261204_000013_budgets::Migration), Expand),
+        // A new table the event id function reads; 0 (ids unchanged) unless a copy set it.
+        (
+            Box::new(m20261204_000014_event_id_offset::Migration),
+            Expand,
+        ),
     ]
 }
 

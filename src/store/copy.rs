@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 /// Tables of the schema the copy leaves out, and why. Every other table must be one the copy
 /// knows ([`copy`] refuses a schema with a table it would skip).
-pub const NOT_COPIED: [(&str, &str); 3] = [
+pub const NOT_COPIED: [(&str, &str); 4] = [
     (
         "seaql_migrations",
         "the migrations applied: the target's own, written when it is migrated",
@@ -41,6 +41,10 @@ pub const NOT_COPIED: [(&str, &str); 3] = [
     (
         "rate_limit_windows",
         "this minute's request counts per token: they start again at zero",
+    ),
+    (
+        "invoice_event_id_offset",
+        "PostgreSQL's offset of new event ids: the target's own, which the copy sets",
     ),
 ];
 
@@ -104,17 +108,6 @@ pub enum CopyError {
         table: String,
         columns: String,
     },
-    #[error(
-        "the target PostgreSQL cluster would give new events ids from {next} on, not above the \
-         source's highest event id {highest}: clients following the events could miss new \
-         ones. Copy into a cluster that has run at least {needed} transactions (its \
-         transaction counter is behind the source's)"
-    )]
-    EventIdsBehind {
-        next: i64,
-        highest: i64,
-        needed: i64,
-    },
     #[error("table {table} differs after the copy ({why}); nothing was written")]
     Mismatch { table: String, why: String },
     #[error("database error: {0}")]
@@ -158,7 +151,7 @@ pub async fn copy(
         .await?;
     let writer = super::begin_write(target).await?;
     refuse_unless_empty(&writer).await?;
-    refuse_if_event_ids_behind(&snapshot, &writer).await?;
+    keep_event_ids_ahead(&snapshot, &writer).await?;
     let triggers = Triggers::suspend(&writer).await?;
     let mut tables = Vec::new();
     macro_rules! copy_tables {
@@ -327,15 +320,16 @@ async fn count(db: &impl ConnectionTrait, table: &str) -> Result<u64, DbErr> {
     Ok(row.try_get_by_index::<i64>(0)?.max(0) as u64)
 }
 
-/// On a PostgreSQL target, a new event's id is its transaction's id times
-/// [`IDS_PER_TRANSACTION`]: refuses a target whose next ids would not be above every copied
-/// one, since a client following `after=` would never see the new events. (SQLite continues
-/// after the highest id; a PostgreSQL source copied within one cluster, or a SQLite source,
-/// is always behind.)
-async fn refuse_if_event_ids_behind(
+/// On a PostgreSQL target, a new event's id is its transaction's id (plus the database's
+/// offset) times [`IDS_PER_TRANSACTION`]: when those ids would not be above every copied one
+/// (a new cluster's transaction counter is behind an old one's), raises the target's offset so
+/// that they are, since a client following `after=` would never see the new events otherwise.
+/// (SQLite continues after the highest id; a copy within one cluster, or from SQLite, is
+/// usually ahead already.)
+async fn keep_event_ids_ahead(
     source: &DatabaseTransaction,
     target: &DatabaseTransaction,
-) -> Result<(), CopyError> {
+) -> Result<(), DbErr> {
     if target.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
@@ -352,21 +346,28 @@ async fn refuse_if_event_ids_behind(
     let row = target
         .query_one_raw(Statement::from_string(
             DatabaseBackend::Postgres,
-            "SELECT pg_current_xact_id()::text::bigint",
+            format!(
+                "SELECT pg_current_xact_id()::text::bigint, {}",
+                super::events::OFFSET
+            ),
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("no transaction id".into()))?;
-    let next = row
-        .try_get_by_index::<i64>(0)?
-        .saturating_mul(IDS_PER_TRANSACTION);
-    if next > highest {
+    let (transaction, offset): (i64, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    // Every later transaction of the cluster has a larger id than this one.
+    let first_new = transaction.saturating_add(offset);
+    let needed = highest / IDS_PER_TRANSACTION + 1;
+    if first_new >= needed {
         return Ok(());
     }
-    Err(CopyError::EventIdsBehind {
-        next,
-        highest,
-        needed: highest / IDS_PER_TRANSACTION + 1,
-    })
+    target
+        .execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "UPDATE invoice_event_id_offset SET transactions = $1",
+            [(needed - transaction).into()],
+        ))
+        .await?;
+    Ok(())
 }
 
 /// Copies one table in id order, one multi-row INSERT per batch; returns its row count and

@@ -35,12 +35,17 @@ pub async fn record(
 }
 
 /// Event ids a PostgreSQL transaction can draw: an event's id there is its transaction's id
-/// times this, plus its rank in the transaction (the migration's `invoice_event_id()`).
+/// (plus the database's offset, 0 unless a copy raised it: migration 14) times this, plus its
+/// rank in the transaction (the migrations' `invoice_event_id()`).
 pub const IDS_PER_TRANSACTION: i64 = 1 << 20;
+
+/// The offset of a PostgreSQL database's event ids, in transactions (migration 14).
+pub const OFFSET: &str = "coalesce((SELECT transactions FROM invoice_event_id_offset), 0)";
 
 /// The first event id that may still appear: every event below it is committed or never will
 /// be. `None` on SQLite, whose one writer commits in id order. On PostgreSQL no transaction
-/// older than the oldest one still running (in any database of the cluster) can commit later.
+/// older than the oldest one still running (in any database of the cluster) can commit later
+/// (the ids of both are raised by the same offset).
 pub async fn horizon(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(None);
@@ -48,7 +53,9 @@ pub async fn horizon(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint * $1",
+            format!(
+                "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + {OFFSET}) * $1"
+            ),
             [IDS_PER_TRANSACTION.into()],
         ))
         .await?

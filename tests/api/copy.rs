@@ -447,6 +447,8 @@ async fn copies_a_whole_deployment(source: FreshDatabase, target: FreshDatabase)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let new_invoice = reply.json()["id"].as_i64().expect("id");
+    // The event is listed, and delivered, once no transaction before it may still commit.
+    crate::events::all_committed_visible(&node.db).await;
     let later = get(
         &target_address,
         ACME,
@@ -585,7 +587,13 @@ async fn every_table_of_the_schema_is_copied_or_left_out_on_purpose() {
     let db = database::open(&fresh.url).await.expect("opens");
     let schema: BTreeSet<String> = tables(&db).await.expect("tables").into_iter().collect();
     let mut accounted: BTreeSet<String> = copied_table_names().into_iter().collect();
-    accounted.extend(NOT_COPIED.iter().map(|(table, _)| (*table).to_owned()));
+    // Some of those left out exist on one backend only.
+    accounted.extend(
+        NOT_COPIED
+            .iter()
+            .map(|(table, _)| (*table).to_owned())
+            .filter(|table| schema.contains(table)),
+    );
     assert_eq!(
         schema, accounted,
         "a table is neither copied nor left out with a reason"
@@ -685,35 +693,37 @@ async fn new_events_on_the_target_come_after_every_copied_one() {
         .expect("update");
     w.app.stop().await;
     let target = fresh_database().await;
-    let out = copy(&w.app.database.url, &target.url).await;
-    if target.url.starts_with("postgres") {
-        // PostgreSQL's next ids come from its transaction counter, far below: refused, named.
-        assert!(!out.status.success());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains(&format!("highest event id {high}")),
-            "{stderr}"
-        );
-        assert!(row_counts(&target.url).await.values().all(|n| *n == 0));
-    } else {
-        report(&out);
-        let node = spawn_app_on(target, Limits::default(), None, false, |app| app).await;
-        let reply = node.create_invoice(&w.pm, ACME, &w.minimal_body()).await;
-        assert_eq!(reply.status, 201);
-        let later = get(
-            &node.address,
-            ACME,
-            &format!("/api/events?after={high}"),
-            &w.pm,
-        )
-        .await;
-        assert_eq!(
-            later.json().as_array().map(Vec::len),
-            Some(1),
-            "{}",
-            later.text
-        );
-    }
+    // On PostgreSQL the target's next ids come from its transaction counter, far below: the
+    // copy raises the target's offset. SQLite continues after the highest id.
+    report(&copy(&w.app.database.url, &target.url).await);
+    let node = spawn_app_on(target, Limits::default(), None, false, |app| app).await;
+    let reply = node.create_invoice(&w.pm, ACME, &w.minimal_body()).await;
+    assert_eq!(reply.status, 201);
+    crate::events::all_committed_visible(&node.db).await;
+    let all = get(&node.address, ACME, "/api/events?after=0", &w.pm).await;
+    let ids: Vec<i64> = all
+        .json()
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", all.text);
+    assert_eq!(ids[0], high);
+    assert!(ids[1] > high, "{ids:?}");
+    let later = get(
+        &node.address,
+        ACME,
+        &format!("/api/events?after={high}"),
+        &w.pm,
+    )
+    .await;
+    assert_eq!(
+        later.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        later.text
+    );
 }
 
 #[tokio::test]

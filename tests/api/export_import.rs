@@ -167,6 +167,7 @@ async fn export_import_into_an_empty_database_and_export_again_gives_the_same_fi
         assert_eq!(ours.text, theirs.text);
         assert_eq!(ours.header("etag"), theirs.header("etag"));
     }
+    crate::events::all_committed_visible(&node.db).await;
     let events = node
         .call_with_headers(
             ACME,
