@@ -386,17 +386,11 @@ where
     let total = count(source, &table).await?;
     progress.start(&table, total);
     let batch = BATCH_ROWS.min(BATCH_PARAMETERS / E::Column::iter().count().max(1));
+    let mut pages = Pages::<E>::new(batch);
     let mut hasher = Sha256::new();
     let mut rows = 0;
-    let mut after = None;
-    loop {
-        let page = page::<E>(source, after, batch).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(id_of::<E>(last)?);
-        rows += page.len() as u64;
-        let written: Vec<E::ActiveModel> = page.into_iter().map(normalized::<E>).collect();
+    while let Some(written) = pages.next(source).await? {
+        rows += written.len() as u64;
         for row in &written {
             hash_row::<E>(&mut hasher, row);
         }
@@ -416,18 +410,45 @@ where
     })
 }
 
-/// Rows after the id `after`, in id order: the next batch.
-async fn page<E: EntityTrait>(
-    db: &DatabaseTransaction,
-    after: Option<i64>,
+/// A table's rows in id order, a batch at a time, each row as the copy writes it
+/// ([`normalized`]): what the copy reads from the source and the check reads back.
+struct Pages<E: EntityTrait> {
     batch: usize,
-) -> Result<Vec<E::Model>, DbErr> {
-    let id = id_column::<E>()?;
-    let mut query = E::find().order_by_asc(id).limit(batch as u64);
-    if let Some(after) = after {
-        query = query.filter(id.gt(after));
+    after: Option<i64>,
+    entity: std::marker::PhantomData<E>,
+}
+
+impl<E> Pages<E>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+{
+    fn new(batch: usize) -> Self {
+        Pages {
+            batch,
+            after: None,
+            entity: std::marker::PhantomData,
+        }
     }
-    query.all(db).await
+
+    /// The rows after the last batch; `None` when there are no more.
+    async fn next(
+        &mut self,
+        db: &DatabaseTransaction,
+    ) -> Result<Option<Vec<E::ActiveModel>>, DbErr> {
+        let id = id_column::<E>()?;
+        let mut query = E::find().order_by_asc(id).limit(self.batch as u64);
+        if let Some(after) = self.after {
+            query = query.filter(id.gt(after));
+        }
+        let page = query.all(db).await?;
+        let Some(last) = page.last() else {
+            return Ok(None);
+        };
+        self.after = Some(id_of::<E>(last)?);
+        Ok(Some(page.into_iter().map(normalized::<E>).collect()))
+    }
 }
 
 /// The row count and checksum of a table as `db` holds it, read as [`copy_table`] reads.
@@ -437,21 +458,20 @@ where
     E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E>,
 {
+    let mut pages = Pages::<E>::new(BATCH_ROWS);
     let mut hasher = Sha256::new();
     let mut rows = 0;
-    let mut after = None;
-    loop {
-        let page = page::<E>(db, after, BATCH_ROWS).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = Some(id_of::<E>(last)?);
-        rows += page.len() as u64;
-        for model in page {
-            hash_row::<E>(&mut hasher, &normalized::<E>(model));
+    while let Some(read) = pages.next(db).await? {
+        rows += read.len() as u64;
+        for row in &read {
+            hash_row::<E>(&mut hasher, row);
         }
     }
     Ok((rows, short_hex(hasher)))
+}
+
+fn short_hex(hasher: Sha256) -> String {
+    hex::encode(&hasher.finalize()[..8])
 }
 
 /// A row as the copy writes it: timestamps to the microsecond, PostgreSQL's precision (SQLite
@@ -491,10 +511,6 @@ where
         hasher.update(format!("{value:?}\u{1f}"));
     }
     hasher.update("\n");
-}
-
-fn short_hex(hasher: Sha256) -> String {
-    hex::encode(&hasher.finalize()[..8])
 }
 
 /// Every copied table has one integer primary key, `id`.
