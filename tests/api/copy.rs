@@ -352,20 +352,8 @@ async fn every_read(address: &str, d: &Deployment) -> Vec<(String, u16, String, 
 }
 
 /// The highest id of every table the copy writes.
-async fn highest_ids(db: &DatabaseConnection) -> BTreeMap<String, i64> {
-    let mut highest = BTreeMap::new();
-    for table in copied_table_names() {
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT coalesce(max(id), 0) FROM {table}"),
-            ))
-            .await
-            .expect("query")
-            .expect("a row");
-        highest.insert(table, row.try_get_by_index::<i64>(0).expect("an id"));
-    }
-    highest
+async fn highest_ids(url: &str) -> BTreeMap<String, i64> {
+    crate::helpers::per_table(url, copied_table_names(), "coalesce(max(id), 0)").await
 }
 
 async fn copies_a_whole_deployment(source: FreshDatabase, target: FreshDatabase) {
@@ -410,8 +398,7 @@ async fn copies_a_whole_deployment(source: FreshDatabase, target: FreshDatabase)
     assert!(copied["invoices"].0 >= INVOICES as u64);
     assert!(copied["invoice_events"].0 > copied["invoices"].0);
 
-    let target_db = database::open(&target.url).await.expect("target opens");
-    let highest_before = highest_ids(&target_db).await;
+    let highest_before = highest_ids(&target.url).await;
     let node = spawn_app_on(target, Limits::default(), None, false, |app| {
         app.with_webhooks(crate::helpers::webhook_settings(
             &crate::helpers::WEBHOOK_RETRIES,
@@ -562,7 +549,7 @@ async fn copies_a_whole_deployment(source: FreshDatabase, target: FreshDatabase)
     )
     .await
     .expect("endpoint");
-    let after = highest_ids(admin_db).await;
+    let after = highest_ids(&node.database.url).await;
     for (table, before) in &highest_before {
         assert!(after[table] > *before, "{table}: no row after id {before}");
     }
@@ -635,21 +622,7 @@ async fn every_table_of_the_schema_is_copied_or_left_out_on_purpose() {
 
 /// The rows of every table the copy writes, on `url`.
 async fn row_counts(url: &str) -> BTreeMap<String, i64> {
-    let db = database::open(url).await.expect("opens");
-    let mut counts = BTreeMap::new();
-    for table in copied_table_names() {
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT count(*) FROM {table}"),
-            ))
-            .await
-            .expect("query")
-            .expect("a row");
-        counts.insert(table, row.try_get_by_index::<i64>(0).expect("a count"));
-    }
-    let _ = db.close().await;
-    counts
+    crate::helpers::per_table(url, copied_table_names(), "count(*)").await
 }
 
 /// Kills a copy of `w`'s database into `target` while it writes the invoices; the target must

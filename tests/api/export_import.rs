@@ -4,9 +4,7 @@
 
 use crate::helpers::{ACME, World, fresh_database, spawn_app_on};
 use invoices_api::config::Limits;
-use invoices_api::store::database;
 use reqwest::Method;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::process::{Command, Output};
 
@@ -54,18 +52,7 @@ fn words(line: &str) -> Vec<String> {
 
 /// How many rows `table` holds.
 async fn rows(url: &str, table: &str) -> i64 {
-    let db = database::open(url).await.expect("opens");
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT count(*) FROM {table}"),
-        ))
-        .await
-        .expect("query")
-        .expect("a row");
-    let n = row.try_get_by_index::<i64>(0).expect("a count");
-    let _ = db.close().await;
-    n
+    crate::helpers::per_table(url, [table.to_owned()], "count(*)").await[table]
 }
 
 /// `acme` with reference data, a budget, and invoices in every status that name them.

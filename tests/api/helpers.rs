@@ -244,6 +244,31 @@ pub async fn create_with_key(
         .await
 }
 
+/// One number per table, `SELECT {of} FROM table` (`count(*)`, `coalesce(max(id), 0)`), on
+/// the database at `url`, opened for it.
+pub async fn per_table(
+    url: &str,
+    tables: impl IntoIterator<Item = String>,
+    of: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::ConnectionTrait;
+    let db = database::open(url).await.expect("opens");
+    let mut found = std::collections::BTreeMap::new();
+    for table in tables {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT {of} FROM {table}"),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        found.insert(table, row.try_get_by_index::<i64>(0).expect("a number"));
+    }
+    let _ = db.close().await;
+    found
+}
+
 /// How many rows the table of `E` holds.
 pub async fn row_count<E: EntityTrait>(db: &DatabaseConnection) -> u64
 where
