@@ -47,6 +47,7 @@ struct WebhookMetrics {
     attempts: Family<OutcomeLabels, Counter>,
     in_flight: Gauge,
     pending: Gauge,
+    lag: Histogram,
 }
 
 /// The database pool as it is at a scrape, and the writers waiting for SQLite's one turn.
@@ -147,7 +148,14 @@ impl Default for Metrics {
             attempts: Family::default(),
             in_flight: Gauge::default(),
             pending: Gauge::default(),
+            // 5 ms to about 80 s, doubling.
+            lag: Histogram::new(exponential_buckets(0.005, 2.0, 15)),
         };
+        registry.register(
+            "webhook_delivery_lag_seconds",
+            "Time from an event's change to its delivery (the 2xx answer), for the deliveries this node made, retries and replays included",
+            webhooks.lag.clone(),
+        );
         registry.register(
             "webhook_attempts",
             "Webhook delivery attempts this node made, by outcome: delivered, retry, failed",
@@ -243,6 +251,11 @@ impl Metrics {
     pub fn webhook_in_flight(&self) -> InFlight {
         self.webhooks.in_flight.inc();
         InFlight(self.webhooks.in_flight.clone())
+    }
+
+    /// Counts a delivery made this long after its event's change.
+    pub fn webhook_delivered_after(&self, lag: Duration) {
+        self.webhooks.lag.observe(lag.as_secs_f64());
     }
 
     /// The deliveries not settled yet, as last counted.

@@ -230,7 +230,12 @@ impl Application {
             tracing::info!("read-only: serving reads, refusing writes, delivering no webhooks");
             None
         } else {
-            let deliverer = Deliverer::new(self.db.clone(), self.webhooks, state.metrics.clone())?;
+            let deliverer = Deliverer::new(
+                self.db.clone(),
+                state.write_turns.clone(),
+                self.webhooks,
+                state.metrics.clone(),
+            )?;
             Some(tokio::spawn(deliverer.run()))
         };
         let app = routes(state, &self.cors_origins);

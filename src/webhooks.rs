@@ -3,11 +3,20 @@
 //!
 //! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
 //! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due, up to
-//! [`CLAIMED_PER_ENDPOINT`] per endpoint, and sends each endpoint's through at most
-//! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another), so a slow or dead
-//! receiver holds only its own deliveries, never a request. Claiming a batch, rather than one
-//! delivery per poll, keeps the database work per delivery to reading its event and recording
-//! the attempt.
+//! [`CLAIMED_PER_ENDPOINT`] per endpoint, in one statement, reads their events and endpoints in
+//! one query each, and sends each endpoint's through at most [`PER_ENDPOINT`] lanes (tasks
+//! posting one delivery after another over the client's kept-alive connections), so a slow or
+//! dead receiver holds only its own deliveries, never a request. The outcomes go to one
+//! recorder task, which writes all that arrived while it wrote the last ones in one
+//! transaction: the database work per delivery is a share of a few statements, and on SQLite
+//! the deliverer takes the one writer's turn (in line with the creates) a few times per batch,
+//! never once per delivery. A poll runs on every tick, and as soon as an endpoint's claimed
+//! work falls to half, so a busy endpoint's lanes never run dry.
+//!
+//! Order: none between deliveries. An endpoint gets up to [`PER_ENDPOINT`] at once from each
+//! node, a retry comes after later events, and nodes share the work. Per invoice, a higher
+//! event id is a later change: a receiver orders by the id in `webhook-id` (`evt_<id>`) or the
+//! body's `id`.
 //!
 //! A 2xx answer is a delivery; any other answer, a timeout ([`TIMEOUT`]) or a refused
 //! connection is retried after the next wait of the retry schedule (plus up to a quarter of it,
@@ -17,17 +26,19 @@
 //! retries, for receivers to de-duplicate.
 
 use crate::metrics::Metrics;
+use crate::store::database::WriteTurns;
 use crate::store::webhooks::{self as store, Attempt};
 use crate::wire::event::Event;
 use base64::Engine;
 use chrono::Utc;
-use entity::webhook_delivery;
+use entity::{invoice_event, webhook_delivery, webhook_endpoint};
 use poem_openapi::types::ToJSON;
 use rand::RngExt;
 use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// The Standard Webhooks schedule: retries 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after
 /// the attempt before, so the last of the eight attempts comes more than 27 hours after the
@@ -51,13 +62,16 @@ const CLAIM: Duration =
 pub const MAX_URL_CHARS: usize = 2000;
 
 /// Deliveries in flight per endpoint on one node at most.
-pub const PER_ENDPOINT: usize = 4;
+pub const PER_ENDPOINT: usize = 16;
 
 /// The longest reason of a failed attempt kept, in characters.
 const MAX_ERROR_CHARS: usize = 500;
 
 /// Deliveries claimed per poll at most.
-const CLAIM_BATCH: u64 = 64;
+const CLAIM_BATCH: u64 = 256;
+
+/// Outcomes recorded in one transaction at most.
+const RECORD_BATCH: usize = 1000;
 
 /// Waits of a schedule at most, and the longest wait.
 const MAX_RETRIES: usize = 20;
@@ -119,29 +133,46 @@ pub fn new_secret() -> String {
 #[derive(Clone)]
 pub struct Deliverer {
     db: DatabaseConnection,
+    /// SQLite's one writer's turn, shared with the creates of this node.
+    turns: WriteTurns,
     client: reqwest::Client,
     settings: WebhookSettings,
-    /// The deliveries this node claimed and has not sent yet, and its lanes, per endpoint.
+    /// The deliveries this node claimed and has not recorded yet, per endpoint.
     work: Arc<Mutex<HashMap<i64, EndpointWork>>>,
-    /// Told when a lane runs out of work, so more is claimed without waiting for the next poll.
+    /// Told when an endpoint's claimed work falls to half, so more is claimed at once.
     freed: Arc<tokio::sync::Notify>,
+    /// Where the lanes hand their outcomes to the recorder.
+    outcomes: mpsc::UnboundedSender<store::Made>,
+    /// The recorder's end, taken by [`Deliverer::run`].
+    recorder: Arc<Mutex<Option<mpsc::UnboundedReceiver<store::Made>>>>,
     /// What the node counts, when it serves metrics.
     metrics: Option<Arc<Metrics>>,
+}
+
+/// A claimed delivery with what it sends.
+struct Job {
+    delivery: webhook_delivery::Model,
+    /// `None` when the event or the endpoint no longer exists.
+    parts: Option<(Arc<invoice_event::Model>, Arc<webhook_endpoint::Model>)>,
 }
 
 /// One endpoint's work on this node.
 #[derive(Default)]
 struct EndpointWork {
     /// Claimed, not started yet.
-    queued: std::collections::VecDeque<webhook_delivery::Model>,
+    queued: VecDeque<Job>,
     /// Lanes running.
     lanes: usize,
+    /// Being sent now.
+    sending: usize,
+    /// Sent, the outcome not recorded yet (the claim still stands in the database).
+    recording: usize,
 }
 
 impl EndpointWork {
-    /// Deliveries claimed and not finished.
+    /// Deliveries claimed and not recorded.
     fn held(&self) -> usize {
-        self.queued.len() + self.lanes
+        self.queued.len() + self.sending + self.recording
     }
 }
 
@@ -151,27 +182,45 @@ const COUNT_PENDING_EVERY: Duration = Duration::from_secs(10);
 impl Deliverer {
     pub fn new(
         db: DatabaseConnection,
+        turns: WriteTurns,
         settings: WebhookSettings,
         metrics: Option<Arc<Metrics>>,
     ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(PER_ENDPOINT)
             .user_agent(concat!("invoices-api/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let (outcomes, recorder) = mpsc::unbounded_channel();
         Ok(Deliverer {
             db,
+            turns,
             client,
             settings,
             work: Arc::default(),
             freed: Arc::default(),
+            outcomes,
+            recorder: Arc::new(Mutex::new(Some(recorder))),
             metrics,
         })
     }
 
-    /// Polls until the task is aborted, on every tick and whenever a delivery ends; a failed
-    /// poll (the database away) is logged and the next one tries again.
+    /// Polls until the task is aborted, on every tick and whenever an endpoint's claimed work
+    /// falls to half; a failed poll (the database away) is logged and the next one tries again.
     pub async fn run(self) {
+        let recorder = self
+            .recorder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        // Aborting this task drops the recorder with it.
+        let _recording = recorder.map(|outcomes| {
+            let deliverer = self.clone();
+            AbortOnDrop(tokio::spawn(
+                async move { deliverer.record(outcomes).await },
+            ))
+        });
         let mut every = tokio::time::interval(self.settings.poll_interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut counted: Option<tokio::time::Instant> = None;
@@ -202,7 +251,7 @@ impl Deliverer {
     /// Queues new events, then claims the deliveries that are due, as many per endpoint as
     /// this node may hold, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
-        store::queue_new_events(&self.db).await?;
+        store::queue_new_events(&self.db, &self.turns).await?;
         let now = Utc::now();
         let held: HashMap<i64, usize> = self
             .work()
@@ -229,15 +278,35 @@ impl Deliverer {
                 .map(|d| d.id)
                 .collect()
         };
-        let mut claimed = store::claim(&self.db, &wanted, now, now + CLAIM).await?;
-        claimed.sort_by_key(|d| (d.next_attempt_at, d.id));
+        let mut claimed = {
+            let _turn = self.turns.take().await;
+            store::claim(&self.db, &wanted, now, now + CLAIM).await?
+        };
+        claimed.sort_by_key(|d| (d.next_attempt_at, d.event_id));
+        // Should this read fail, the claims run out and the deliveries are claimed again then.
+        let (events, endpoints) = store::delivery_parts(&self.db, &claimed).await?;
+        let events: HashMap<i64, Arc<_>> = events
+            .into_iter()
+            .map(|(id, e)| (id, Arc::new(e)))
+            .collect();
+        let endpoints: HashMap<i64, Arc<_>> = endpoints
+            .into_iter()
+            .map(|(id, e)| (id, Arc::new(e)))
+            .collect();
+        let jobs = claimed.into_iter().map(|delivery| Job {
+            parts: events
+                .get(&delivery.event_id)
+                .cloned()
+                .zip(endpoints.get(&delivery.endpoint_id).cloned()),
+            delivery,
+        });
         let mut lanes_to_start = Vec::new();
         {
             let mut work = self.work();
-            for delivery in claimed {
-                let endpoint = delivery.endpoint_id;
+            for job in jobs {
+                let endpoint = job.delivery.endpoint_id;
                 let entry = work.entry(endpoint).or_default();
-                entry.queued.push_back(delivery);
+                entry.queued.push_back(job);
                 if entry.lanes < PER_ENDPOINT {
                     entry.lanes += 1;
                     lanes_to_start.push(endpoint);
@@ -260,38 +329,80 @@ impl Deliverer {
                     return;
                 };
                 match entry.queued.pop_front() {
-                    Some(delivery) => delivery,
+                    Some(job) => {
+                        entry.sending += 1;
+                        job
+                    }
                     None => {
                         entry.lanes = entry.lanes.saturating_sub(1);
-                        if entry.held() == 0 {
-                            work.remove(&endpoint);
-                        }
-                        drop(work);
-                        self.freed.notify_one();
                         return;
                     }
                 }
             };
-            self.deliver(next).await;
+            let made = self.deliver(next).await;
+            if let Some(entry) = self.work().get_mut(&endpoint) {
+                entry.sending = entry.sending.saturating_sub(1);
+                entry.recording += 1;
+            }
+            if self.outcomes.send(made).is_err() {
+                // No recorder (the node is stopping): the claim runs out, it is sent again.
+                return;
+            }
         }
     }
 
-    /// One attempt of a claimed delivery, recorded.
-    async fn deliver(&self, delivery: webhook_delivery::Model) {
+    /// Records the outcomes as they arrive, all those that arrived meanwhile in one
+    /// transaction, then lets the poll claim more for endpoints whose work fell to half.
+    async fn record(&self, mut outcomes: mpsc::UnboundedReceiver<store::Made>) {
+        let mut batch = Vec::with_capacity(RECORD_BATCH);
+        while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+            let recorded = {
+                let _turn = self.turns.take().await;
+                store::record_attempts(&self.db, &batch).await
+            };
+            if let Err(err) = recorded {
+                // The claims run out and the deliveries are sent again.
+                tracing::warn!(deliveries = batch.len(), error = %err, "could not record webhook attempts");
+            }
+            let mut freed = false;
+            {
+                let mut work = self.work();
+                for made in &batch {
+                    if let Some(entry) = work.get_mut(&made.endpoint_id) {
+                        entry.recording = entry.recording.saturating_sub(1);
+                        freed |= entry.held() <= CLAIMED_PER_ENDPOINT / 2;
+                    }
+                }
+                work.retain(|_, entry| entry.held() > 0 || entry.lanes > 0);
+            }
+            if freed {
+                self.freed.notify_one();
+            }
+            batch.clear();
+        }
+    }
+
+    /// One attempt of a claimed delivery.
+    async fn deliver(&self, job: Job) -> store::Made {
         let _counted = self.metrics.as_ref().map(|m| m.webhook_in_flight());
+        let delivery = &job.delivery;
         let at = Utc::now();
-        let attempt = match self.send(&delivery).await {
+        let attempt = match self.send(&job).await {
             Ok(status) if (200..300).contains(&status) => Attempt {
                 at,
                 status: Some(status),
                 error: None,
                 retry_at: None,
             },
-            Ok(status) => self.failed(&delivery, at, Some(status), format!("HTTP {status}")),
-            Err(error) => self.failed(&delivery, at, None, error),
+            Ok(status) => self.failed(delivery, at, Some(status), format!("HTTP {status}")),
+            Err(error) => self.failed(delivery, at, None, error),
         };
         if let Some(metrics) = &self.metrics {
             metrics.webhook_attempt(attempt.outcome());
+            if let (None, Some((event, _))) = (&attempt.error, &job.parts) {
+                let lag = Utc::now() - event.created_at;
+                metrics.webhook_delivered_after(lag.to_std().unwrap_or_default());
+            }
         }
         if let Some(error) = &attempt.error {
             tracing::info!(
@@ -303,9 +414,10 @@ impl Deliverer {
                 "webhook attempt failed"
             );
         }
-        if let Err(err) = store::record_attempt(&self.db, &delivery, attempt).await {
-            // The claim runs out and the delivery is sent again.
-            tracing::warn!(delivery = delivery.id, error = %err, "could not record a webhook attempt");
+        store::Made {
+            delivery_id: delivery.id,
+            endpoint_id: delivery.endpoint_id,
+            attempt,
         }
     }
 
@@ -331,15 +443,15 @@ impl Deliverer {
     }
 
     /// Posts the delivery's event, signed; the answer's status, or why there was none.
-    async fn send(&self, delivery: &webhook_delivery::Model) -> Result<u16, String> {
-        let (event, endpoint) = store::delivery_parts(&self.db, delivery)
-            .await
-            .map_err(|e| format!("could not read the event: {e}"))?
+    async fn send(&self, job: &Job) -> Result<u16, String> {
+        let (event, endpoint) = job
+            .parts
+            .as_ref()
             .ok_or("the event or the endpoint no longer exists")?;
-        let event = Event::try_from(event).map_err(|e| format!("{e}"))?;
+        let event = Event::try_from(event.as_ref().clone()).map_err(|e| format!("{e}"))?;
         let body = serde_json::to_string(&event.to_json())
             .map_err(|e| format!("could not render the event: {e}"))?;
-        let id = format!("evt_{}", delivery.event_id);
+        let id = format!("evt_{}", job.delivery.event_id);
         let timestamp = Utc::now().timestamp();
         let signature = standardwebhooks::Webhook::new(&endpoint.secret)
             .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))
@@ -359,6 +471,15 @@ impl Deliverer {
             .await
             .map_err(|e| describe(&e))?;
         Ok(response.status().as_u16())
+    }
+}
+
+/// Aborts the task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

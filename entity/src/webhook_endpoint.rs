@@ -16,6 +16,15 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The events below this id are already queued for the endpoint (or predate it).
     pub next_event_id: i64,
+    /// Set while the operator has paused it: its events are queued, none is sent.
+    pub disabled_at: Option<DateTimeUtc>,
+    /// When its last attempt answered with a 2xx.
+    pub last_success_at: Option<DateTimeUtc>,
+    /// When its last failed attempt was made, its status (none when there was no answer) and
+    /// why it failed.
+    pub last_failure_at: Option<DateTimeUtc>,
+    pub last_failure_status: Option<i32>,
+    pub last_failure_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,7 @@ mod m20261130_000011_invoice_events;
 mod m20261130_000012_members_index;
 mod m20261204_000013_budgets;
 mod m20261204_000014_event_id_offset;
+mod m20261205_000015_webhook_endpoint_state;
 
 /// Whether the release before keeps working on the schema a migration leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +120,11 @@ pub fn steps() -> Vec<(Box<dyn MigrationTrait>, Kind)> {
         // A new table the event id function reads; 0 (ids unchanged) unless a copy set it.
         (
             Box::new(m20261204_000014_event_id_offset::Migration),
+            Expand,
+        ),
+        // Nullable columns the release before neither reads nor writes.
+        (
+            Box::new(m20261205_000015_webhook_endpoint_state::Migration),
             Expand,
         ),
     ]

@@ -545,6 +545,32 @@ pub enum WebhookCmd {
         #[command(flatten)]
         id: IdArg,
     },
+    /// Queue an endpoint's events again from a cursor (a receiver that lost data asks for
+    /// this): every event of its types with an id above `--since` is sent again, with its
+    /// original `webhook-id`, as a new delivery with a fresh retry schedule.
+    Replay {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        id: IdArg,
+        /// The last event the receiver has (the number in `evt_<id>`); 0 for all.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+        since: i64,
+    },
+    /// Pause an endpoint: its events are still queued, none is sent until it is enabled.
+    Disable {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        id: IdArg,
+    },
+    /// Resume a paused endpoint: it gets its backlog, then every new event.
+    Enable {
+        #[command(flatten)]
+        company: CompanyArg,
+        #[command(flatten)]
+        id: IdArg,
+    },
 }
 
 fn parse_webhook_url(raw: &str) -> Result<String, String> {
@@ -919,6 +945,21 @@ async fn webhook(db: &DatabaseConnection, command: WebhookCmd) -> anyhow::Result
         WebhookCmd::Remove { company, id } => {
             webhooks::remove_endpoint(db, &company.company, id.id).await?;
             format!("removed webhook endpoint {}", id.id)
+        }
+        WebhookCmd::Replay { company, id, since } => {
+            let queued = webhooks::replay(db, &company.company, id.id, since).await?;
+            format!(
+                "queued {queued} deliveries again for webhook endpoint {}",
+                id.id
+            )
+        }
+        WebhookCmd::Disable { company, id } => {
+            webhooks::set_disabled(db, &company.company, id.id, true).await?;
+            format!("disabled webhook endpoint {}", id.id)
+        }
+        WebhookCmd::Enable { company, id } => {
+            webhooks::set_disabled(db, &company.company, id.id, false).await?;
+            format!("enabled webhook endpoint {}", id.id)
         }
     })
 }

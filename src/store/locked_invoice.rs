@@ -21,8 +21,8 @@ use crate::domain::invoice::{InvoicePatch, InvoiceStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ExactDecimal, idempotency_key, invoice};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use tokio::sync::SemaphorePermit;
 
@@ -53,6 +53,7 @@ pub async fn lock<'t>(
 ) -> Result<Option<LockedInvoice<'t>>, DbErr> {
     let turn = turns.take().await;
     let txn = super::begin_write(db).await?;
+    wait_for_the_invoice(&txn, id).await?;
     // `FOR UPDATE` on PostgreSQL; SQLite has no row locks and needs none (see above).
     let row = invoice::Entity::find_by_id(id)
         .filter(invoice::Column::CompanyId.eq(company_id))
@@ -65,6 +66,30 @@ pub async fn lock<'t>(
         actor,
         _turn: turn,
     }))
+}
+
+/// Advisory lock class of the invoice locks (the two-key form: apart from the migrations' lock).
+const INVOICE_LOCK_CLASS: i32 = 0x696e_7663; // "invc"
+
+/// On PostgreSQL, waits for the other writers of the invoice before the transaction draws its
+/// id. An event's id there derives from its transaction's id (`store::events`), which a
+/// transaction draws at its first row lock or write: drawn while waiting for the row's lock, a
+/// change that waited longer could commit after another one with a lower id. A transaction
+/// holding an advisory lock has drawn no id yet, so each change of an invoice draws its id
+/// once the one before it committed, and per invoice the event ids rise in the order of the
+/// changes. (Invoices whose ids share the lower 31 bits share the lock: they only wait for
+/// each other.) Nothing to do on SQLite, whose one writer commits in id order.
+async fn wait_for_the_invoice(txn: &DatabaseTransaction, id: i64) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)",
+        [INVOICE_LOCK_CLASS.into(), id.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 impl LockedInvoice<'_> {

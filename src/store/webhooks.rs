@@ -6,9 +6,10 @@
 //! [`claim`]ed it: a conditional update that one node wins, valid until `claimed_until`; a node
 //! that dies mid-delivery leaves a claim that runs out, and another node (or the restarted one)
 //! takes the delivery over. A delivery is at least once: a node that sent it and died before
-//! [`record_attempt`] leaves it to be sent again, with the same `webhook-id`.
+//! [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
 
 use super::admin::{AdminError, company_by_slug};
+use super::database::WriteTurns;
 use super::events::horizon;
 use crate::domain::event::EventType;
 use chrono::{DateTime, Utc};
@@ -18,6 +19,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A delivery waiting for its next attempt.
 pub const PENDING: &str = "pending";
@@ -50,6 +52,7 @@ pub async fn add_endpoint(
         event_types: Set(types.join(",")),
         created_at: Set(Utc::now()),
         next_event_id: Set(next_event_id),
+        ..Default::default()
     }
     .insert(&txn)
     .await?;
@@ -72,11 +75,10 @@ async fn first_unseen_event(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     Ok(last.map_or(0, |id| id + 1))
 }
 
-/// An endpoint, how many of its deliveries are in each status, and its last attempt.
+/// An endpoint and how many of its deliveries are in each status.
 pub struct EndpointSummary {
     pub endpoint: webhook_endpoint::Model,
     pub counts: Vec<(String, i64)>,
-    pub last_attempt: Option<webhook_delivery::Model>,
 }
 
 /// The company's endpoints, each summarized (counted in the database, however many
@@ -103,17 +105,7 @@ pub async fn endpoints_of(
             .into_tuple::<(String, i64)>()
             .all(db)
             .await?;
-        let last_attempt = webhook_delivery::Entity::find()
-            .filter(Column::EndpointId.eq(endpoint.id))
-            .filter(Column::LastAttemptAt.is_not_null())
-            .order_by_desc(Column::LastAttemptAt)
-            .one(db)
-            .await?;
-        listed.push(EndpointSummary {
-            endpoint,
-            counts,
-            last_attempt,
-        });
+        listed.push(EndpointSummary { endpoint, counts });
     }
     Ok(listed)
 }
@@ -155,11 +147,13 @@ pub async fn remove_endpoint(
 
 /// Queues the events that became visible since the last call for every endpoint that has some;
 /// returns how many deliveries were queued. Cheap when there is nothing to queue: one read.
-pub async fn queue_new_events(db: &DatabaseConnection) -> Result<usize, DbErr> {
+/// Each endpoint's queueing is one write, made in its turn (`turns`: SQLite's one writer).
+pub async fn queue_new_events(db: &DatabaseConnection, turns: &WriteTurns) -> Result<usize, DbErr> {
     let below = horizon(db).await?;
     let behind = endpoints_behind(db, below).await?;
     let mut queued = 0;
     for endpoint_id in behind {
+        let _turn = turns.take().await;
         queued += queue_for(db, endpoint_id).await?;
     }
     Ok(queued)
@@ -230,28 +224,8 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
     let Some(&(last, _)) = events.last() else {
         return Ok(0);
     };
-    let wanted: Vec<&str> = endpoint
-        .event_types
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .collect();
     let now = Utc::now();
-    let deliveries: Vec<webhook_delivery::ActiveModel> = events
-        .iter()
-        .filter(|(_, kind)| wanted.is_empty() || wanted.contains(&kind.as_str()))
-        .map(|(event_id, _)| webhook_delivery::ActiveModel {
-            id: NotSet,
-            endpoint_id: Set(endpoint.id),
-            event_id: Set(*event_id),
-            status: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            last_attempt_at: Set(None),
-            last_status: Set(None),
-            last_error: Set(None),
-        })
-        .collect();
+    let deliveries = owed(&endpoint, &events, now);
     let queued = deliveries.len();
     if !deliveries.is_empty() {
         webhook_delivery::Entity::insert_many(deliveries)
@@ -268,6 +242,134 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
     Ok(queued)
 }
 
+/// A new delivery of each of these events (id, type) the endpoint takes, due at `now`.
+fn owed(
+    endpoint: &webhook_endpoint::Model,
+    events: &[(i64, String)],
+    now: DateTime<Utc>,
+) -> Vec<webhook_delivery::ActiveModel> {
+    let wanted: Vec<&str> = endpoint
+        .event_types
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    events
+        .iter()
+        .filter(|(_, kind)| wanted.is_empty() || wanted.contains(&kind.as_str()))
+        .map(|(event_id, _)| webhook_delivery::ActiveModel {
+            id: NotSet,
+            endpoint_id: Set(endpoint.id),
+            event_id: Set(*event_id),
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            last_attempt_at: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+        })
+        .collect()
+}
+
+/// The company's endpoint with this id.
+async fn endpoint_of(
+    db: &impl ConnectionTrait,
+    company_slug: &str,
+    id: i64,
+) -> Result<webhook_endpoint::Model, AdminError> {
+    let company = company_by_slug(db, company_slug).await?;
+    webhook_endpoint::Entity::find_by_id(id)
+        .filter(webhook_endpoint::Column::CompanyId.eq(company.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AdminError::NotFound(format!(
+                "no webhook endpoint {id} in company {company_slug:?}"
+            ))
+        })
+}
+
+/// Queues again, for the company's endpoint `id`, every event of the company of its types after
+/// the event `since`, up to the events it is queued anyway, as fresh deliveries: pending, due
+/// now, no attempt made (a delivery already there, sent or not, starts over), sent with their
+/// original `webhook-id`s. A receiver that lost data asks for this; a cursor older than the
+/// endpoint also sends the events of before it was added. Written `QUEUE_BATCH` events per transaction, so a long history never holds
+/// the writer for long; returns how many deliveries were queued.
+pub async fn replay(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    id: i64,
+    since: i64,
+) -> Result<usize, AdminError> {
+    use sea_orm::sea_query::OnConflict;
+    use webhook_delivery::Column;
+    let endpoint = endpoint_of(db, company_slug, id).await?;
+    let mut after = since;
+    let mut queued = 0;
+    loop {
+        let events: Vec<(i64, String)> = invoice_event::Entity::find()
+            .select_only()
+            .column(invoice_event::Column::Id)
+            .column(invoice_event::Column::Type)
+            .filter(invoice_event::Column::CompanyId.eq(endpoint.company_id))
+            .filter(invoice_event::Column::Id.gt(after))
+            .filter(invoice_event::Column::Id.lt(endpoint.next_event_id))
+            .order_by_asc(invoice_event::Column::Id)
+            .limit(QUEUE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(&(last, _)) = events.last() else {
+            return Ok(queued);
+        };
+        after = last;
+        let deliveries = owed(&endpoint, &events, Utc::now());
+        if deliveries.is_empty() {
+            continue;
+        }
+        queued += deliveries.len();
+        let txn = super::begin_write(db).await?;
+        webhook_delivery::Entity::insert_many(deliveries)
+            .on_conflict(
+                OnConflict::columns([Column::EndpointId, Column::EventId])
+                    .update_columns([
+                        Column::Status,
+                        Column::Attempts,
+                        Column::NextAttemptAt,
+                        Column::ClaimedUntil,
+                        Column::LastAttemptAt,
+                        Column::LastStatus,
+                        Column::LastError,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+    }
+}
+
+/// Pauses the company's endpoint `id` (`disabled`) or resumes it. A disabled endpoint's events
+/// are still queued, and none is sent; enabled again, it gets its backlog (retries keep their
+/// schedule). Deliveries a node had already claimed may still go out.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    company_slug: &str,
+    id: i64,
+    disabled: bool,
+) -> Result<(), AdminError> {
+    let endpoint = endpoint_of(db, company_slug, id).await?;
+    webhook_endpoint::Entity::update_many()
+        .col_expr(
+            webhook_endpoint::Column::DisabledAt,
+            Expr::val(disabled.then(Utc::now)),
+        )
+        .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// How many deliveries are not settled yet (for the metrics).
 pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
@@ -278,18 +380,24 @@ pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 }
 
 /// Deliveries due now and not claimed, oldest due first, except those of the endpoints in
-/// `busy` (those this node already sends to at its limit): what a node may claim. Leaving the
-/// busy endpoints out keeps one endpoint's backlog (a receiver that is down) from filling every
-/// batch and starving the others.
+/// `busy` (those this node already sends to at its limit) and of disabled endpoints: what a
+/// node may claim. Leaving the busy endpoints out keeps one endpoint's backlog (a receiver that
+/// is down) from filling every batch and starving the others.
 pub async fn due(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     busy: &[i64],
     limit: u64,
 ) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    let disabled = sea_orm::sea_query::Query::select()
+        .column(webhook_endpoint::Column::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(webhook_endpoint::Column::DisabledAt.is_not_null())
+        .to_owned();
     webhook_delivery::Entity::find()
         .filter(unclaimed_due(now))
         .filter(webhook_delivery::Column::EndpointId.is_not_in(busy.iter().copied()))
+        .filter(webhook_delivery::Column::EndpointId.not_in_subquery(disabled))
         .order_by_asc(webhook_delivery::Column::NextAttemptAt)
         .limit(limit)
         .all(db)
@@ -328,18 +436,31 @@ pub async fn claim(
         .await
 }
 
-/// The event and the endpoint a delivery sends.
+/// The events and the endpoints these deliveries send, by id, read in one query each.
 pub async fn delivery_parts(
     db: &impl ConnectionTrait,
-    delivery: &webhook_delivery::Model,
-) -> Result<Option<(invoice_event::Model, webhook_endpoint::Model)>, DbErr> {
-    let event = invoice_event::Entity::find_by_id(delivery.event_id)
-        .one(db)
+    deliveries: &[webhook_delivery::Model],
+) -> Result<
+    (
+        HashMap<i64, invoice_event::Model>,
+        HashMap<i64, webhook_endpoint::Model>,
+    ),
+    DbErr,
+> {
+    let event_ids: BTreeSet<i64> = deliveries.iter().map(|d| d.event_id).collect();
+    let endpoint_ids: BTreeSet<i64> = deliveries.iter().map(|d| d.endpoint_id).collect();
+    let events = invoice_event::Entity::find()
+        .filter(invoice_event::Column::Id.is_in(event_ids))
+        .all(db)
         .await?;
-    let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
-        .one(db)
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Id.is_in(endpoint_ids))
+        .all(db)
         .await?;
-    Ok(event.zip(endpoint))
+    Ok((
+        events.into_iter().map(|e| (e.id, e)).collect(),
+        endpoints.into_iter().map(|e| (e.id, e)).collect(),
+    ))
 }
 
 /// How an attempt went.
@@ -386,27 +507,109 @@ impl Attempt {
     }
 }
 
-/// Records an attempt and releases the claim.
-pub async fn record_attempt(
-    db: &impl ConnectionTrait,
-    delivery: &webhook_delivery::Model,
-    attempt: Attempt,
-) -> Result<(), DbErr> {
-    webhook_delivery::ActiveModel {
-        id: Set(delivery.id),
-        status: Set(attempt.outcome().status().to_owned()),
-        attempts: Set(delivery.attempts + 1),
-        next_attempt_at: Set(attempt.retry_at.unwrap_or(attempt.at)),
-        claimed_until: Set(None),
-        last_attempt_at: Set(Some(attempt.at)),
-        last_status: Set(attempt.status.map(i32::from)),
-        last_error: Set(attempt.error),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    Ok(())
+/// An attempt of one claimed delivery, to record.
+#[derive(Clone, Debug)]
+pub struct Made {
+    pub delivery_id: i64,
+    pub endpoint_id: i64,
+    pub attempt: Attempt,
 }
+
+/// Records these attempts and releases their claims, in one transaction: on SQLite one turn
+/// of the one writer however many there are. The deliveries that succeeded are recorded with
+/// one statement per answer status (dated at the latest of them: they were made within one
+/// batch), each failed one by its own (its retry time is its own); each endpoint keeps its
+/// latest success and latest failure.
+pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(), DbErr> {
+    use webhook_delivery::Column;
+    if made.is_empty() {
+        return Ok(());
+    }
+    let txn = super::begin_write(db).await?;
+    let mut delivered: BTreeMap<Option<u16>, (DateTime<Utc>, Vec<i64>)> = BTreeMap::new();
+    let mut latest: BTreeMap<(i64, bool), &Made> = BTreeMap::new();
+    for one in made {
+        let attempt = &one.attempt;
+        let failed = attempt.error.is_some();
+        latest
+            .entry((one.endpoint_id, failed))
+            .and_modify(|kept| {
+                if kept.attempt.at <= attempt.at {
+                    *kept = one;
+                }
+            })
+            .or_insert(one);
+        if !failed {
+            let group = delivered
+                .entry(attempt.status)
+                .or_insert((attempt.at, Vec::new()));
+            group.0 = Ord::max(group.0, attempt.at);
+            group.1.push(one.delivery_id);
+            continue;
+        }
+        webhook_delivery::Entity::update_many()
+            .col_expr(Column::Status, Expr::val(attempt.outcome().status()))
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(
+                Column::NextAttemptAt,
+                Expr::val(attempt.retry_at.unwrap_or(attempt.at)),
+            )
+            .col_expr(Column::ClaimedUntil, Expr::val(None::<DateTime<Utc>>))
+            .col_expr(Column::LastAttemptAt, Expr::val(attempt.at))
+            .col_expr(Column::LastStatus, Expr::val(attempt.status.map(i32::from)))
+            .col_expr(Column::LastError, Expr::val(attempt.error.clone()))
+            .filter(Column::Id.eq(one.delivery_id))
+            .exec(&txn)
+            .await?;
+    }
+    for (status, (at, ids)) in delivered {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            webhook_delivery::Entity::update_many()
+                .col_expr(Column::Status, Expr::val(DELIVERED))
+                .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+                .col_expr(Column::NextAttemptAt, Expr::val(at))
+                .col_expr(Column::ClaimedUntil, Expr::val(None::<DateTime<Utc>>))
+                .col_expr(Column::LastAttemptAt, Expr::val(at))
+                .col_expr(Column::LastStatus, Expr::val(status.map(i32::from)))
+                .col_expr(Column::LastError, Expr::val(None::<String>))
+                .filter(Column::Id.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    for ((endpoint_id, failed), one) in latest {
+        let attempt = &one.attempt;
+        let mut update = webhook_endpoint::Entity::update_many();
+        update = if failed {
+            update
+                .col_expr(
+                    webhook_endpoint::Column::LastFailureAt,
+                    Expr::val(attempt.at),
+                )
+                .col_expr(
+                    webhook_endpoint::Column::LastFailureStatus,
+                    Expr::val(attempt.status.map(i32::from)),
+                )
+                .col_expr(
+                    webhook_endpoint::Column::LastFailureError,
+                    Expr::val(attempt.error.clone()),
+                )
+        } else {
+            update.col_expr(
+                webhook_endpoint::Column::LastSuccessAt,
+                Expr::val(attempt.at),
+            )
+        };
+        update
+            .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await
+}
+
+/// Ids in one `IN (…)` list at most (well inside both backends' limits on parameters).
+const IDS_PER_STATEMENT: usize = 1000;
 
 /// How long a settled delivery (delivered, or failed for good) is kept for `admin webhook list`.
 pub const KEEP_SETTLED: chrono::Duration = chrono::Duration::days(30);

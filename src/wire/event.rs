@@ -59,7 +59,8 @@ impl From<EventTypeName> for EventType {
 #[oai(example)]
 pub struct Event {
     /// The event's id. Ids increase in the order events become visible, so the last id read
-    /// is the cursor to read on from (`after`); they are not consecutive.
+    /// is the cursor to read on from (`after`); they are not consecutive. Per invoice, a
+    /// higher id is a later change: webhook receivers order by it.
     pub id: i64,
     #[oai(rename = "type")]
     pub kind: EventTypeName,

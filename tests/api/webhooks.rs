@@ -246,7 +246,9 @@ async fn every_event_type_arrives_signed_as_the_event_the_api_lists() {
     assert_eq!(paid_only.got().len(), 1);
     let summary = settled(&w, 6).await;
     assert_eq!(summary["delivered"], json!(6));
-    assert_eq!(summary["last_status"], json!(200));
+    assert_eq!(summary["state"], "enabled");
+    assert!(summary["last_success_at"].is_string(), "{summary}");
+    assert_eq!(summary["last_failure_at"], Value::Null);
 }
 
 #[tokio::test]
@@ -275,7 +277,15 @@ async fn a_receiver_failing_three_times_gets_the_same_message_until_its_2xx() {
     }
     assert_eq!(summary["delivered"], json!(1));
     assert_eq!(summary["failed"], json!(0));
-    assert_eq!(summary["last_status"], json!(200));
+    // The last success came after the last failure, whose status and reason are kept.
+    let (success, failure) = (&summary["last_success_at"], &summary["last_failure_at"]);
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default());
+    assert!(
+        at(success).expect("a time") >= at(failure).expect("a time"),
+        "{summary}"
+    );
+    assert_eq!(summary["last_failure_status"], json!(404));
+    assert_eq!(summary["last_failure_error"], "HTTP 404");
 }
 
 #[tokio::test]
@@ -292,8 +302,10 @@ async fn a_receiver_down_for_the_whole_schedule_ends_up_marked_failed() {
     let summary = settled(&w, 1).await;
     assert_eq!(summary["failed"], json!(1));
     assert_eq!(summary["delivered"], json!(0));
-    assert_eq!(summary["last_status"], Value::Null);
-    let error = summary["last_error"].as_str().unwrap_or_default();
+    assert_eq!(summary["last_success_at"], Value::Null);
+    assert!(summary["last_failure_at"].is_string(), "{summary}");
+    assert_eq!(summary["last_failure_status"], Value::Null);
+    let error = summary["last_failure_error"].as_str().unwrap_or_default();
     assert!(error.contains("onnect"), "{error}");
 
     // An endpoint answering 500 every time: four attempts, then failed with its status.
@@ -302,7 +314,7 @@ async fn a_receiver_down_for_the_whole_schedule_ends_up_marked_failed() {
     w.invoice(json!({})).await;
     let summary = settled(&w, 1).await;
     assert_eq!(summary["failed"], json!(1));
-    assert_eq!(summary["last_status"], json!(500));
+    assert_eq!(summary["last_failure_status"], json!(500));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(failing.got().len(), 4);
 }
@@ -363,12 +375,14 @@ async fn a_receiver_that_hangs_holds_a_few_deliveries_and_never_the_api() {
         ..Receiver::default()
     };
     add_endpoint(&w, &receiver.start().await, &[]).await;
-    // Twenty changes while the receiver holds every request open: each is answered.
-    let mut created = Vec::new();
-    for _ in 0..20 {
-        created.push(w.invoice(json!({})).await);
+    // More changes than lanes while the receiver holds every request open: each is answered.
+    let changes = invoices_api::webhooks::PER_ENDPOINT + 8;
+    for _ in 0..changes {
+        w.invoice(json!({})).await;
     }
-    receiver.wait_for(4).await;
+    receiver
+        .wait_for(invoices_api::webhooks::PER_ENDPOINT)
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         receiver.in_flight.lock().expect("lock").1,
@@ -376,9 +390,9 @@ async fn a_receiver_that_hangs_holds_a_few_deliveries_and_never_the_api() {
         "at most this many deliveries in flight per endpoint"
     );
     hold.add_permits(1000);
-    let got = receiver.wait_for(20).await;
+    let got = receiver.wait_for(changes).await;
     let ids: std::collections::HashSet<String> = got.iter().map(Received::id).collect();
-    assert_eq!(ids.len(), 20);
+    assert_eq!(ids.len(), changes);
 }
 
 #[tokio::test]
@@ -510,10 +524,181 @@ async fn the_metrics_count_webhook_attempts_by_outcome() {
     assert_eq!(attempts("delivered"), 1.0);
     assert_eq!(attempts("failed"), 0.0);
     assert_eq!(sample(&lines, "invoices_webhook_deliveries_in_flight"), 0.0);
+    // One delivery, made after a retry: its lag is at least the retry's wait (100 ms).
+    let lag = "invoices_webhook_delivery_lag_seconds";
+    assert_eq!(sample(&lines, &format!("{lag}_count")), 1.0);
+    assert!(sample(&lines, &format!("{lag}_sum")) >= 0.1, "{lines:?}");
+    assert_eq!(
+        sample(&lines, &format!("{lag}_bucket{{le=\"0.005\"}}")),
+        0.0
+    );
+    assert_eq!(sample(&lines, &format!("{lag}_bucket{{le=\"+Inf\"}}")), 1.0);
     assert!(
         lines
             .iter()
             .any(|l| l.starts_with("invoices_webhook_pending_deliveries ")),
         "the backlog gauge"
     );
+}
+
+/// The events a receiver got, one per event id (a retry or a replay sends one again), in id
+/// order.
+fn by_event_id(got: &[Received]) -> Vec<Value> {
+    let mut bodies: Vec<Value> = got.iter().map(Received::json).collect();
+    bodies.sort_by_key(|b| b["id"].as_i64());
+    bodies.dedup_by_key(|b| b["id"].as_i64());
+    bodies
+}
+
+#[tokio::test]
+async fn per_invoice_the_event_ids_order_its_changes_under_concurrent_writers() {
+    const INVOICES: usize = 3;
+    const WRITERS: usize = 8;
+    const EDITS: usize = 5;
+    let w = Arc::new(World::new().await);
+    let clerk = w
+        .member("clerk", &[InvoicesViewOther, InvoicesEditOther])
+        .await;
+    let receiver = Receiver::default();
+    add_endpoint(&w, &receiver.start().await, &[]).await;
+    let mut invoices = Vec::new();
+    for _ in 0..INVOICES {
+        invoices.push(w.invoice(json!({})).await);
+    }
+    // Every writer edits every invoice, all at once: the deliveries go out while they write.
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let (w, clerk, invoices) = (Arc::clone(&w), clerk.clone(), invoices.clone());
+        writers.push(tokio::spawn(async move {
+            for edit in 0..EDITS {
+                for id in &invoices {
+                    let body = json!({ "notes": format!("writer {writer} edit {edit}") });
+                    let path = format!("/api/invoices/{id}");
+                    let reply = w.call(Method::PATCH, &path, &clerk, Some(&body)).await;
+                    assert_eq!(reply.status, 200, "{}", reply.text);
+                }
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.expect("the writer");
+    }
+    let total = INVOICES * (1 + WRITERS * EDITS);
+    let events = by_event_id(&receiver.wait_for(total).await);
+    assert_eq!(events.len(), total);
+    // Per invoice, in event id order, each edit starts from the notes the one before left.
+    for id in invoices {
+        let chain: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["invoice_id"] == json!(id))
+            .collect();
+        assert_eq!(chain.len(), 1 + WRITERS * EDITS);
+        assert_eq!(chain[0]["type"], "invoice.created");
+        for pair in chain.windows(2) {
+            assert_eq!(
+                pair[1]["previous"]["notes"], pair[0]["data"]["notes"],
+                "invoice {id}: event {} does not follow event {}",
+                pair[1]["id"], pair[0]["id"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replay_sends_exactly_the_events_after_the_cursor_with_their_ids() {
+    let w = World::new().await;
+    let receiver = Receiver::default();
+    add_endpoint(&w, &receiver.start().await, &[]).await;
+    for _ in 0..5 {
+        w.invoice(json!({})).await;
+    }
+    let first = by_event_id(&receiver.wait_for(5).await);
+    settled(&w, 5).await;
+    let cursor = first[2]["id"].as_i64().expect("an id");
+    let out = admin(
+        &w,
+        &format!("admin webhook replay --company {ACME} --id 1 --since {cursor}"),
+    )
+    .await;
+    assert_eq!(out, "queued 2 deliveries again for webhook endpoint 1");
+    receiver.wait_for(7).await;
+    settled(&w, 5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = by_event_id(&receiver.got()[5..]);
+    assert_eq!(
+        receiver.got().len(),
+        7,
+        "the two events after the cursor, once each"
+    );
+    // The same events, with their original webhook-ids.
+    assert_eq!(again, first[3..].to_vec());
+    for received in &receiver.got()[5..] {
+        assert_eq!(received.id(), format!("evt_{}", received.json()["id"]));
+    }
+    // A cursor at the last event replays nothing; an unknown endpoint is refused.
+    let last = first[4]["id"].as_i64().expect("an id");
+    let out = admin(
+        &w,
+        &format!("admin webhook replay --company {ACME} --id 1 --since {last}"),
+    )
+    .await;
+    assert_eq!(out, "queued 0 deliveries again for webhook endpoint 1");
+    let out = cli(
+        &w,
+        &format!("admin webhook replay --company {ACME} --id 9 --since 0"),
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint 9"));
+    let out = cli(
+        &w,
+        &format!("admin webhook replay --company {ACME} --id 1 --since -1"),
+    )
+    .await;
+    assert!(!out.status.success(), "a negative cursor is refused");
+}
+
+#[tokio::test]
+async fn a_disabled_endpoint_keeps_its_backlog_and_gets_it_when_enabled() {
+    let w = World::new().await;
+    let receiver = Receiver::default();
+    let secret = add_endpoint(&w, &receiver.start().await, &[]).await;
+    let out = admin(
+        &w,
+        &format!("admin webhook disable --company {ACME} --id 1"),
+    )
+    .await;
+    assert_eq!(out, "disabled webhook endpoint 1");
+    for _ in 0..3 {
+        w.invoice(json!({})).await;
+    }
+    // The events are queued for it, and none is sent.
+    let mut endpoint = json!(null);
+    for _ in 0..200 {
+        endpoint = listed(&w).await[0].clone();
+        if endpoint["pending"] == json!(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(endpoint["pending"], json!(3), "{endpoint}");
+    assert_eq!(endpoint["state"], "disabled");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.got().is_empty(), "nothing sent while disabled");
+
+    let out = admin(&w, &format!("admin webhook enable --company {ACME} --id 1")).await;
+    assert_eq!(out, "enabled webhook endpoint 1");
+    let got = receiver.wait_for(3).await;
+    for received in &got {
+        verify(&secret, received);
+    }
+    let summary = settled(&w, 3).await;
+    assert_eq!(summary["delivered"], json!(3));
+    assert_eq!(summary["state"], "enabled");
+    let out = cli(
+        &w,
+        &format!("admin webhook disable --company {ACME} --id 9"),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no webhook endpoint 9"));
 }

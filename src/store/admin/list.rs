@@ -369,18 +369,23 @@ pub struct WebhookRow {
     pub url: String,
     /// The event types sent, or `all`.
     pub events: String,
+    /// `enabled`, or `disabled` (`admin webhook disable`: events are queued, none is sent).
+    pub state: &'static str,
     pub delivered: i64,
-    /// Waiting for their first attempt or a retry.
+    /// The backlog: waiting for their first attempt or a retry.
     pub pending: i64,
     /// Every attempt failed.
     pub failed: i64,
-    pub last_attempt_at: Option<String>,
-    /// The HTTP status of the last attempt, when it got an answer.
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
+    /// When an attempt last answered with a 2xx.
+    pub last_success_at: Option<String>,
+    /// When an attempt last failed, its HTTP status (none when there was no answer) and why.
+    pub last_failure_at: Option<String>,
+    pub last_failure_status: Option<i32>,
+    pub last_failure_error: Option<String>,
 }
 
-/// A company's webhook endpoints, with counts of their deliveries and how the last attempt went.
+/// A company's webhook endpoints, with counts of their deliveries and their last success and
+/// failure.
 pub async fn webhooks(
     db: &impl ConnectionTrait,
     company_slug: &str,
@@ -398,7 +403,6 @@ pub async fn webhooks(
                     .map_or(0, |(_, n)| *n)
             };
             let endpoint = summary.endpoint;
-            let last = summary.last_attempt;
             WebhookRow {
                 id: endpoint.id,
                 url: endpoint.url,
@@ -407,12 +411,17 @@ pub async fn webhooks(
                 } else {
                     endpoint.event_types
                 },
+                state: match endpoint.disabled_at {
+                    Some(_) => "disabled",
+                    None => "enabled",
+                },
                 delivered: count(DELIVERED),
                 pending: count(PENDING),
                 failed: count(FAILED),
-                last_attempt_at: last.as_ref().and_then(|d| d.last_attempt_at).map(time),
-                last_status: last.as_ref().and_then(|d| d.last_status),
-                last_error: last.and_then(|d| d.last_error),
+                last_success_at: endpoint.last_success_at.map(time),
+                last_failure_at: endpoint.last_failure_at.map(time),
+                last_failure_status: endpoint.last_failure_status,
+                last_failure_error: endpoint.last_failure_error,
             }
         })
         .collect())
