@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# What webhook delivery costs creates, and how fast events go out, in one run: creates at
-# concurrency 16 with one token for DURATION seconds (default 10) on the demo company, in
-# ROUNDS interleaved rounds (default 3), with
-#   none: no webhook endpoint (events are still recorded, as always);
-#   fast: one endpoint at a local receiver that answers 204 at once;
-#   hung: one endpoint at a local receiver that never answers (every attempt waits 10 s);
-# and for `fast`, the deliveries made while the creates ran and the seconds the rest took.
-#   bench/webhooks.sh sqlite|postgres
+# What webhook delivery costs creates, how fast one node delivers, and how far behind the
+# writes it runs, in one run on the demo company:
+#   1. creates at concurrency 16 with one token for DURATION seconds (default 10), in ROUNDS
+#      interleaved rounds (default 3), with
+#        none: no webhook endpoint (events are still recorded, as always);
+#        fast: one endpoint at a local receiver that answers 204 at once (nginx);
+#        hung: one endpoint at a local receiver that never answers (every attempt waits 10 s);
+#      and for `fast`, the deliveries made while the creates ran and the seconds the rest took;
+#   2. the delivery rate: the server stopped, BACKLOG events (default 20,000) recorded by the
+#      database (examples/seed_invoices) for one endpoint at the fast receiver, then the
+#      seconds from the server's start until it delivered them all;
+#   3. the lag (a build with `invoices_webhook_delivery_lag_seconds` only): creates paced at
+#      80% of `none`'s mean rate for DURATION seconds with the fast endpoint, then the lag
+#      histogram's p50 and p99 (the upper bound of the bucket each falls in) and the count.
+#   bench/webhooks.sh sqlite|postgres        BIN=path/to/invoices-api measures another build.
 # PostgreSQL runs on a throwaway cluster (tests/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,45 +23,46 @@ if [ "$database" = postgres ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
+backlog=${BACKLOG:-20000}
 
 . bench/common.sh
 build_and_demo_database webhooks
-trap 'kill "${server:-0}" "${fast:-0}" "${hung:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${server:-0}" "${receiver:-0}" "${hung:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 export DATABASE_URL=$url
+"$bin" --version
 
-receiver() {  # PORT ANSWER: a threaded receiver that answers 204, or never (hang)
-  python3 - "$1" "$2" <<'PY' &
+fast_port=$(free_port); fast_receiver "$fast_port"
+hung_port=$(free_port)
+python3 - "$hung_port" <<'PY' &
 import http.server, sys, time
-port, answer = int(sys.argv[1]), sys.argv[2]
 class R(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        if answer == "hang":
-            time.sleep(3600)
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), R).serve_forever()
+        time.sleep(3600)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), R).serve_forever()
 PY
+hung=$!
+
+serve() {  # FLAGS…
+  port=$(free_port)
+  "$bin" serve --bind "127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+  server=$!
+  wait_for_health "$port"
 }
-fast_port=$(free_port); receiver "$fast_port" answer; fast=$!
-hung_port=$(free_port); receiver "$hung_port" hang; hung=$!
-
-webhook_counts() {  # delivered pending of endpoint ID
-  "$bin" admin webhook list --company demo --json | python3 -c "
-import json, sys
-e = [e for e in json.load(sys.stdin) if e['id'] == $1][0]
-print(e['delivered'], e['pending'])"
+stop() { kill -TERM "$server"; wait "$server" || true; }
+# Waits until endpoint ID has nothing pending twice in a row (events are queued in batches).
+drained() {
+  local settled=0 pending
+  while [ "$settled" -lt 2 ]; do
+    read -r _ pending < <(webhook_counts "$1")
+    if [ "$pending" = 0 ]; then settled=$((settled + 1)); else settled=0; fi
+    sleep 0.3
+  done
 }
+now() { date +%s.%N; }
+since() { python3 -c "print(f'{$(now) - $1:.1f}')"; }
 
-port=$(free_port)
-"$bin" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
-wait_for_health "$port"
-
+serve
+none_rates=()
 echo "| creates, c=16, $database, endpoint | round | req/s | p99 ms | errors | delivered during | drain s |"
 echo "|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$rounds"); do
@@ -64,24 +72,66 @@ for round in $(seq 1 "$rounds"); do
       fast) "$bin" admin webhook add --company demo --url "http://127.0.0.1:$fast_port/hook" >/dev/null ;;
       hung) "$bin" admin webhook add --company demo --url "http://127.0.0.1:$hung_port/hook" >/dev/null ;;
     esac
-    [ "$setting" != none ] && endpoint=$("$bin" admin webhook list --company demo --json \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+    [ "$setting" != none ] && endpoint=$(newest_endpoint)
     line=$(TOKEN=$token wrk -t2 -c16 -d"${duration}s" --latency -s bench/create.lua \
       "http://127.0.0.1:$port/api/invoices" | grep '^RESULT')
     during=- drain=-
     if [ "$setting" = fast ]; then
       read -r during _ < <(webhook_counts "$endpoint")
-      start=$(date +%s.%N)
-      # Settled when nothing is pending twice in a row (events are queued in batches).
-      settled=0
-      while [ "$settled" -lt 2 ]; do
-        read -r _ pending < <(webhook_counts "$endpoint")
-        if [ "$pending" = 0 ]; then settled=$((settled + 1)); else settled=0; fi
-        sleep 0.3
-      done
-      drain=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+      start=$(now)
+      drained "$endpoint"
+      drain=$(since "$start")
     fi
+    [ "$setting" = none ] && none_rates+=("$(field rps "$line")")
     [ -n "$endpoint" ] && "$bin" admin webhook remove --company demo --id "$endpoint" >/dev/null
     echo "| $setting | $round | $(field rps "$line") | $(field p99_ms "$line") | $(field errors "$line") | $during | $drain |"
   done
 done
+stop
+
+echo
+"$bin" admin webhook add --company demo --url "http://127.0.0.1:$fast_port/hook" >/dev/null
+endpoint=$(newest_endpoint)
+seed_demo "$backlog"
+start=$(now)
+serve
+while read -r delivered _ < <(webhook_counts "$endpoint"); [ "$delivered" -lt "$backlog" ]; do
+  sleep 0.2
+done
+seconds=$(since "$start")
+stop
+"$bin" admin webhook remove --company demo --id "$endpoint" >/dev/null
+echo "| backlog, $database | events | seconds from start to all delivered | deliveries/s |"
+echo "|---|---|---|---|"
+echo "| one endpoint, fast receiver | $backlog | $seconds | $(python3 -c "print(round($backlog / $seconds))") |"
+
+metrics=$(free_port)
+serve --metrics-bind "127.0.0.1:$metrics"
+if ! curl -fsS "http://127.0.0.1:$metrics/metrics" | grep -q '^invoices_webhook_delivery_lag_seconds_count'; then
+  echo; echo "(this build has no lag histogram)"; exit 0
+fi
+"$bin" admin webhook add --company demo --url "http://127.0.0.1:$fast_port/hook" >/dev/null
+endpoint=$(newest_endpoint)
+mean=$(printf '%s\n' "${none_rates[@]}" | python3 -c 'import sys; r=[float(x) for x in sys.stdin]; print(sum(r)/len(r))')
+target=$(python3 -c "print(0.8 * $mean)")
+# 16 connections, each waiting so that together they send about `target` per second.
+delay=$(python3 -c "print(max(0, round(16000 / $target - 1)))")
+line=$(TOKEN=$token DELAY_MS=$delay wrk -t2 -c16 -d"${duration}s" --latency \
+  -s bench/create_paced.lua "http://127.0.0.1:$port/api/invoices" | grep '^RESULT')
+drained "$endpoint"
+echo
+echo "| lag at 80% of the create rate, $database | creates/s (target) | create p99 ms | deliveries | lag p50 s at most | lag p99 s at most |"
+echo "|---|---|---|---|---|---|"
+curl -fsS "http://127.0.0.1:$metrics/metrics" | python3 -c "
+import sys
+buckets = []
+for line in sys.stdin:
+    if line.startswith('invoices_webhook_delivery_lag_seconds_bucket'):
+        le = line.split('le=\"')[1].split('\"')[0]
+        buckets.append((float(le), float(line.split()[-1])))
+total = buckets[-1][1]
+def at_most(q):
+    return next(le for le, n in buckets if n >= q * total)
+print(f'| one endpoint, fast receiver | $(field rps "$line") ({round($target)}) | $(field p99_ms "$line") | {int(total)} | {at_most(0.5)} | {at_most(0.99)} |')
+"
+stop

@@ -1,7 +1,8 @@
 -- wrk script: a write of one existing invoice per request, with the demo token (env TOKEN).
 -- METHOD and SUFFIX choose the write (PATCH "", POST ":send"); BODY is its JSON body (may be
 -- empty). Requests walk the ids FIRST, FIRST+1, … (threads interleave, each id once while
--- fewer than COUNT requests are sent); HOT=1 sends every request to FIRST instead.
+-- fewer than COUNT requests are sent); HOT=1 sends every request to FIRST instead. With env
+-- ACCEPT_ENCODING, that Accept-Encoding too.
 local method = os.getenv("METHOD") or "PATCH"
 local suffix = os.getenv("SUFFIX") or ""
 local body = os.getenv("BODY") or ""
@@ -14,6 +15,10 @@ local headers = {
   ["Wethod-Version"] = "2024-06-15",
   ["Content-Type"] = "application/json",
 }
+local accept = os.getenv("ACCEPT_ENCODING")
+if accept and accept ~= "" then
+  headers["Accept-Encoding"] = accept
+end
 
 local threads = {}
 setup = function(thread)

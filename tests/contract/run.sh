@@ -133,6 +133,7 @@ echo "== metrics, read by the Prometheus project's parsers"
 "$tools/venv/bin/python" tests/contract/metrics.py "$base" "http://127.0.0.1:$metrics_port" "$token"
 
 echo "== webhooks, verified by the Standard Webhooks project's Python package"
-"$tools/venv/bin/python" tests/contract/webhooks.py "$binary" "$base" "$token"
+"$tools/venv/bin/python" tests/contract/webhooks.py "$binary" "$base" "$token" \
+  "http://127.0.0.1:$metrics_port"
 
 echo "contract: all checks passed"

@@ -2,10 +2,12 @@
 `standardwebhooks` package, not our code): a local receiver is registered with
 `admin webhook add`, an invoice goes through its whole lifecycle, and every message that arrives
 must verify with the endpoint's secret, carry a `webhook-id` naming its event, and be exactly
-the event `GET /api/events` lists; a message with a changed body must not verify.
+the event `GET /api/events` lists; a message with a changed body must not verify. Then the
+delivery lag histogram, read by the Prometheus project's OpenMetrics parser
+(`prometheus_client`), must hold exactly those deliveries.
 
-Usage: webhooks.py BINARY API_BASE TOKEN   (DATABASE_URL: the server's database; a token of
-the demo company's Ann, who may do everything)
+Usage: webhooks.py BINARY API_BASE TOKEN METRICS_BASE   (DATABASE_URL: the server's database; a
+token of the demo company's Ann, who may do everything)
 """
 
 import http.server
@@ -15,11 +17,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 from api_call import request
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-binary, api, token = sys.argv[1:]
+binary, api, token, metrics_base = sys.argv[1:]
 received, lock = [], threading.Lock()
 
 
@@ -80,3 +84,32 @@ events.sort(key=lambda e: e["id"])
 assert events == listed, (events, listed)
 print(f"webhooks: {len(events)} messages ({', '.join(e['type'] for e in events)}) "
       "verified by the standardwebhooks package")
+
+
+def lag_histogram():
+    """The delivery lag family's samples, from one scrape parsed as OpenMetrics."""
+    with urllib.request.urlopen(metrics_base + "/metrics") as response:
+        text = response.read().decode()
+    families = {f.name: f for f in openmetrics(text)}
+    family = families["invoices_webhook_delivery_lag_seconds"]
+    assert family.type == "histogram", family.type
+    return family.samples
+
+
+# Each delivery is counted once its 2xx arrived, a moment after the receiver saw it.
+deadline = time.time() + 10
+while True:
+    samples = lag_histogram()
+    count = next(s.value for s in samples if s.name.endswith("_count"))
+    if count >= len(events) or time.time() > deadline:
+        break
+    time.sleep(0.1)
+assert count == len(events), f"{count} deliveries counted, {len(events)} made"
+buckets = [(s.labels["le"], s.value) for s in samples if s.name.endswith("_bucket")]
+values = [value for _, value in buckets]
+assert values == sorted(values), buckets
+assert buckets[-1] == ("+Inf", count), buckets
+total = next(s.value for s in samples if s.name.endswith("_sum"))
+assert total > 0, total
+print(f"webhooks: the lag histogram counts {int(count)} deliveries, {total:.3f} s in all, "
+      "read by prometheus_client")
