@@ -578,8 +578,15 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
         }
     }
     for ((endpoint_id, failed), one) in latest {
+        use webhook_endpoint::Column::{LastFailureAt, LastSuccessAt};
         let attempt = &one.attempt;
-        let mut update = webhook_endpoint::Entity::update_many();
+        // Never back in time: another node may have recorded a later attempt first.
+        let kept = if failed { LastFailureAt } else { LastSuccessAt };
+        let mut update = webhook_endpoint::Entity::update_many().filter(
+            Condition::any()
+                .add(kept.is_null())
+                .add(kept.lt(attempt.at)),
+        );
         update = if failed {
             update
                 .col_expr(
