@@ -11,7 +11,8 @@
 #      database (examples/seed_invoices) for one endpoint at the fast receiver, then the
 #      seconds from the server's start until it delivered them all;
 #   3. the lag (a build with `invoices_webhook_delivery_lag_seconds` only): creates paced at
-#      80% of `none`'s mean rate for DURATION seconds with the fast endpoint, then the lag
+#      80% of `none`'s mean rate (64 connections, each waiting between its requests) for
+#      DURATION seconds with the fast endpoint, then the lag
 #      histogram's p50 and p99 (the upper bound of the bucket each falls in) and the count.
 #   bench/webhooks.sh sqlite|postgres        BIN=path/to/invoices-api measures another build.
 # PostgreSQL runs on a throwaway cluster (tests/with-postgres.sh).
@@ -114,24 +115,39 @@ fi
 endpoint=$(newest_endpoint)
 mean=$(printf '%s\n' "${none_rates[@]}" | python3 -c 'import sys; r=[float(x) for x in sys.stdin]; print(sum(r)/len(r))')
 target=$(python3 -c "print(0.8 * $mean)")
-# 16 connections, each waiting so that together they send about `target` per second.
-delay=$(python3 -c "print(max(0, round(16000 / $target - 1)))")
-line=$(TOKEN=$token DELAY_MS=$delay wrk -t2 -c16 -d"${duration}s" --latency \
-  -s bench/create_paced.lua "http://127.0.0.1:$port/api/invoices" | grep '^RESULT')
+# 64 connections (each waits tens of ms, so wrk's whole-ms waits hardly matter), each waiting
+# so that together they send about `target` per second: a wait of 64000/target ms less the
+# answer's time, which a 3-second run at that wait measures.
+paced() {  # DELAY_MS SECONDS
+  TOKEN=$token DELAY_MS=$1 wrk -t2 -c64 -d"$2s" --latency -s bench/create_paced.lua \
+    "http://127.0.0.1:$port/api/invoices" | grep '^RESULT'
+}
+guess=$(python3 -c "print(round(64000 / $target))")
+got=$(field rps "$(paced "$guess" 3)")
+delay=$(python3 -c "print(max(0, round(64000 / $target - (64000 / $got - $guess))))")
+drained "$endpoint"
+curl -fsS "http://127.0.0.1:$metrics/metrics" > "$work/lag-before"
+line=$(paced "$delay" "$duration")
 drained "$endpoint"
 echo
 echo "| lag at 80% of the create rate, $database | creates/s (target) | create p99 ms | deliveries | lag p50 s at most | lag p99 s at most |"
 echo "|---|---|---|---|---|---|"
-curl -fsS "http://127.0.0.1:$metrics/metrics" | python3 -c "
+curl -fsS "http://127.0.0.1:$metrics/metrics" > "$work/lag-after"
+# The measured run's deliveries: the histogram after it less the one before it.
+python3 - "$work/lag-before" "$work/lag-after" "$(field rps "$line")" "$(python3 -c "print(round($target))")" "$(field p99_ms "$line")" <<'PY'
 import sys
-buckets = []
-for line in sys.stdin:
-    if line.startswith('invoices_webhook_delivery_lag_seconds_bucket'):
-        le = line.split('le=\"')[1].split('\"')[0]
-        buckets.append((float(le), float(line.split()[-1])))
-total = buckets[-1][1]
+def buckets(path):
+    out = []
+    for line in open(path):
+        if line.startswith('invoices_webhook_delivery_lag_seconds_bucket'):
+            le = line.split('le="')[1].split('"')[0]
+            out.append((float(le), float(line.split()[-1])))
+    return out
+before, after, rps, target, p99 = sys.argv[1:]
+run = [(le, n - m) for (le, n), (_, m) in zip(buckets(after), buckets(before))]
+total = run[-1][1]
 def at_most(q):
-    return next(le for le, n in buckets if n >= q * total)
-print(f'| one endpoint, fast receiver | $(field rps "$line") ({round($target)}) | $(field p99_ms "$line") | {int(total)} | {at_most(0.5)} | {at_most(0.99)} |')
-"
+    return next(le for le, n in run if n >= q * total)
+print(f'| one endpoint, fast receiver | {rps} ({target}) | {p99} | {int(total)} | {at_most(0.5)} | {at_most(0.99)} |')
+PY
 stop
