@@ -117,30 +117,14 @@ pub async fn remove_endpoint(
     id: i64,
 ) -> Result<(), AdminError> {
     let txn = super::begin_write(db).await?;
-    let company = company_by_slug(&txn, company_slug).await?;
+    let endpoint = endpoint_of(&txn, company_slug, id).await?;
     webhook_delivery::Entity::delete_many()
-        .filter(
-            webhook_delivery::Column::EndpointId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(webhook_endpoint::Column::Id)
-                    .from(webhook_endpoint::Entity)
-                    .and_where(webhook_endpoint::Column::Id.eq(id))
-                    .and_where(webhook_endpoint::Column::CompanyId.eq(company.id))
-                    .to_owned(),
-            ),
-        )
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
         .exec(&txn)
         .await?;
-    let removed = webhook_endpoint::Entity::delete_many()
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .filter(webhook_endpoint::Column::CompanyId.eq(company.id))
+    webhook_endpoint::Entity::delete_by_id(endpoint.id)
         .exec(&txn)
         .await?;
-    if removed.rows_affected == 0 {
-        return Err(AdminError::NotFound(format!(
-            "no webhook endpoint {id} in company {company_slug:?}"
-        )));
-    }
     txn.commit().await?;
     Ok(())
 }
@@ -205,22 +189,7 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
         return Ok(0);
     };
     let below = horizon(&txn).await?;
-    let mut visible = Condition::all()
-        .add(invoice_event::Column::CompanyId.eq(endpoint.company_id))
-        .add(invoice_event::Column::Id.gte(endpoint.next_event_id));
-    if let Some(below) = below {
-        visible = visible.add(invoice_event::Column::Id.lt(below));
-    }
-    let events: Vec<(i64, String)> = invoice_event::Entity::find()
-        .select_only()
-        .column(invoice_event::Column::Id)
-        .column(invoice_event::Column::Type)
-        .filter(visible)
-        .order_by_asc(invoice_event::Column::Id)
-        .limit(QUEUE_BATCH)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let events = event_page(&txn, endpoint.company_id, endpoint.next_event_id, below).await?;
     let Some(&(last, _)) = events.last() else {
         return Ok(0);
     };
@@ -240,6 +209,32 @@ async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, D
         .await?;
     txn.commit().await?;
     Ok(queued)
+}
+
+/// The next `QUEUE_BATCH` events of the company from the id `from` on, below `below` when
+/// given, in id order: (id, type).
+async fn event_page(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    from: i64,
+    below: Option<i64>,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let mut page = Condition::all()
+        .add(invoice_event::Column::CompanyId.eq(company_id))
+        .add(invoice_event::Column::Id.gte(from));
+    if let Some(below) = below {
+        page = page.add(invoice_event::Column::Id.lt(below));
+    }
+    invoice_event::Entity::find()
+        .select_only()
+        .column(invoice_event::Column::Id)
+        .column(invoice_event::Column::Type)
+        .filter(page)
+        .order_by_asc(invoice_event::Column::Id)
+        .limit(QUEUE_BATCH)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// A new delivery of each of these events (id, type) the endpoint takes, due at `now`.
@@ -293,8 +288,9 @@ async fn endpoint_of(
 /// the event `since`, up to the events it is queued anyway, as fresh deliveries: pending, due
 /// now, no attempt made (a delivery already there, sent or not, starts over), sent with their
 /// original `webhook-id`s. A receiver that lost data asks for this; a cursor older than the
-/// endpoint also sends the events of before it was added. Written `QUEUE_BATCH` events per transaction, so a long history never holds
-/// the writer for long; returns how many deliveries were queued.
+/// endpoint also sends the events of before it was added. Written `QUEUE_BATCH` events per
+/// transaction, so a long history never holds the writer for long; returns how many
+/// deliveries were queued.
 pub async fn replay(
     db: &DatabaseConnection,
     company_slug: &str,
@@ -307,18 +303,13 @@ pub async fn replay(
     let mut after = since;
     let mut queued = 0;
     loop {
-        let events: Vec<(i64, String)> = invoice_event::Entity::find()
-            .select_only()
-            .column(invoice_event::Column::Id)
-            .column(invoice_event::Column::Type)
-            .filter(invoice_event::Column::CompanyId.eq(endpoint.company_id))
-            .filter(invoice_event::Column::Id.gt(after))
-            .filter(invoice_event::Column::Id.lt(endpoint.next_event_id))
-            .order_by_asc(invoice_event::Column::Id)
-            .limit(QUEUE_BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let events = event_page(
+            db,
+            endpoint.company_id,
+            after.saturating_add(1),
+            Some(endpoint.next_event_id),
+        )
+        .await?;
         let Some(&(last, _)) = events.last() else {
             return Ok(queued);
         };
