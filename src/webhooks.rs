@@ -2,16 +2,23 @@
 //! Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
 //!
 //! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
-//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due, up to
-//! [`CLAIMED_PER_ENDPOINT`] per endpoint, in one statement, reads their events and endpoints in
-//! one query each, and sends each endpoint's through at most [`PER_ENDPOINT`] lanes (tasks
-//! posting one delivery after another over the client's kept-alive connections), so a slow or
-//! dead receiver holds only its own deliveries, never a request. The outcomes go to one
-//! recorder task, which writes all that arrived while it wrote the last ones in one
-//! transaction: the database work per delivery is a share of a few statements, and on SQLite
-//! the deliverer takes the one writer's turn (in line with the creates) a few times per batch,
-//! never once per delivery. A poll runs on every tick, and as soon as an endpoint's claimed
-//! work falls to half, so a busy endpoint's lanes never run dry.
+//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due, so that
+//! up to [`CLAIMED_PER_ENDPOINT`] per endpoint wait to be sent, in one statement, reads their
+//! events and endpoints in one query each, and sends each endpoint's through at most
+//! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another over the client's
+//! kept-alive connections), so a slow or dead receiver holds only its own deliveries, never a
+//! request. The outcomes go to one recorder task, which writes all that arrived in the last
+//! [`RECORD_EVERY`] in one transaction: the database work per delivery is a share of a few
+//! statements, and on SQLite the deliverer takes the one writer's turn (in line with the
+//! creates) a few times per poll and at most ten times a second to record, never once per
+//! delivery. A poll runs on every tick, and as soon as an endpoint's unsent work falls to
+//! half, so a busy endpoint's lanes never run dry.
+//!
+//! A claim lasts [`CLAIM`], however much a node claimed: a lane starts a send only while its
+//! claim has longer than [`TIMEOUT`] and a margin to run, and leaves the delivery otherwise, to
+//! be claimed again when the claim ran out (by this node or another). So a node that died
+//! holds its deliveries for [`CLAIM`] at most, and a slow receiver never gets a delivery twice
+//! because its claim ran out mid-send.
 //!
 //! Order: none between deliveries. An endpoint gets up to [`PER_ENDPOINT`] at once from each
 //! node, a retry comes after later events, and nodes share the work. Per invoice, a higher
@@ -48,15 +55,17 @@ pub const DEFAULT_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
 /// Longest an attempt may take, connecting included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Deliveries a node claims per endpoint at most: each of its lanes sends this many one after
-/// the other at most.
-pub const CLAIMED_PER_ENDPOINT: usize = PER_ENDPOINT * 4;
+/// Deliveries of one endpoint a node holds claimed and not sent yet at most: enough for its
+/// lanes to send at several thousand a second between two polls.
+pub const CLAIMED_PER_ENDPOINT: usize = 512;
 
-/// How long a node holds the deliveries it claimed: longer than a lane takes to send its share
-/// when every attempt times out (plus a margin to read and record), so in the normal case a
-/// claim runs out only when its node died.
-const CLAIM: Duration =
-    Duration::from_secs(TIMEOUT.as_secs() * (CLAIMED_PER_ENDPOINT / PER_ENDPOINT) as u64 + 10);
+/// How long a node holds the deliveries it claimed. A node that died leaves them to the others
+/// (or to itself, restarted) after this long.
+pub const CLAIM: Duration = Duration::from_secs(50);
+
+/// A lane starts a send only while the delivery's claim has longer than this to run: the
+/// longest attempt, and a margin to record its outcome before another node may claim it.
+const SEND_BEFORE_CLAIM_ENDS: Duration = Duration::from_secs(TIMEOUT.as_secs() + 10);
 
 /// Longest endpoint URL.
 pub const MAX_URL_CHARS: usize = 2000;
@@ -68,10 +77,14 @@ pub const PER_ENDPOINT: usize = 16;
 const MAX_ERROR_CHARS: usize = 500;
 
 /// Deliveries claimed per poll at most.
-const CLAIM_BATCH: u64 = 256;
+const CLAIM_BATCH: u64 = 1000;
 
 /// Outcomes recorded in one transaction at most.
-const RECORD_BATCH: usize = 1000;
+const RECORD_BATCH: usize = 5000;
+
+/// The recorder writes at most this often: all the outcomes that arrived meanwhile in one
+/// transaction.
+pub const RECORD_EVERY: Duration = Duration::from_millis(100);
 
 /// Waits of a schedule at most, and the longest wait.
 const MAX_RETRIES: usize = 20;
@@ -139,7 +152,7 @@ pub struct Deliverer {
     settings: WebhookSettings,
     /// The deliveries this node claimed and has not recorded yet, per endpoint.
     work: Arc<Mutex<HashMap<i64, EndpointWork>>>,
-    /// Told when an endpoint's claimed work falls to half, so more is claimed at once.
+    /// Told when an endpoint's unsent work falls to half, so more is claimed at once.
     freed: Arc<tokio::sync::Notify>,
     /// Where the lanes hand their outcomes to the recorder.
     outcomes: mpsc::UnboundedSender<store::Made>,
@@ -170,9 +183,14 @@ struct EndpointWork {
 }
 
 impl EndpointWork {
-    /// Deliveries claimed and not recorded.
-    fn held(&self) -> usize {
-        self.queued.len() + self.sending + self.recording
+    /// Deliveries claimed and not sent yet: what the node's claims are limited by.
+    fn unsent(&self) -> usize {
+        self.queued.len() + self.sending
+    }
+
+    /// Nothing claimed, nothing running: the entry can go.
+    fn idle(&self) -> bool {
+        self.unsent() + self.recording + self.lanes == 0
     }
 }
 
@@ -206,7 +224,7 @@ impl Deliverer {
         })
     }
 
-    /// Polls until the task is aborted, on every tick and whenever an endpoint's claimed work
+    /// Polls until the task is aborted, on every tick and whenever an endpoint's unsent work
     /// falls to half; a failed poll (the database away) is logged and the next one tries again.
     pub async fn run(self) {
         let recorder = self
@@ -249,14 +267,14 @@ impl Deliverer {
     }
 
     /// Queues new events, then claims the deliveries that are due, as many per endpoint as
-    /// this node may hold, and starts lanes for them.
+    /// this node may hold unsent, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
         store::queue_new_events(&self.db, &self.turns).await?;
         let now = Utc::now();
         let held: HashMap<i64, usize> = self
             .work()
             .iter()
-            .map(|(endpoint, work)| (*endpoint, work.held()))
+            .map(|(endpoint, work)| (*endpoint, work.unsent()))
             .collect();
         let full: Vec<i64> = held
             .iter()
@@ -320,7 +338,8 @@ impl Deliverer {
         Ok(())
     }
 
-    /// Sends the endpoint's claimed deliveries one after the other until none is left.
+    /// Sends the endpoint's claimed deliveries one after the other until none is left; leaves
+    /// those whose claim is about to run out.
     async fn lane(&self, endpoint: i64) {
         loop {
             let next = {
@@ -328,21 +347,34 @@ impl Deliverer {
                 let Some(entry) = work.get_mut(&endpoint) else {
                     return;
                 };
-                match entry.queued.pop_front() {
-                    Some(job) => {
-                        entry.sending += 1;
-                        job
+                let send_by = Utc::now() + SEND_BEFORE_CLAIM_ENDS;
+                let job = loop {
+                    match entry.queued.pop_front() {
+                        Some(job) if job.delivery.claimed_until.is_some_and(|c| c > send_by) => {
+                            break Some(job);
+                        }
+                        // Claimed again when the claim ran out, by this node or another.
+                        Some(_) => continue,
+                        None => break None,
                     }
-                    None => {
-                        entry.lanes = entry.lanes.saturating_sub(1);
-                        return;
+                };
+                let Some(job) = job else {
+                    entry.lanes = entry.lanes.saturating_sub(1);
+                    if entry.idle() {
+                        work.remove(&endpoint);
                     }
-                }
+                    return;
+                };
+                entry.sending += 1;
+                job
             };
             let made = self.deliver(next).await;
             if let Some(entry) = self.work().get_mut(&endpoint) {
                 entry.sending = entry.sending.saturating_sub(1);
                 entry.recording += 1;
+                if entry.unsent() == CLAIMED_PER_ENDPOINT / 2 {
+                    self.freed.notify_one();
+                }
             }
             if self.outcomes.send(made).is_err() {
                 // No recorder (the node is stopping): the claim runs out, it is sent again.
@@ -351,11 +383,12 @@ impl Deliverer {
         }
     }
 
-    /// Records the outcomes as they arrive, all those that arrived meanwhile in one
-    /// transaction, then lets the poll claim more for endpoints whose work fell to half.
+    /// Records the outcomes as they arrive, at most every [`RECORD_EVERY`], all those that
+    /// arrived meanwhile in one transaction.
     async fn record(&self, mut outcomes: mpsc::UnboundedReceiver<store::Made>) {
         let mut batch = Vec::with_capacity(RECORD_BATCH);
         while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+            let started = tokio::time::Instant::now();
             let recorded = {
                 let _turn = self.turns.take().await;
                 store::record_attempts(&self.db, &batch).await
@@ -364,21 +397,17 @@ impl Deliverer {
                 // The claims run out and the deliveries are sent again.
                 tracing::warn!(deliveries = batch.len(), error = %err, "could not record webhook attempts");
             }
-            let mut freed = false;
             {
                 let mut work = self.work();
                 for made in &batch {
                     if let Some(entry) = work.get_mut(&made.endpoint_id) {
                         entry.recording = entry.recording.saturating_sub(1);
-                        freed |= entry.held() <= CLAIMED_PER_ENDPOINT / 2;
                     }
                 }
-                work.retain(|_, entry| entry.held() > 0 || entry.lanes > 0);
-            }
-            if freed {
-                self.freed.notify_one();
+                work.retain(|_, entry| !entry.idle());
             }
             batch.clear();
+            tokio::time::sleep_until(started + RECORD_EVERY).await;
         }
     }
 
