@@ -2,8 +2,9 @@
 //! Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
 //!
 //! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
-//! visible (`store::webhooks::queue_new_events`), claims the deliveries that are due, so that
-//! up to [`CLAIMED_PER_ENDPOINT`] per endpoint wait to be sent, in one statement, reads their
+//! visible (`store::webhooks::queue_new_events`), claiming the new deliveries as it writes them,
+//! then claims those due otherwise (retries, a backlog, another node's expired claims) in one
+//! statement, so that up to [`CLAIMED_PER_ENDPOINT`] per endpoint wait to be sent, reads their
 //! events and endpoints in one query each, and sends each endpoint's through at most
 //! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another over the client's
 //! kept-alive connections), so a slow or dead receiver holds only its own deliveries, never a
@@ -269,37 +270,47 @@ impl Deliverer {
     /// Queues new events, then claims the deliveries that are due, as many per endpoint as
     /// this node may hold unsent, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
-        store::queue_new_events(&self.db, &self.turns).await?;
-        let now = Utc::now();
-        let held: HashMap<i64, usize> = self
+        let unsent: HashMap<i64, usize> = self
             .work()
             .iter()
             .map(|(endpoint, work)| (*endpoint, work.unsent()))
             .collect();
+        let room = |endpoint| {
+            CLAIMED_PER_ENDPOINT.saturating_sub(unsent.get(&endpoint).copied().unwrap_or(0))
+        };
+        let claiming = store::Claiming {
+            room: &room,
+            until: Utc::now() + CLAIM,
+        };
+        let mut claimed = store::queue_new_events(&self.db, &self.turns, &claiming).await?;
+        let mut held = unsent;
+        for delivery in &claimed {
+            *held.entry(delivery.endpoint_id).or_default() += 1;
+        }
+        let now = Utc::now();
         let full: Vec<i64> = held
             .iter()
             .filter(|(_, n)| **n >= CLAIMED_PER_ENDPOINT)
             .map(|(endpoint, _)| *endpoint)
             .collect();
+        // Retries, deliveries whose claim ran out, and the rest of a backlog.
         let due = store::due(&self.db, now, &full, CLAIM_BATCH).await?;
-        if due.is_empty() {
+        let wanted: Vec<i64> = due
+            .iter()
+            .filter(|d| {
+                let n = held.entry(d.endpoint_id).or_default();
+                *n += 1;
+                *n <= CLAIMED_PER_ENDPOINT
+            })
+            .map(|d| d.id)
+            .collect();
+        if !wanted.is_empty() {
+            let _turn = self.turns.take().await;
+            claimed.extend(store::claim(&self.db, &wanted, now, now + CLAIM).await?);
+        }
+        if claimed.is_empty() {
             return Ok(());
         }
-        let wanted: Vec<i64> = {
-            let mut held = held;
-            due.iter()
-                .filter(|d| {
-                    let n = held.entry(d.endpoint_id).or_default();
-                    *n += 1;
-                    *n <= CLAIMED_PER_ENDPOINT
-                })
-                .map(|d| d.id)
-                .collect()
-        };
-        let mut claimed = {
-            let _turn = self.turns.take().await;
-            store::claim(&self.db, &wanted, now, now + CLAIM).await?
-        };
         claimed.sort_by_key(|d| (d.next_attempt_at, d.event_id));
         // Should this read fail, the claims run out and the deliveries are claimed again then.
         let (events, endpoints) = store::delivery_parts(&self.db, &claimed).await?;

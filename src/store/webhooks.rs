@@ -129,86 +129,119 @@ pub async fn remove_endpoint(
     Ok(())
 }
 
-/// Queues the events that became visible since the last call for every endpoint that has some;
-/// returns how many deliveries were queued. Cheap when there is nothing to queue: one read.
-/// Each endpoint's queueing is one write, made in its turn (`turns`: SQLite's one writer).
-pub async fn queue_new_events(db: &DatabaseConnection, turns: &WriteTurns) -> Result<usize, DbErr> {
-    let below = horizon(db).await?;
-    let behind = endpoints_behind(db, below).await?;
-    let mut queued = 0;
-    for endpoint_id in behind {
-        let _turn = turns.take().await;
-        queued += queue_for(db, endpoint_id).await?;
-    }
-    Ok(queued)
+/// How the node that queues new deliveries claims some of them as it writes them: for each
+/// endpoint (by id) how many at most (`room`), until when.
+pub struct Claiming<'a> {
+    pub room: &'a (dyn Fn(i64) -> usize + Sync),
+    pub until: DateTime<Utc>,
 }
 
-/// The endpoints with visible events not queued yet.
+/// Queues the events that became visible since the last call for every endpoint that has some,
+/// the first of each endpoint's claimed for the caller as `claiming` says (an enabled
+/// endpoint's only); returns the claimed ones. Cheap when there is nothing to queue: one read.
+/// Each endpoint's queueing is one write, made in its turn (`turns`: SQLite's one writer).
+pub async fn queue_new_events(
+    db: &DatabaseConnection,
+    turns: &WriteTurns,
+    claiming: &Claiming<'_>,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+    let below = horizon(db).await?;
+    let behind = endpoints_behind(db, below).await?;
+    let mut claimed = Vec::new();
+    for endpoint_id in behind {
+        let _turn = turns.take().await;
+        claimed.extend(queue_for(db, endpoint_id, claiming).await?);
+    }
+    Ok(claimed)
+}
+
+/// The endpoints with visible events not queued yet: those whose cursor is at or below their
+/// company's newest visible event. A scalar subquery per endpoint, which both databases answer
+/// from the end of the (company, id) index however many events there are (an EXISTS here was
+/// planned by PostgreSQL as a hash join over every event).
 async fn endpoints_behind(
     db: &impl ConnectionTrait,
     below: Option<i64>,
 ) -> Result<Vec<i64>, DbErr> {
     use sea_orm::sea_query::Query;
-    let mut newer = Query::select();
-    newer
-        .expr(Expr::val(1))
+    let mut newest = Query::select();
+    newest
+        .expr(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).max())
         .from(invoice_event::Entity)
         .and_where(
             Expr::col((invoice_event::Entity, invoice_event::Column::CompanyId)).equals((
                 webhook_endpoint::Entity,
                 webhook_endpoint::Column::CompanyId,
             )),
-        )
-        .and_where(
-            Expr::col((invoice_event::Entity, invoice_event::Column::Id)).gte(Expr::col((
-                webhook_endpoint::Entity,
-                webhook_endpoint::Column::NextEventId,
-            ))),
         );
     if let Some(below) = below {
-        newer.and_where(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).lt(below));
+        newest.and_where(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).lt(below));
     }
     webhook_endpoint::Entity::find()
         .select_only()
         .column(webhook_endpoint::Column::Id)
-        .filter(Expr::exists(newer))
+        .filter(
+            Expr::col((
+                webhook_endpoint::Entity,
+                webhook_endpoint::Column::NextEventId,
+            ))
+            .lte(newest),
+        )
         .into_tuple::<i64>()
         .all(db)
         .await
 }
 
 /// Queues the next visible events for one endpoint, in a transaction that holds the endpoint
-/// (two nodes queueing at once take turns; the unique index makes a repeat harmless).
-async fn queue_for(db: &DatabaseConnection, endpoint_id: i64) -> Result<usize, DbErr> {
+/// (two nodes queueing at once take turns; the unique index makes a repeat harmless), and
+/// returns those claimed as `claiming` says.
+async fn queue_for(
+    db: &DatabaseConnection,
+    endpoint_id: i64,
+    claiming: &Claiming<'_>,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     let txn = super::begin_write(db).await?;
     let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
         .lock_exclusive()
         .one(&txn)
         .await?
     else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let below = horizon(&txn).await?;
     let events = event_page(&txn, endpoint.company_id, endpoint.next_event_id, below).await?;
     let Some(&(last, _)) = events.last() else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
-    let now = Utc::now();
-    let deliveries = owed(&endpoint, &events, now);
-    let queued = deliveries.len();
-    if !deliveries.is_empty() {
-        webhook_delivery::Entity::insert_many(deliveries)
-            .on_conflict_do_nothing()
-            .exec(&txn)
-            .await?;
+    let mut deliveries = owed(&endpoint, &events, Utc::now());
+    let room = if endpoint.disabled_at.is_none() {
+        (claiming.room)(endpoint.id).min(deliveries.len())
+    } else {
+        0
+    };
+    let unclaimed = deliveries.split_off(room);
+    for delivery in &mut deliveries {
+        delivery.claimed_until = Set(Some(claiming.until));
     }
+    let claimed = match webhook_delivery::Entity::insert_many(deliveries)
+        .on_conflict_do_nothing()
+        .exec_with_returning_many(&txn)
+        .await?
+    {
+        sea_orm::TryInsertResult::Inserted(claimed) => claimed,
+        sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => Vec::new(),
+    };
+    webhook_delivery::Entity::insert_many(unclaimed)
+        .on_conflict_do_nothing()
+        .exec_without_returning(&txn)
+        .await?;
     webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::NextEventId, Expr::val(last + 1))
         .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(queued)
+    Ok(claimed)
 }
 
 /// The next `QUEUE_BATCH` events of the company from the id `from` on, below `below` when
