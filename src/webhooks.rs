@@ -358,18 +358,7 @@ impl Deliverer {
                 let Some(entry) = work.get_mut(&endpoint) else {
                     return;
                 };
-                let send_by = Utc::now() + SEND_BEFORE_CLAIM_ENDS;
-                let job = loop {
-                    match entry.queued.pop_front() {
-                        Some(job) if job.delivery.claimed_until.is_some_and(|c| c > send_by) => {
-                            break Some(job);
-                        }
-                        // Claimed again when the claim ran out, by this node or another.
-                        Some(_) => continue,
-                        None => break None,
-                    }
-                };
-                let Some(job) = job else {
+                let Some(job) = next_sendable(&mut entry.queued, Utc::now()) else {
                     entry.lanes = entry.lanes.saturating_sub(1);
                     if entry.idle() {
                         work.remove(&endpoint);
@@ -514,6 +503,18 @@ impl Deliverer {
     }
 }
 
+/// The first of these jobs whose claim still runs long enough for an attempt and its record,
+/// dropping those before it whose claim does not (they are claimed again once it ran out, by
+/// this node or another).
+fn next_sendable(queued: &mut VecDeque<Job>, now: chrono::DateTime<Utc>) -> Option<Job> {
+    let send_by = now + SEND_BEFORE_CLAIM_ENDS;
+    std::iter::from_fn(|| queued.pop_front()).find(|job| {
+        job.delivery
+            .claimed_until
+            .is_some_and(|until| until > send_by)
+    })
+}
+
 /// Aborts the task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -580,6 +581,52 @@ mod tests {
         let euros = "€".repeat(600);
         assert_eq!(clipped(euros.clone(), MAX_ERROR_CHARS), "€".repeat(500));
         assert_eq!(clipped("short".into(), MAX_ERROR_CHARS), "short");
+    }
+
+    #[test]
+    fn a_lane_leaves_a_delivery_whose_claim_ends_before_an_attempt_could() {
+        let now = Utc::now();
+        let job = |id: i64, claim_left: Duration| Job {
+            delivery: webhook_delivery::Model {
+                id,
+                endpoint_id: 1,
+                event_id: id,
+                status: store::PENDING.into(),
+                attempts: 0,
+                next_attempt_at: now,
+                claimed_until: Some(
+                    now + chrono::Duration::from_std(claim_left).unwrap_or_default(),
+                ),
+                last_attempt_at: None,
+                last_status: None,
+                last_error: None,
+            },
+            parts: None,
+        };
+        let margin = SEND_BEFORE_CLAIM_ENDS;
+        let mut queued = VecDeque::from([
+            job(1, margin - Duration::from_secs(1)),
+            job(2, margin),
+            job(3, margin + Duration::from_secs(1)),
+            job(4, Duration::from_secs(1)),
+        ]);
+        let sent = next_sendable(&mut queued, now).map(|job| job.delivery.id);
+        assert_eq!(
+            sent,
+            Some(3),
+            "the first whose claim outlasts an attempt and its record"
+        );
+        assert_eq!(
+            queued.len(),
+            1,
+            "the two before it are left, the one after it waits"
+        );
+        assert_eq!(next_sendable(&mut queued, now).map(|j| j.delivery.id), None);
+        assert!(queued.is_empty());
+        assert!(
+            CLAIM > SEND_BEFORE_CLAIM_ENDS + TIMEOUT,
+            "a fresh claim has room for attempts"
+        );
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! Events are queued for an endpoint by [`queue_new_events`], which moves the endpoint's
 //! cursor (`next_event_id`) past the events it queued, never past the event horizon
 //! (`store::events::horizon`), so no event is skipped. A node sends a delivery only once it has
-//! [`claim`]ed it: a conditional update that one node wins, valid until `claimed_until`; a node
-//! that dies mid-delivery leaves a claim that runs out, and another node (or the restarted one)
-//! takes the delivery over. A delivery is at least once: a node that sent it and died before
+//! claimed it, valid until `claimed_until`: as it queued it (the queueing node claims what it
+//! asks for in the insert), or later with [`claim`], a conditional update that one node wins;
+//! a node that dies mid-delivery leaves a claim that runs out, and another node (or the
+//! restarted one) takes the delivery over. A delivery is at least once: a node that sent it and died before
 //! [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
 
 use super::admin::{AdminError, company_by_slug};
