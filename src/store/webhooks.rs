@@ -6,8 +6,8 @@
 //! claimed it, valid until `claimed_until`: as it queued it (the queueing node claims what it
 //! asks for in the insert), or later with [`claim`], a conditional update that one node wins;
 //! a node that dies mid-delivery leaves a claim that runs out, and another node (or the
-//! restarted one) takes the delivery over. A delivery is at least once: a node that sent it and died before
-//! [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
+//! restarted one) takes the delivery over. A delivery is at least once: a node that sent it and
+//! died before [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
 
 use super::admin::{AdminError, company_by_slug};
 use super::database::WriteTurns;
