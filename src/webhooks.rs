@@ -395,7 +395,11 @@ impl Deliverer {
             };
             if let Err(err) = recorded {
                 // The claims run out and the deliveries are sent again.
-                tracing::warn!(deliveries = batch.len(), error = %err, "could not record webhook attempts");
+                tracing::warn!(
+                    deliveries = batch.len(),
+                    error = %err,
+                    "could not record webhook attempts"
+                );
             }
             {
                 let mut work = self.work();
