@@ -4,6 +4,7 @@
 //!
 //! The test servers retry three times, 100 ms apart (`helpers::WEBHOOK_RETRIES`).
 
+use crate::cli::Cli;
 use crate::helpers::{ACME, World};
 use invoices_api::domain::permission::Permission::*;
 use poem::http::{HeaderMap, StatusCode};
@@ -13,7 +14,6 @@ use poem::{EndpointExt, Request, Route, Server, handler, post};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,28 +109,30 @@ impl Receiver {
     }
 }
 
-/// Runs `invoices-api admin …` on the world's database, off the test's runtime thread: the
-/// server under test runs on that thread, and blocking it could leave one of its write
+/// Runs `with` on the command line of the world's database, off the test's runtime thread:
+/// the server under test runs on that thread, and blocking it could leave one of its write
 /// transactions open (SQLite's lock held) while the command waits for that very lock.
-async fn cli(w: &World, line: &str) -> std::process::Output {
-    let (url, line) = (w.app.database.url.clone(), line.to_owned());
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_invoices-api"))
-            .args(line.split_whitespace())
-            .env("DATABASE_URL", url)
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("binary runs")
-    })
-    .await
-    .expect("joins")
+async fn off_runtime<T: Send + 'static>(
+    w: &World,
+    with: impl FnOnce(Cli) -> T + Send + 'static,
+) -> T {
+    let cli = Cli::for_url(&w.app.database.url);
+    tokio::task::spawn_blocking(move || with(cli))
+        .await
+        .expect("joins")
 }
 
-/// Runs `invoices-api admin …`, which must fail and say `says` on stderr.
+/// Runs `invoices-api admin …` on the world's database.
+async fn cli(w: &World, line: &str) -> std::process::Output {
+    let line = line.to_owned();
+    off_runtime(w, move |cli| cli.run(line.as_str())).await
+}
+
+/// Runs `invoices-api admin …`, which must fail with one line on stderr that says `says`
+/// (`Cli::fails`).
 async fn refused(w: &World, line: &str, says: &str) {
-    let out = cli(w, line).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{line}");
+    let owned = line.to_owned();
+    let stderr = off_runtime(w, move |cli| cli.fails(owned.as_str())).await;
     assert!(stderr.contains(says), "{line}: {stderr}");
 }
 
