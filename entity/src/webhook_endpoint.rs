@@ -25,6 +25,12 @@ pub struct Model {
     pub last_failure_at: Option<DateTimeUtc>,
     pub last_failure_status: Option<i32>,
     pub last_failure_error: Option<String>,
+    /// How many deliveries it has had (every node that records a success adds to it).
+    pub delivered: i64,
+    /// A node that holds its new events, to send them itself, and until when; no other node
+    /// queues them meanwhile. No node of this release holds an endpoint.
+    pub streamed_by: Option<String>,
+    pub streamed_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -45,6 +45,7 @@ mod m20261130_000012_members_index;
 mod m20261204_000013_budgets;
 mod m20261204_000014_event_id_offset;
 mod m20261205_000015_webhook_endpoint_state;
+mod m20261207_000016_webhook_delivered_count;
 
 /// Whether the release before keeps working on the schema a migration leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +126,12 @@ pub fn steps() -> Vec<(Box<dyn MigrationTrait>, Kind)> {
         // Nullable columns the release before neither reads nor writes.
         (
             Box::new(m20261205_000015_webhook_endpoint_state::Migration),
+            Expand,
+        ),
+        // A defaulted column and two nullable ones; the release before neither reads nor
+        // writes them.
+        (
+            Box::new(m20261207_000016_webhook_delivered_count::Migration),
             Expand,
         ),
     ]

@@ -157,9 +157,10 @@ pub async fn queue_new_events(
 }
 
 /// The endpoints with visible events not queued yet: those whose cursor is at or below their
-/// company's newest visible event. A scalar subquery per endpoint, which both databases answer
-/// from the end of the (company, id) index however many events there are (an EXISTS here was
-/// planned by PostgreSQL as a hash join over every event).
+/// company's newest visible event, but for those another node holds (`held_by_another`). A
+/// scalar subquery per endpoint, which both databases answer from the end of the (company, id)
+/// index however many events there are (an EXISTS here was planned by PostgreSQL as a hash
+/// join over every event).
 async fn endpoints_behind(
     db: &impl ConnectionTrait,
     below: Option<i64>,
@@ -188,6 +189,11 @@ async fn endpoints_behind(
             ))
             .lte(newest),
         )
+        .filter(
+            Condition::any()
+                .add(webhook_endpoint::Column::StreamedUntil.is_null())
+                .add(webhook_endpoint::Column::StreamedUntil.lt(Utc::now())),
+        )
         .into_tuple::<i64>()
         .all(db)
         .await
@@ -209,6 +215,9 @@ async fn queue_for(
     else {
         return Ok(Vec::new());
     };
+    if held_by_another(&endpoint, Utc::now()) {
+        return Ok(Vec::new());
+    }
     let below = horizon(&txn).await?;
     let events = event_page(&txn, endpoint.company_id, endpoint.next_event_id, below).await?;
     let Some(&(last, _)) = events.last() else {
@@ -243,6 +252,12 @@ async fn queue_for(
         .await?;
     txn.commit().await?;
     Ok(claimed)
+}
+
+/// Whether a node holds the endpoint's new events to send them itself (`streamed_by`, set by
+/// a later release only): no other node queues them until its hold ends.
+fn held_by_another(endpoint: &webhook_endpoint::Model, now: DateTime<Utc>) -> bool {
+    endpoint.streamed_until.is_some_and(|until| until > now)
 }
 
 /// The next `QUEUE_BATCH` events of the company from the id `from` on, below `below` when
@@ -544,7 +559,7 @@ pub struct Made {
 /// of the one writer however many there are. The deliveries that succeeded are recorded with
 /// one statement per answer status (dated at the latest of them: they were made within one
 /// batch), each failed one by its own (its retry time is its own); each endpoint keeps its
-/// latest success and latest failure.
+/// latest success and latest failure, and counts its deliveries.
 pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(), DbErr> {
     use webhook_delivery::Column;
     if made.is_empty() {
@@ -553,9 +568,13 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
     let txn = super::begin_write(db).await?;
     let mut delivered: BTreeMap<Option<u16>, (DateTime<Utc>, Vec<i64>)> = BTreeMap::new();
     let mut latest: BTreeMap<(i64, bool), &Made> = BTreeMap::new();
+    let mut delivered_to: BTreeMap<i64, i64> = BTreeMap::new();
     for one in made {
         let attempt = &one.attempt;
         let failed = attempt.error.is_some();
+        if !failed {
+            *delivered_to.entry(one.endpoint_id).or_default() += 1;
+        }
         latest
             .entry((one.endpoint_id, failed))
             .and_modify(|kept| {
@@ -601,6 +620,16 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
                 .exec(&txn)
                 .await?;
         }
+    }
+    for (endpoint_id, n) in delivered_to {
+        webhook_endpoint::Entity::update_many()
+            .col_expr(
+                webhook_endpoint::Column::Delivered,
+                Expr::col(webhook_endpoint::Column::Delivered).add(n),
+            )
+            .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+            .exec(&txn)
+            .await?;
     }
     for ((endpoint_id, failed), one) in latest {
         use webhook_endpoint::Column::{LastFailureAt, LastSuccessAt};

@@ -124,3 +124,72 @@ async fn reference_data_written_before_updated_at_existed_takes_its_creation_tim
         assert_eq!(updated.timestamp(), 1_741_064_767, "row {i}");
     }
 }
+
+/// Migration 16 counts each webhook endpoint's delivered rows into its `delivered`, and leaves
+/// pending and failed ones out of it.
+#[tokio::test]
+async fn an_endpoint_s_delivered_count_starts_from_its_delivered_rows() {
+    use entity::webhook_endpoint;
+    let (_database, db) = database_at_migration(15).await;
+    let now = || Expr::value(Utc::now());
+    let text = |s: &str| Expr::value(s.to_owned());
+    insert(
+        &db,
+        "companies",
+        vec![
+            ("slug", text("old")),
+            ("name", text("Old")),
+            ("created_at", now()),
+        ],
+    )
+    .await;
+    for url in ["http://one.test/hook", "http://two.test/hook"] {
+        insert(
+            &db,
+            "webhook_endpoints",
+            vec![
+                ("company_id", Expr::value(1)),
+                ("url", text(url)),
+                ("secret", text("whsec_c2VjcmV0")),
+                ("event_types", text("")),
+                ("created_at", now()),
+                ("next_event_id", Expr::value(0)),
+            ],
+        )
+        .await;
+    }
+    // Endpoint 1: three delivered, one pending, one failed; endpoint 2: none delivered.
+    let deliveries = [
+        (1, "delivered"),
+        (1, "delivered"),
+        (1, "pending"),
+        (1, "delivered"),
+        (1, "failed"),
+        (2, "pending"),
+    ];
+    for (event_id, (endpoint_id, status)) in (1_i64..).zip(deliveries) {
+        insert(
+            &db,
+            "webhook_deliveries",
+            vec![
+                ("endpoint_id", Expr::value(endpoint_id)),
+                ("event_id", Expr::value(event_id)),
+                ("status", text(status)),
+                ("attempts", Expr::value(1)),
+                ("next_attempt_at", now()),
+            ],
+        )
+        .await;
+    }
+
+    Migrator::up(&db, None).await.expect("the rest");
+    let endpoints = webhook_endpoint::Entity::find()
+        .all(&db)
+        .await
+        .expect("reads");
+    let counts: Vec<(i64, i64, bool)> = endpoints
+        .iter()
+        .map(|e| (e.id, e.delivered, e.streamed_until.is_none()))
+        .collect();
+    assert_eq!(counts, vec![(1, 3, true), (2, 0, true)]);
+}

@@ -493,6 +493,38 @@ async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never(
         .expect("deliveries");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].event_id, 999_999);
+    // The endpoint's count of deliveries is its own: purging the rows does not lower it.
+    assert_eq!(listed(&w).await[1]["delivered"], json!(1));
+}
+
+/// An endpoint that another node holds (`streamed_until`, which only a later release sets, to
+/// send its new events itself) has none of its events queued by this release until the hold
+/// ends; then it gets them.
+#[tokio::test]
+async fn an_endpoint_another_node_holds_gets_its_events_once_the_hold_ends() {
+    use entity::webhook_endpoint;
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    let w = World::new().await;
+    let receiver = Receiver::default();
+    add_endpoint(&w, &receiver.start().await, &[]).await;
+    let until = chrono::Utc::now() + chrono::Duration::seconds(2);
+    webhook_endpoint::Entity::update_many()
+        .col_expr(
+            webhook_endpoint::Column::StreamedBy,
+            Expr::val("a-later-node"),
+        )
+        .col_expr(webhook_endpoint::Column::StreamedUntil, Expr::val(until))
+        .exec(&w.app.db)
+        .await
+        .expect("held");
+    w.invoice(json!({})).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(receiver.got().is_empty(), "sent while another node held it");
+    assert_eq!(listed(&w).await[0]["pending"], json!(0), "nothing queued");
+    let got = receiver.wait_for(1).await;
+    assert!(chrono::Utc::now() >= until, "sent before the hold ended");
+    assert_eq!(got.len(), 1);
+    assert_eq!(settled(&w, 1).await["delivered"], json!(1));
 }
 
 #[tokio::test]
