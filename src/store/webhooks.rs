@@ -157,7 +157,7 @@ pub async fn queue_new_events(
 }
 
 /// The endpoints with visible events not queued yet: those whose cursor is at or below their
-/// company's newest visible event, but for those another node holds (`held_by_another`). A
+/// company's newest visible event, but for those another node holds ([`not_held`]). A
 /// scalar subquery per endpoint, which both databases answer from the end of the (company, id)
 /// index however many events there are (an EXISTS here was planned by PostgreSQL as a hash
 /// join over every event).
@@ -189,11 +189,7 @@ async fn endpoints_behind(
             ))
             .lte(newest),
         )
-        .filter(
-            Condition::any()
-                .add(webhook_endpoint::Column::StreamedUntil.is_null())
-                .add(webhook_endpoint::Column::StreamedUntil.lt(Utc::now())),
-        )
+        .filter(not_held(Utc::now()))
         .into_tuple::<i64>()
         .all(db)
         .await
@@ -208,16 +204,15 @@ async fn queue_for(
     claiming: &Claiming<'_>,
 ) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     let txn = super::begin_write(db).await?;
+    // Held since `endpoints_behind` read it: left to the node that holds it.
     let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+        .filter(not_held(Utc::now()))
         .lock_exclusive()
         .one(&txn)
         .await?
     else {
         return Ok(Vec::new());
     };
-    if held_by_another(&endpoint, Utc::now()) {
-        return Ok(Vec::new());
-    }
     let below = horizon(&txn).await?;
     let events = event_page(&txn, endpoint.company_id, endpoint.next_event_id, below).await?;
     let Some(&(last, _)) = events.last() else {
@@ -254,10 +249,14 @@ async fn queue_for(
     Ok(claimed)
 }
 
-/// Whether a node holds the endpoint's new events to send them itself (`streamed_by`, set by
-/// a later release only): no other node queues them until its hold ends.
-fn held_by_another(endpoint: &webhook_endpoint::Model, now: DateTime<Utc>) -> bool {
-    endpoint.streamed_until.is_some_and(|until| until > now)
+/// The endpoints no node holds at `now`. A node that holds an endpoint (`streamed_by`, until
+/// `streamed_until`; set by a later release only) sends its new events itself: no other node
+/// queues them until the hold ends.
+fn not_held(now: DateTime<Utc>) -> Condition {
+    use webhook_endpoint::Column::StreamedUntil;
+    Condition::any()
+        .add(StreamedUntil.is_null())
+        .add(StreamedUntil.lt(now))
 }
 
 /// The next `QUEUE_BATCH` events of the company from the id `from` on, below `below` when
