@@ -30,6 +30,25 @@ macro_rules! migration {
     };
 }
 
+/// Adds these columns to `table`, one statement each (SQLite adds one column per statement).
+async fn add_columns(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: impl IntoIterator<Item = ColumnDef>,
+) -> Result<(), DbErr> {
+    for column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new(table))
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_keys;
 mod m20261130_000003_invoice_version;

@@ -10,22 +10,16 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 migration!(in_one_transaction, |manager| {
-    // SQLite adds one column per statement.
-    for column in [
-        timestamp_with_time_zone_null("disabled_at"),
-        timestamp_with_time_zone_null("last_success_at"),
-        timestamp_with_time_zone_null("last_failure_at"),
-        integer_null("last_failure_status"),
-        text_null("last_failure_error"),
-    ] {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("webhook_endpoints")
-                    .add_column(column)
-                    .to_owned(),
-            )
-            .await?;
-    }
-    Ok(())
+    crate::add_columns(
+        manager,
+        "webhook_endpoints",
+        [
+            timestamp_with_time_zone_null("disabled_at"),
+            timestamp_with_time_zone_null("last_success_at"),
+            timestamp_with_time_zone_null("last_failure_at"),
+            integer_null("last_failure_status"),
+            text_null("last_failure_error"),
+        ],
+    )
+    .await
 });

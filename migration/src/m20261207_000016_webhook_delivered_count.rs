@@ -15,21 +15,16 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 migration!(in_one_transaction, |manager| {
-    // SQLite adds one column per statement.
-    for column in [
-        big_integer("delivered").default(0).to_owned(),
-        string_len_null("streamed_by", 64),
-        timestamp_with_time_zone_null("streamed_until"),
-    ] {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("webhook_endpoints")
-                    .add_column(column)
-                    .to_owned(),
-            )
-            .await?;
-    }
+    crate::add_columns(
+        manager,
+        "webhook_endpoints",
+        [
+            big_integer("delivered").default(0).to_owned(),
+            string_len_null("streamed_by", 64),
+            timestamp_with_time_zone_null("streamed_until"),
+        ],
+    )
+    .await?;
     manager
         .get_connection()
         .execute_unprepared(
