@@ -2,7 +2,7 @@
 
 /// mimalloc instead of glibc's malloc: tasks migrate between the runtime's threads, so memory
 /// is often freed by another thread than the one that allocated it, and glibc's malloc then
-/// waits for the other thread's arena lock (BENCHMARKS.md, "The allocator").
+/// waits for the other thread's arena lock (BENCHMARKS.md, "fourth pass").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
