@@ -236,7 +236,7 @@ impl Application {
                 self.webhooks,
                 state.metrics.clone(),
             )?;
-            Some(tokio::spawn(deliverer.run()))
+            Some((deliverer.clone(), tokio::spawn(deliverer.run())))
         };
         let app = routes(state, &self.cors_origins);
         tracing::info!(port = self.port, "listening");
@@ -247,8 +247,9 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown, Some(SHUTDOWN_GRACE))
             .await?;
         housekeeping.abort();
-        if let Some(deliverer) = deliverer {
-            deliverer.abort();
+        if let Some((deliverer, running)) = deliverer {
+            running.abort();
+            deliverer.release().await;
         }
         if let Some(metrics) = metrics {
             metrics.abort();

@@ -1,25 +1,28 @@
 //! Delivering invoice events to the companies' webhook endpoints, signed per the Standard
 //! Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
 //!
-//! Every node runs one [`Deliverer`] beside the API. Each poll it queues the events that became
-//! visible (`store::webhooks::queue_new_events`), claiming the new deliveries as it writes them,
-//! then claims those due otherwise (retries, a backlog, another node's expired claims) in one
-//! statement, so that up to [`CLAIMED_PER_ENDPOINT`] per endpoint wait to be sent, reads their
-//! events and endpoints in one query each, and sends each endpoint's through at most
-//! [`PER_ENDPOINT`] lanes (tasks posting one delivery after another over the client's
-//! kept-alive connections), so a slow or dead receiver holds only its own deliveries, never a
-//! request. The outcomes go to one recorder task, which writes all that arrived in the last
-//! [`RECORD_EVERY`] in one transaction: the database work per delivery is a share of a few
-//! statements, and on SQLite the deliverer takes the one writer's turn (in line with the
-//! creates) a few times per poll and at most ten times a second to record, never once per
-//! delivery. A poll runs on every tick, and as soon as an endpoint's unsent work falls to
-//! half, so a busy endpoint's lanes never run dry.
+//! Every node runs one [`Deliverer`] beside the API. Each poll it holds the endpoints with new
+//! events that no other node holds (`store::webhook_streams`) and reads each one's next events,
+//! as many as it may have unsent ([`CLAIMED_PER_ENDPOINT`]): they are sent without a row each.
+//! Then it claims the delivery rows that are due (retries, replays, another node's expired
+//! claims) in one statement, and reads their events and endpoints in one query each. Each
+//! endpoint's work goes through at most [`PER_ENDPOINT`] lanes (tasks posting one event after
+//! another over the client's kept-alive connections), so a slow or dead receiver holds only
+//! its own deliveries, never a request. The outcomes go to one recorder task, which writes all
+//! that arrived in the last [`RECORD_EVERY`] in one transaction: a failed streamed event
+//! becomes a row to retry, a success only a count on its endpoint, and each stream's cursor
+//! moves up to its first event whose outcome is not written yet. So the database work per
+//! delivery is a share of a few statements, and on SQLite the deliverer takes the one writer's
+//! turn (in line with the creates) a few times per poll and at most ten times a second to
+//! record, never once per delivery. A poll runs on every tick, and as soon as an endpoint's
+//! unsent work falls to half, so a busy endpoint's lanes never run dry.
 //!
-//! A claim lasts [`CLAIM`], however much a node claimed: a lane starts a send only while its
-//! claim has longer than [`TIMEOUT`] and a margin to run, and leaves the delivery otherwise, to
-//! be claimed again when the claim ran out (by this node or another). So a node that died
-//! holds its deliveries for [`CLAIM`] at most, and a slow receiver never gets a delivery twice
-//! because its claim ran out mid-send.
+//! A claim on a row, and a hold on an endpoint, last [`CLAIM`] (the hold is renewed by every
+//! poll and record while the node has work for it): a lane starts a send only while the claim
+//! or hold has longer than [`TIMEOUT`] and a margin to run. So a node that died holds its
+//! deliveries for [`CLAIM`] at most; its streams' cursors stay before every event it sent
+//! without recording, and the next holder sends those again. A node that stops releases its
+//! holds at once.
 //!
 //! Order: none between deliveries. An endpoint gets up to [`PER_ENDPOINT`] at once from each
 //! node, a retry comes after later events, and nodes share the work. Per invoice, a higher
@@ -35,6 +38,7 @@
 
 use crate::metrics::Metrics;
 use crate::store::database::WriteTurns;
+use crate::store::webhook_streams as streams;
 use crate::store::webhooks::{self as store, Attempt};
 use crate::wire::event::Event;
 use base64::Engine;
@@ -43,7 +47,8 @@ use entity::{invoice_event, webhook_delivery, webhook_endpoint};
 use poem_openapi::types::ToJSON;
 use rand::RngExt;
 use sea_orm::DatabaseConnection;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -143,7 +148,7 @@ pub fn new_secret() -> String {
     )
 }
 
-/// Sends what this node claims.
+/// Sends the events of the endpoints this node holds, and the delivery rows it claims.
 #[derive(Clone)]
 pub struct Deliverer {
     db: DatabaseConnection,
@@ -151,47 +156,105 @@ pub struct Deliverer {
     turns: WriteTurns,
     client: reqwest::Client,
     settings: WebhookSettings,
-    /// The deliveries this node claimed and has not recorded yet, per endpoint.
+    /// This node, as its holds on endpoints name it.
+    me: Arc<str>,
+    /// What this node has to send and has sent without recording yet, per endpoint.
     work: Arc<Mutex<HashMap<i64, EndpointWork>>>,
-    /// Told when an endpoint's unsent work falls to half, so more is claimed at once.
+    /// Numbers the streams, so what an ended one left behind is told from the current one's.
+    streams_started: Arc<AtomicU64>,
+    /// Told when an endpoint's unsent work falls to half, so more is read or claimed at once.
     freed: Arc<tokio::sync::Notify>,
-    /// Where the lanes hand their outcomes to the recorder.
-    outcomes: mpsc::UnboundedSender<store::Made>,
+    /// Where the lanes (and the polls) hand what to record to the recorder.
+    outcomes: mpsc::UnboundedSender<ToRecord>,
     /// The recorder's end, taken by [`Deliverer::run`].
-    recorder: Arc<Mutex<Option<mpsc::UnboundedReceiver<store::Made>>>>,
+    recorder: Arc<Mutex<Option<mpsc::UnboundedReceiver<ToRecord>>>>,
     /// What the node counts, when it serves metrics.
     metrics: Option<Arc<Metrics>>,
 }
 
-/// A claimed delivery with what it sends.
+/// What the recorder writes.
+enum ToRecord {
+    /// An attempt; of a streamed event, with its stream's number.
+    Attempt(store::Made, Option<u64>),
+    /// A stream read past events: its endpoint's cursor may move (past those the endpoint
+    /// does not take, too).
+    Read { endpoint_id: i64, stream: u64 },
+}
+
+/// An event to send, from a delivery row this node claimed or from a stream it holds.
 struct Job {
-    delivery: webhook_delivery::Model,
+    endpoint_id: i64,
+    event_id: i64,
+    /// Attempts made before this one.
+    attempts: i32,
+    source: Source,
     /// `None` when the event or the endpoint no longer exists.
     parts: Option<(Arc<invoice_event::Model>, Arc<webhook_endpoint::Model>)>,
+}
+
+enum Source {
+    /// A delivery row, claimed until then.
+    Row {
+        id: i64,
+        claimed_until: Option<chrono::DateTime<Utc>>,
+    },
+    /// The stream with this number.
+    Stream(u64),
+}
+
+/// A node's stream of an endpoint's new events, for as long as it holds the endpoint.
+struct Stream {
+    number: u64,
+    /// The next event to read.
+    next: i64,
+    /// Read and not recorded yet: waiting, being sent, or sent.
+    outstanding: BTreeSet<i64>,
+    /// The end of the hold as this node last renewed it; in the past once the stream ended
+    /// (a failed record, a send left undone), so the next poll starts another from the
+    /// endpoint's cursor.
+    held_until: chrono::DateTime<Utc>,
+}
+
+impl Stream {
+    /// Where the endpoint's cursor may move once the outcomes of `recorded` are written: the
+    /// first event outstanding but for those, or the next to read.
+    fn cursor_after(&self, recorded: &BTreeSet<i64>) -> i64 {
+        self.outstanding
+            .iter()
+            .find(|id| !recorded.contains(id))
+            .copied()
+            .unwrap_or(self.next)
+    }
+
+    fn end(&mut self) {
+        self.held_until = chrono::DateTime::<Utc>::MIN_UTC;
+    }
 }
 
 /// One endpoint's work on this node.
 #[derive(Default)]
 struct EndpointWork {
-    /// Claimed, not started yet.
+    /// To send, not started yet.
     queued: VecDeque<Job>,
     /// Lanes running.
     lanes: usize,
     /// Being sent now.
     sending: usize,
-    /// Sent, the outcome not recorded yet (the claim still stands in the database).
+    /// Sent, the outcome not recorded yet (the claim or the stream's cursor still before it).
     recording: usize,
+    /// The endpoint's stream, while this node holds it.
+    stream: Option<Stream>,
 }
 
 impl EndpointWork {
-    /// Deliveries claimed and not sent yet: what the node's claims are limited by.
+    /// Read or claimed and not sent yet: what reading and claiming more are limited by.
     fn unsent(&self) -> usize {
         self.queued.len() + self.sending
     }
 
-    /// Nothing claimed, nothing running: the entry can go.
+    /// Nothing to send, nothing running, no stream: the entry can go.
     fn idle(&self) -> bool {
-        self.unsent() + self.recording + self.lanes == 0
+        self.unsent() + self.recording + self.lanes == 0 && self.stream.is_none()
     }
 }
 
@@ -212,12 +275,19 @@ impl Deliverer {
             .user_agent(concat!("invoices-api/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let (outcomes, recorder) = mpsc::unbounded_channel();
+        let me = format!(
+            "node-{}-{:016x}",
+            std::process::id(),
+            rand::rng().random::<u64>()
+        );
         Ok(Deliverer {
             db,
             turns,
             client,
             settings,
+            me: me.into(),
             work: Arc::default(),
+            streams_started: Arc::default(),
             freed: Arc::default(),
             outcomes,
             recorder: Arc::new(Mutex::new(Some(recorder))),
@@ -263,29 +333,31 @@ impl Deliverer {
         }
     }
 
+    /// Ends this node's holds (it stops, [`Deliverer::run`] aborted), so other nodes take its
+    /// endpoints at once rather than when the holds run out. What it sent without recording
+    /// is sent again by them (at least once).
+    pub async fn release(&self) {
+        if let Err(err) = streams::release(&self.db, &self.me).await {
+            tracing::warn!(error = %err, "could not release the webhook endpoints held");
+        }
+    }
+
     fn work(&self) -> std::sync::MutexGuard<'_, HashMap<i64, EndpointWork>> {
         self.work.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues new events, then claims the deliveries that are due, as many per endpoint as
-    /// this node may hold unsent, and starts lanes for them.
+    /// Reads the new events of the endpoints this node holds (taking those behind that no
+    /// node holds), then claims the delivery rows that are due, as many per endpoint as this
+    /// node may hold unsent, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
-        let unsent: HashMap<i64, usize> = self
+        let mut jobs = self.read_streams().await?;
+        let mut held: HashMap<i64, usize> = self
             .work()
             .iter()
             .map(|(endpoint, work)| (*endpoint, work.unsent()))
             .collect();
-        let room = |endpoint| {
-            CLAIMED_PER_ENDPOINT.saturating_sub(unsent.get(&endpoint).copied().unwrap_or(0))
-        };
-        let claiming = store::Claiming {
-            room: &room,
-            until: Utc::now() + CLAIM,
-        };
-        let mut claimed = store::queue_new_events(&self.db, &self.turns, &claiming).await?;
-        let mut held = unsent;
-        for delivery in &claimed {
-            *held.entry(delivery.endpoint_id).or_default() += 1;
+        for job in &jobs {
+            *held.entry(job.endpoint_id).or_default() += 1;
         }
         let now = Utc::now();
         let full: Vec<i64> = held
@@ -293,7 +365,7 @@ impl Deliverer {
             .filter(|(_, n)| **n >= CLAIMED_PER_ENDPOINT)
             .map(|(endpoint, _)| *endpoint)
             .collect();
-        // Retries, deliveries whose claim ran out, and the rest of a backlog.
+        // Retries, replays, rows whose claim ran out.
         let due = store::due(&self.db, now, &full, CLAIM_BATCH).await?;
         let wanted: Vec<i64> = due
             .iter()
@@ -305,35 +377,20 @@ impl Deliverer {
             .map(|d| d.id)
             .collect();
         if !wanted.is_empty() {
-            let _turn = self.turns.take().await;
-            claimed.extend(store::claim(&self.db, &wanted, now, now + CLAIM).await?);
+            let claimed = {
+                let _turn = self.turns.take().await;
+                store::claim(&self.db, &wanted, now, now + CLAIM).await?
+            };
+            jobs.extend(self.row_jobs(claimed).await?);
         }
-        if claimed.is_empty() {
+        if jobs.is_empty() {
             return Ok(());
         }
-        claimed.sort_by_key(|d| (d.next_attempt_at, d.event_id));
-        // Should this read fail, the claims run out and the deliveries are claimed again then.
-        let (events, endpoints) = store::delivery_parts(&self.db, &claimed).await?;
-        let events: HashMap<i64, Arc<_>> = events
-            .into_iter()
-            .map(|(id, e)| (id, Arc::new(e)))
-            .collect();
-        let endpoints: HashMap<i64, Arc<_>> = endpoints
-            .into_iter()
-            .map(|(id, e)| (id, Arc::new(e)))
-            .collect();
-        let jobs = claimed.into_iter().map(|delivery| Job {
-            parts: events
-                .get(&delivery.event_id)
-                .cloned()
-                .zip(endpoints.get(&delivery.endpoint_id).cloned()),
-            delivery,
-        });
         let mut lanes_to_start = Vec::new();
         {
             let mut work = self.work();
             for job in jobs {
-                let endpoint = job.delivery.endpoint_id;
+                let endpoint = job.endpoint_id;
                 let entry = work.entry(endpoint).or_default();
                 entry.queued.push_back(job);
                 if entry.lanes < PER_ENDPOINT {
@@ -349,8 +406,110 @@ impl Deliverer {
         Ok(())
     }
 
-    /// Sends the endpoint's claimed deliveries one after the other until none is left; leaves
-    /// those whose claim is about to run out.
+    /// Takes or renews the holds, and reads the next events of each endpoint held, as many as
+    /// it may have unsent: they are outstanding in its stream until recorded.
+    async fn read_streams(&self) -> Result<Vec<Job>, sea_orm::DbErr> {
+        let now = Utc::now();
+        let until = now + CLAIM;
+        let held = streams::hold_behind(&self.db, &self.turns, &self.me, now, until).await?;
+        let mut jobs = Vec::new();
+        for endpoint in held.endpoints {
+            let endpoint = Arc::new(endpoint);
+            let (number, from, room) = {
+                let mut work = self.work();
+                let entry = work.entry(endpoint.id).or_default();
+                let room = CLAIMED_PER_ENDPOINT.saturating_sub(entry.unsent());
+                let stream = match &mut entry.stream {
+                    // Held all along: it goes on where it stands.
+                    Some(stream) if stream.held_until > now => stream,
+                    // Held anew: from the endpoint's cursor.
+                    slot => slot.insert(Stream {
+                        number: self.streams_started.fetch_add(1, Ordering::Relaxed),
+                        next: endpoint.next_event_id,
+                        outstanding: BTreeSet::new(),
+                        held_until: until,
+                    }),
+                };
+                stream.held_until = until;
+                (stream.number, stream.next, room)
+            };
+            if room == 0 {
+                continue;
+            }
+            let limit = u64::try_from(room).unwrap_or(u64::MAX);
+            let events = streams::new_events(&self.db, &endpoint, from, held.below, limit).await?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                continue;
+            };
+            {
+                let mut work = self.work();
+                let Some(stream) = work
+                    .get_mut(&endpoint.id)
+                    .and_then(|entry| entry.stream.as_mut())
+                    .filter(|stream| stream.number == number)
+                else {
+                    continue;
+                };
+                stream.next = last + 1;
+                for event in events {
+                    if !streams::takes(&endpoint, &event.r#type) {
+                        continue;
+                    }
+                    stream.outstanding.insert(event.id);
+                    jobs.push(Job {
+                        endpoint_id: endpoint.id,
+                        event_id: event.id,
+                        attempts: 0,
+                        source: Source::Stream(number),
+                        parts: Some((Arc::new(event), endpoint.clone())),
+                    });
+                }
+            }
+            // The recorder moves the cursor past what was read and not taken, too.
+            let _ = self.outcomes.send(ToRecord::Read {
+                endpoint_id: endpoint.id,
+                stream: number,
+            });
+        }
+        Ok(jobs)
+    }
+
+    /// The claimed rows as jobs, with their events and endpoints read in one query each.
+    async fn row_jobs(
+        &self,
+        mut claimed: Vec<webhook_delivery::Model>,
+    ) -> Result<Vec<Job>, sea_orm::DbErr> {
+        claimed.sort_by_key(|d| (d.next_attempt_at, d.event_id));
+        // Should this read fail, the claims run out and the deliveries are claimed again then.
+        let (events, endpoints) = store::delivery_parts(&self.db, &claimed).await?;
+        let events: HashMap<i64, Arc<_>> = events
+            .into_iter()
+            .map(|(id, e)| (id, Arc::new(e)))
+            .collect();
+        let endpoints: HashMap<i64, Arc<_>> = endpoints
+            .into_iter()
+            .map(|(id, e)| (id, Arc::new(e)))
+            .collect();
+        Ok(claimed
+            .into_iter()
+            .map(|delivery| Job {
+                endpoint_id: delivery.endpoint_id,
+                event_id: delivery.event_id,
+                attempts: delivery.attempts,
+                parts: events
+                    .get(&delivery.event_id)
+                    .cloned()
+                    .zip(endpoints.get(&delivery.endpoint_id).cloned()),
+                source: Source::Row {
+                    id: delivery.id,
+                    claimed_until: delivery.claimed_until,
+                },
+            })
+            .collect())
+    }
+
+    /// Sends the endpoint's jobs one after the other until none is left; leaves those whose
+    /// claim or hold is about to run out.
     async fn lane(&self, endpoint: i64) {
         loop {
             let next = {
@@ -358,7 +517,8 @@ impl Deliverer {
                 let Some(entry) = work.get_mut(&endpoint) else {
                     return;
                 };
-                let Some(job) = next_sendable(&mut entry.queued, Utc::now()) else {
+                let Some(job) = next_sendable(&mut entry.queued, &mut entry.stream, Utc::now())
+                else {
                     entry.lanes = entry.lanes.saturating_sub(1);
                     if entry.idle() {
                         work.remove(&endpoint);
@@ -368,6 +528,10 @@ impl Deliverer {
                 entry.sending += 1;
                 job
             };
+            let stream = match next.source {
+                Source::Stream(number) => Some(number),
+                Source::Row { .. } => None,
+            };
             let made = self.deliver(next).await;
             if let Some(entry) = self.work().get_mut(&endpoint) {
                 entry.sending = entry.sending.saturating_sub(1);
@@ -376,49 +540,105 @@ impl Deliverer {
                     self.freed.notify_one();
                 }
             }
-            if self.outcomes.send(made).is_err() {
-                // No recorder (the node is stopping): the claim runs out, it is sent again.
+            if self.outcomes.send(ToRecord::Attempt(made, stream)).is_err() {
+                // No recorder (the node is stopping): the claim runs out, or the cursor stays
+                // before the event; it is sent again.
                 return;
             }
         }
     }
 
-    /// Records the outcomes as they arrive, at most every [`RECORD_EVERY`], all those that
-    /// arrived meanwhile in one transaction.
-    async fn record(&self, mut outcomes: mpsc::UnboundedReceiver<store::Made>) {
+    /// Records what arrives, at most every [`RECORD_EVERY`], all that arrived meanwhile in one
+    /// transaction: the attempts, and the cursors of the streams they (or reads) moved.
+    async fn record(&self, mut inbox: mpsc::UnboundedReceiver<ToRecord>) {
         let mut batch = Vec::with_capacity(RECORD_BATCH);
-        while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        while inbox.recv_many(&mut batch, RECORD_BATCH).await > 0 {
             let started = tokio::time::Instant::now();
+            let mut made = Vec::with_capacity(batch.len());
+            // Per endpoint and stream: the events whose outcomes are in this batch.
+            let mut streamed: BTreeMap<(i64, u64), BTreeSet<i64>> = BTreeMap::new();
+            for item in batch.drain(..) {
+                match item {
+                    ToRecord::Attempt(one, stream) => {
+                        if let Some(number) = stream {
+                            streamed
+                                .entry((one.endpoint_id, number))
+                                .or_default()
+                                .insert(one.event_id);
+                        }
+                        made.push(one);
+                    }
+                    ToRecord::Read {
+                        endpoint_id,
+                        stream,
+                    } => {
+                        streamed.entry((endpoint_id, stream)).or_default();
+                    }
+                }
+            }
+            let until = Utc::now() + CLAIM;
+            let at: BTreeMap<i64, i64> = {
+                let work = self.work();
+                streamed
+                    .iter()
+                    .filter_map(|((endpoint, number), recorded)| {
+                        let stream = work.get(endpoint)?.stream.as_ref()?;
+                        (stream.number == *number)
+                            .then(|| (*endpoint, stream.cursor_after(recorded)))
+                    })
+                    .collect()
+            };
+            let cursors = streams::Cursors {
+                me: &self.me,
+                until,
+                at,
+            };
             let recorded = {
                 let _turn = self.turns.take().await;
-                store::record_attempts(&self.db, &batch).await
+                store::record_attempts(&self.db, &made, &cursors).await
             };
-            if let Err(err) = recorded {
-                // The claims run out and the deliveries are sent again.
+            if let Err(err) = &recorded {
+                // Claims run out and are sent again; the streams start again from their
+                // cursors.
                 tracing::warn!(
-                    deliveries = batch.len(),
+                    deliveries = made.len(),
                     error = %err,
                     "could not record webhook attempts"
                 );
             }
             {
                 let mut work = self.work();
-                for made in &batch {
-                    if let Some(entry) = work.get_mut(&made.endpoint_id) {
+                for one in &made {
+                    if let Some(entry) = work.get_mut(&one.endpoint_id) {
                         entry.recording = entry.recording.saturating_sub(1);
+                    }
+                }
+                for ((endpoint, number), events) in &streamed {
+                    let Some(stream) = work
+                        .get_mut(endpoint)
+                        .and_then(|entry| entry.stream.as_mut())
+                        .filter(|stream| stream.number == *number)
+                    else {
+                        continue;
+                    };
+                    match &recorded {
+                        Ok(renewed) if renewed.contains(endpoint) => {
+                            stream.outstanding.retain(|id| !events.contains(id));
+                            stream.held_until = until;
+                        }
+                        // Not recorded, or no longer held by this node.
+                        _ => stream.end(),
                     }
                 }
                 work.retain(|_, entry| !entry.idle());
             }
-            batch.clear();
             tokio::time::sleep_until(started + RECORD_EVERY).await;
         }
     }
 
-    /// One attempt of a claimed delivery.
+    /// One attempt of a job.
     async fn deliver(&self, job: Job) -> store::Made {
         let _counted = self.metrics.as_ref().map(|m| m.webhook_in_flight());
-        let delivery = &job.delivery;
         let at = Utc::now();
         let attempt = match self.send(&job).await {
             Ok(status) if (200..300).contains(&status) => Attempt {
@@ -427,8 +647,8 @@ impl Deliverer {
                 error: None,
                 retry_at: None,
             },
-            Ok(status) => self.failed(delivery, at, Some(status), format!("HTTP {status}")),
-            Err(error) => self.failed(delivery, at, None, error),
+            Ok(status) => self.failed(&job, at, Some(status), format!("HTTP {status}")),
+            Err(error) => self.failed(&job, at, None, error),
         };
         if let Some(metrics) = &self.metrics {
             metrics.webhook_attempt(attempt.outcome());
@@ -437,19 +657,24 @@ impl Deliverer {
                 metrics.webhook_delivered_after(lag.to_std().unwrap_or_default());
             }
         }
+        let delivery_id = match job.source {
+            Source::Row { id, .. } => Some(id),
+            Source::Stream(_) => None,
+        };
         if let Some(error) = &attempt.error {
             tracing::info!(
-                delivery = delivery.id,
-                event = delivery.event_id,
-                endpoint = delivery.endpoint_id,
+                delivery = delivery_id,
+                event = job.event_id,
+                endpoint = job.endpoint_id,
                 error,
                 retry = attempt.retry_at.is_some(),
                 "webhook attempt failed"
             );
         }
         store::Made {
-            delivery_id: delivery.id,
-            endpoint_id: delivery.endpoint_id,
+            delivery_id,
+            endpoint_id: job.endpoint_id,
+            event_id: job.event_id,
             attempt,
         }
     }
@@ -457,12 +682,12 @@ impl Deliverer {
     /// A failed attempt: retried after the schedule's next wait, if there is one.
     fn failed(
         &self,
-        delivery: &webhook_delivery::Model,
+        job: &Job,
         at: chrono::DateTime<Utc>,
         status: Option<u16>,
         error: String,
     ) -> Attempt {
-        let made = usize::try_from(delivery.attempts).unwrap_or(usize::MAX);
+        let made = usize::try_from(job.attempts).unwrap_or(usize::MAX);
         let retry_at = self.settings.retry_schedule.0.get(made).and_then(|wait| {
             let jittered = wait.mul_f64(rand::rng().random_range(1.0..1.25));
             chrono::Duration::from_std(jittered).ok().map(|d| at + d)
@@ -475,7 +700,7 @@ impl Deliverer {
         }
     }
 
-    /// Posts the delivery's event, signed; the answer's status, or why there was none.
+    /// Posts the job's event, signed; the answer's status, or why there was none.
     async fn send(&self, job: &Job) -> Result<u16, String> {
         let (event, endpoint) = job
             .parts
@@ -484,7 +709,7 @@ impl Deliverer {
         let event = Event::try_from(event.as_ref().clone()).map_err(|e| format!("{e}"))?;
         let body = serde_json::to_string(&event.to_json())
             .map_err(|e| format!("could not render the event: {e}"))?;
-        let id = format!("evt_{}", job.delivery.event_id);
+        let id = format!("evt_{}", job.event_id);
         let timestamp = Utc::now().timestamp();
         let signature = standardwebhooks::Webhook::new(&endpoint.secret)
             .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))
@@ -507,15 +732,29 @@ impl Deliverer {
     }
 }
 
-/// The first of these jobs whose claim still runs long enough for an attempt and its record,
-/// dropping those before it whose claim does not (they are claimed again once it ran out, by
-/// this node or another).
-fn next_sendable(queued: &mut VecDeque<Job>, now: chrono::DateTime<Utc>) -> Option<Job> {
+/// The first of these jobs whose claim (a row's) or hold (a stream's) still runs long enough
+/// for an attempt and its record, dropping those before it that do not: a row's is claimed
+/// again once its claim ran out (by this node or another); a stream left so ends (`stream`),
+/// and the next one sends again from the endpoint's cursor, which is still before it.
+fn next_sendable(
+    queued: &mut VecDeque<Job>,
+    stream: &mut Option<Stream>,
+    now: chrono::DateTime<Utc>,
+) -> Option<Job> {
     let send_by = now + SEND_BEFORE_CLAIM_ENDS;
-    std::iter::from_fn(|| queued.pop_front()).find(|job| {
-        job.delivery
-            .claimed_until
-            .is_some_and(|until| until > send_by)
+    std::iter::from_fn(|| queued.pop_front()).find(|job| match job.source {
+        Source::Row { claimed_until, .. } => claimed_until.is_some_and(|until| until > send_by),
+        Source::Stream(number) => match stream {
+            Some(current) if current.number == number => {
+                if current.held_until > send_by {
+                    return true;
+                }
+                current.end();
+                false
+            }
+            // An ended stream's: the current one reads it again.
+            _ => false,
+        },
     })
 }
 
@@ -587,34 +826,41 @@ mod tests {
         assert_eq!(clipped("short".into(), MAX_ERROR_CHARS), "short");
     }
 
+    fn job(id: i64, source: Source) -> Job {
+        Job {
+            endpoint_id: 1,
+            event_id: id,
+            attempts: 0,
+            source,
+            parts: None,
+        }
+    }
+
+    fn in_future(from: chrono::DateTime<Utc>, by: Duration) -> chrono::DateTime<Utc> {
+        from + chrono::Duration::from_std(by).unwrap_or_default()
+    }
+
     #[test]
     fn a_lane_leaves_a_delivery_whose_claim_ends_before_an_attempt_could() {
         let now = Utc::now();
-        let job = |id: i64, claim_left: Duration| Job {
-            delivery: webhook_delivery::Model {
+        let row = |id: i64, claim_left: Duration| {
+            job(
                 id,
-                endpoint_id: 1,
-                event_id: id,
-                status: store::PENDING.into(),
-                attempts: 0,
-                next_attempt_at: now,
-                claimed_until: Some(
-                    now + chrono::Duration::from_std(claim_left).unwrap_or_default(),
-                ),
-                last_attempt_at: None,
-                last_status: None,
-                last_error: None,
-            },
-            parts: None,
+                Source::Row {
+                    id,
+                    claimed_until: Some(in_future(now, claim_left)),
+                },
+            )
         };
         let margin = SEND_BEFORE_CLAIM_ENDS;
         let mut queued = VecDeque::from([
-            job(1, margin - Duration::from_secs(1)),
-            job(2, margin),
-            job(3, margin + Duration::from_secs(1)),
-            job(4, Duration::from_secs(1)),
+            row(1, margin - Duration::from_secs(1)),
+            row(2, margin),
+            row(3, margin + Duration::from_secs(1)),
+            row(4, Duration::from_secs(1)),
         ]);
-        let sent = next_sendable(&mut queued, now).map(|job| job.delivery.id);
+        let mut no_stream = None;
+        let sent = next_sendable(&mut queued, &mut no_stream, now).map(|job| job.event_id);
         assert_eq!(
             sent,
             Some(3),
@@ -625,12 +871,53 @@ mod tests {
             1,
             "the two before it are left, the one after it waits"
         );
-        assert_eq!(next_sendable(&mut queued, now).map(|j| j.delivery.id), None);
+        assert_eq!(
+            next_sendable(&mut queued, &mut no_stream, now).map(|j| j.event_id),
+            None
+        );
         assert!(queued.is_empty());
         assert!(
             CLAIM > SEND_BEFORE_CLAIM_ENDS + TIMEOUT,
             "a fresh claim has room for attempts"
         );
+    }
+
+    #[test]
+    fn a_stream_whose_hold_ends_before_an_attempt_could_ends_and_an_ended_one_s_jobs_go() {
+        let now = Utc::now();
+        let stream = |number, hold_left| Stream {
+            number,
+            next: 10,
+            outstanding: BTreeSet::from([7, 8, 9]),
+            held_until: in_future(now, hold_left),
+        };
+        let long = CLAIM;
+        // Jobs of an ended stream (1) are dropped; the current one's (2) are sent.
+        let mut current = Some(stream(2, long));
+        let mut queued = VecDeque::from([job(7, Source::Stream(1)), job(8, Source::Stream(2))]);
+        let sent = next_sendable(&mut queued, &mut current, now).map(|j| j.event_id);
+        assert_eq!(sent, Some(8));
+        assert!(current.as_ref().is_some_and(|s| s.held_until > now));
+        // A hold about to run out: the job stays unsent and the stream ends, so the next poll
+        // starts another from the endpoint's cursor.
+        let mut ending = Some(stream(2, SEND_BEFORE_CLAIM_ENDS - Duration::from_secs(1)));
+        let mut queued = VecDeque::from([job(9, Source::Stream(2))]);
+        assert!(next_sendable(&mut queued, &mut ending, now).is_none());
+        assert!(ending.as_ref().is_some_and(|s| s.held_until < now));
+    }
+
+    #[test]
+    fn a_stream_s_cursor_stops_at_its_first_event_not_recorded() {
+        let stream = Stream {
+            number: 0,
+            next: 20,
+            outstanding: BTreeSet::from([5, 7, 9]),
+            held_until: Utc::now(),
+        };
+        assert_eq!(stream.cursor_after(&BTreeSet::new()), 5);
+        assert_eq!(stream.cursor_after(&BTreeSet::from([5])), 7);
+        assert_eq!(stream.cursor_after(&BTreeSet::from([5, 9])), 7);
+        assert_eq!(stream.cursor_after(&BTreeSet::from([5, 7, 9])), 20);
     }
 
     #[test]

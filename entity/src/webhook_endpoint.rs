@@ -14,9 +14,9 @@ pub struct Model {
     /// The event types sent, comma-separated; empty for every type.
     pub event_types: String,
     pub created_at: DateTimeUtc,
-    /// The events below this id are already queued for the endpoint (or predate it).
+    /// The events below this id are sent, or queued as deliveries, or predate the endpoint.
     pub next_event_id: i64,
-    /// Set while the operator has paused it: its events are queued, none is sent.
+    /// Set while the operator has paused it: its events wait past its cursor, none is sent.
     pub disabled_at: Option<DateTimeUtc>,
     /// When its last attempt answered with a 2xx.
     pub last_success_at: Option<DateTimeUtc>,
@@ -27,8 +27,8 @@ pub struct Model {
     pub last_failure_error: Option<String>,
     /// How many deliveries it has had (every node that records a success adds to it).
     pub delivered: i64,
-    /// A node that holds its new events, to send them itself, and until when; no other node
-    /// queues them meanwhile. No node of this release holds an endpoint.
+    /// The node that holds the endpoint, to send its new events itself, and until when; no
+    /// other node sends or queues them meanwhile.
     pub streamed_by: Option<String>,
     pub streamed_until: Option<DateTimeUtc>,
 }

@@ -557,7 +557,7 @@ pub enum WebhookCmd {
         #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
         since: i64,
     },
-    /// Pause an endpoint: its events are still queued, none is sent until it is enabled.
+    /// Pause an endpoint: its events wait, none is sent until it is enabled.
     Disable {
         #[command(flatten)]
         company: CompanyArg,

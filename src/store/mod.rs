@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod reference;
 pub mod refusal;
 pub mod schema;
+pub mod webhook_streams;
 pub mod webhooks;
 
 use sea_orm::{

@@ -1,17 +1,17 @@
 //! Webhook endpoints and the queue of deliveries to them.
 //!
-//! Events are queued for an endpoint by [`queue_new_events`], which moves the endpoint's
-//! cursor (`next_event_id`) past the events it queued, never past the event horizon
-//! (`store::events::horizon`), so no event is skipped. A node sends a delivery only once it has
-//! claimed it, valid until `claimed_until`: as it queued it (the queueing node claims what it
-//! asks for in the insert), or later with [`claim`], a conditional update that one node wins;
-//! a node that dies mid-delivery leaves a claim that runs out, and another node (or the
-//! restarted one) takes the delivery over. A delivery is at least once: a node that sent it and
-//! died before [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
+//! An endpoint's new events are sent without a row each by the node that holds it
+//! (`store::webhook_streams`): the events at or past its cursor (`next_event_id`) are the ones
+//! it has not had yet. A delivery row is written for an event that needs another attempt (its
+//! first failed), and by a replay. A node sends a row's delivery only once it has claimed it
+//! with [`claim`], valid until `claimed_until`, a conditional update that one node wins; a node
+//! that dies mid-delivery leaves a claim that runs out, and another node (or the restarted one)
+//! takes the delivery over. A delivery is at least once: a node that sent it and died before
+//! [`record_attempts`] leaves it to be sent again, with the same `webhook-id`.
 
 use super::admin::{AdminError, company_by_slug};
-use super::database::WriteTurns;
 use super::events::horizon;
+use super::webhook_streams::{Cursors, move_cursors, not_yet_sent, takes};
 use crate::domain::event::EventType;
 use chrono::{DateTime, Utc};
 use entity::{invoice_event, webhook_delivery, webhook_endpoint};
@@ -76,10 +76,12 @@ async fn first_unseen_event(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     Ok(last.map_or(0, |id| id + 1))
 }
 
-/// An endpoint and how many of its deliveries are in each status.
+/// An endpoint, how many of its deliveries are in each status, and how many of its events
+/// have not been sent yet (past its cursor: they have no row).
 pub struct EndpointSummary {
     pub endpoint: webhook_endpoint::Model,
     pub counts: Vec<(String, i64)>,
+    pub not_yet_sent: u64,
 }
 
 /// The company's endpoints, each summarized (counted in the database, however many
@@ -106,7 +108,12 @@ pub async fn endpoints_of(
             .into_tuple::<(String, i64)>()
             .all(db)
             .await?;
-        listed.push(EndpointSummary { endpoint, counts });
+        let not_yet_sent = not_yet_sent(db, &endpoint).await?;
+        listed.push(EndpointSummary {
+            endpoint,
+            counts,
+            not_yet_sent,
+        });
     }
     Ok(listed)
 }
@@ -128,135 +135,6 @@ pub async fn remove_endpoint(
         .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// How the node that queues new deliveries claims some of them as it writes them: for each
-/// endpoint (by id) how many at most (`room`), until when.
-pub struct Claiming<'a> {
-    pub room: &'a (dyn Fn(i64) -> usize + Sync),
-    pub until: DateTime<Utc>,
-}
-
-/// Queues the events that became visible since the last call for every endpoint that has some,
-/// the first of each endpoint's claimed for the caller as `claiming` says (an enabled
-/// endpoint's only); returns the claimed ones. Cheap when there is nothing to queue: one read.
-/// Each endpoint's queueing is one write, made in its turn (`turns`: SQLite's one writer).
-pub async fn queue_new_events(
-    db: &DatabaseConnection,
-    turns: &WriteTurns,
-    claiming: &Claiming<'_>,
-) -> Result<Vec<webhook_delivery::Model>, DbErr> {
-    let below = horizon(db).await?;
-    let behind = endpoints_behind(db, below).await?;
-    let mut claimed = Vec::new();
-    for endpoint_id in behind {
-        let _turn = turns.take().await;
-        claimed.extend(queue_for(db, endpoint_id, claiming).await?);
-    }
-    Ok(claimed)
-}
-
-/// The endpoints with visible events not queued yet: those whose cursor is at or below their
-/// company's newest visible event, but for those another node holds ([`not_held`]). A
-/// scalar subquery per endpoint, which both databases answer from the end of the (company, id)
-/// index however many events there are (an EXISTS here was planned by PostgreSQL as a hash
-/// join over every event).
-async fn endpoints_behind(
-    db: &impl ConnectionTrait,
-    below: Option<i64>,
-) -> Result<Vec<i64>, DbErr> {
-    use sea_orm::sea_query::Query;
-    let mut newest = Query::select();
-    newest
-        .expr(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).max())
-        .from(invoice_event::Entity)
-        .and_where(
-            Expr::col((invoice_event::Entity, invoice_event::Column::CompanyId)).equals((
-                webhook_endpoint::Entity,
-                webhook_endpoint::Column::CompanyId,
-            )),
-        );
-    if let Some(below) = below {
-        newest.and_where(Expr::col((invoice_event::Entity, invoice_event::Column::Id)).lt(below));
-    }
-    webhook_endpoint::Entity::find()
-        .select_only()
-        .column(webhook_endpoint::Column::Id)
-        .filter(
-            Expr::col((
-                webhook_endpoint::Entity,
-                webhook_endpoint::Column::NextEventId,
-            ))
-            .lte(newest),
-        )
-        .filter(not_held(Utc::now()))
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-}
-
-/// Queues the next visible events for one endpoint, in a transaction that holds the endpoint
-/// (two nodes queueing at once take turns; the unique index makes a repeat harmless), and
-/// returns those claimed as `claiming` says.
-async fn queue_for(
-    db: &DatabaseConnection,
-    endpoint_id: i64,
-    claiming: &Claiming<'_>,
-) -> Result<Vec<webhook_delivery::Model>, DbErr> {
-    let txn = super::begin_write(db).await?;
-    // Held since `endpoints_behind` read it: left to the node that holds it.
-    let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
-        .filter(not_held(Utc::now()))
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let below = horizon(&txn).await?;
-    let events = event_page(&txn, endpoint.company_id, endpoint.next_event_id, below).await?;
-    let Some(&(last, _)) = events.last() else {
-        return Ok(Vec::new());
-    };
-    let mut deliveries = owed(&endpoint, &events, Utc::now());
-    let room = if endpoint.disabled_at.is_none() {
-        (claiming.room)(endpoint.id).min(deliveries.len())
-    } else {
-        0
-    };
-    let unclaimed = deliveries.split_off(room);
-    for delivery in &mut deliveries {
-        delivery.claimed_until = Set(Some(claiming.until));
-    }
-    let claimed = match webhook_delivery::Entity::insert_many(deliveries)
-        .on_conflict_do_nothing()
-        .exec_with_returning_many(&txn)
-        .await?
-    {
-        sea_orm::TryInsertResult::Inserted(claimed) => claimed,
-        sea_orm::TryInsertResult::Empty | sea_orm::TryInsertResult::Conflicted => Vec::new(),
-    };
-    webhook_delivery::Entity::insert_many(unclaimed)
-        .on_conflict_do_nothing()
-        .exec_without_returning(&txn)
-        .await?;
-    webhook_endpoint::Entity::update_many()
-        .col_expr(webhook_endpoint::Column::NextEventId, Expr::val(last + 1))
-        .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(claimed)
-}
-
-/// The endpoints no node holds at `now`. A node that holds an endpoint (`streamed_by`, until
-/// `streamed_until`; set by a later release only) sends its new events itself: no other node
-/// queues them until the hold ends.
-fn not_held(now: DateTime<Utc>) -> Condition {
-    use webhook_endpoint::Column::StreamedUntil;
-    Condition::any()
-        .add(StreamedUntil.is_null())
-        .add(StreamedUntil.lt(now))
 }
 
 /// The next `QUEUE_BATCH` events of the company from the id `from` on, below `below` when
@@ -291,14 +169,9 @@ fn owed(
     events: &[(i64, String)],
     now: DateTime<Utc>,
 ) -> Vec<webhook_delivery::ActiveModel> {
-    let wanted: Vec<&str> = endpoint
-        .event_types
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .collect();
     events
         .iter()
-        .filter(|(_, kind)| wanted.is_empty() || wanted.contains(&kind.as_str()))
+        .filter(|(_, kind)| takes(endpoint, kind))
         .map(|(event_id, _)| webhook_delivery::ActiveModel {
             id: NotSet,
             endpoint_id: Set(endpoint.id),
@@ -389,8 +262,9 @@ pub async fn replay(
 }
 
 /// Pauses the company's endpoint `id` (`disabled`) or resumes it. A disabled endpoint's events
-/// are still queued, and none is sent; enabled again, it gets its backlog (retries keep their
-/// schedule). Deliveries a node had already claimed may still go out.
+/// wait past its cursor (no node holds it), and none is sent; enabled again, it gets its
+/// backlog (retries keep their schedule). Events a node had already read or claimed may still
+/// go out.
 pub async fn set_disabled(
     db: &DatabaseConnection,
     company_slug: &str,
@@ -409,13 +283,18 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// How many deliveries are not settled yet (for the metrics).
+/// How many deliveries are not settled yet (for the metrics): pending rows, and the events
+/// past each endpoint's cursor that it takes.
 pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
-    webhook_delivery::Entity::find()
+    let mut pending = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::Status.eq(PENDING))
         .count(db)
-        .await
+        .await?;
+    for endpoint in webhook_endpoint::Entity::find().all(db).await? {
+        pending += not_yet_sent(db, &endpoint).await?;
+    }
+    Ok(pending)
 }
 
 /// Deliveries due now and not claimed, oldest due first, except those of the endpoints in
@@ -546,25 +425,35 @@ impl Attempt {
     }
 }
 
-/// An attempt of one claimed delivery, to record.
+/// An attempt to record: of a claimed delivery row, or of a streamed event (no row yet).
 #[derive(Clone, Debug)]
 pub struct Made {
-    pub delivery_id: i64,
+    /// `None` for a streamed event.
+    pub delivery_id: Option<i64>,
     pub endpoint_id: i64,
+    pub event_id: i64,
     pub attempt: Attempt,
 }
 
-/// Records these attempts and releases their claims, in one transaction: on SQLite one turn
-/// of the one writer however many there are. The deliveries that succeeded are recorded with
-/// one statement per answer status (dated at the latest of them: they were made within one
-/// batch), each failed one by its own (its retry time is its own); each endpoint keeps its
-/// latest success and latest failure, and counts its deliveries.
-pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(), DbErr> {
+/// Records these attempts, releases their claims and moves the streams' cursors
+/// ([`move_cursors`]), in one transaction: on SQLite one turn of the one writer however many
+/// there are; returns the endpoints whose hold was renewed. The rows that succeeded are
+/// recorded with one statement per answer status (dated at the latest of them: they were made
+/// within one batch), each failed one by its own (its retry time is its own); a streamed event
+/// that failed becomes a row (one statement for all, for the endpoints that still exist), one
+/// that succeeded leaves none. Each endpoint keeps its latest success and latest failure, and
+/// counts its deliveries.
+pub async fn record_attempts(
+    db: &DatabaseConnection,
+    made: &[Made],
+    cursors: &Cursors<'_>,
+) -> Result<BTreeSet<i64>, DbErr> {
     use webhook_delivery::Column;
-    if made.is_empty() {
-        return Ok(());
+    if made.is_empty() && cursors.at.is_empty() {
+        return Ok(BTreeSet::new());
     }
     let txn = super::begin_write(db).await?;
+    insert_streamed_failures(&txn, made).await?;
     let mut delivered: BTreeMap<Option<u16>, (DateTime<Utc>, Vec<i64>)> = BTreeMap::new();
     let mut latest: BTreeMap<(i64, bool), &Made> = BTreeMap::new();
     let mut delivered_to: BTreeMap<i64, i64> = BTreeMap::new();
@@ -582,12 +471,15 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
                 }
             })
             .or_insert(one);
+        let Some(delivery_id) = one.delivery_id else {
+            continue;
+        };
         if !failed {
             let group = delivered
                 .entry(attempt.status)
                 .or_insert((attempt.at, Vec::new()));
             group.0 = Ord::max(group.0, attempt.at);
-            group.1.push(one.delivery_id);
+            group.1.push(delivery_id);
             continue;
         }
         webhook_delivery::Entity::update_many()
@@ -601,7 +493,7 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
             .col_expr(Column::LastAttemptAt, Expr::val(attempt.at))
             .col_expr(Column::LastStatus, Expr::val(attempt.status.map(i32::from)))
             .col_expr(Column::LastError, Expr::val(attempt.error.clone()))
-            .filter(Column::Id.eq(one.delivery_id))
+            .filter(Column::Id.eq(delivery_id))
             .exec(&txn)
             .await?;
     }
@@ -665,8 +557,64 @@ pub async fn record_attempts(db: &DatabaseConnection, made: &[Made]) -> Result<(
             .exec(&txn)
             .await?;
     }
-    txn.commit().await
+    let renewed = move_cursors(&txn, cursors).await?;
+    txn.commit().await?;
+    Ok(renewed)
 }
+
+/// A delivery row for each streamed event whose attempt failed, as the attempt left it, if its
+/// endpoint still exists (read under a share lock, so a removal waits for this transaction and
+/// then takes the rows with it) and it has no row yet (a replay may have written one).
+async fn insert_streamed_failures(txn: &impl ConnectionTrait, made: &[Made]) -> Result<(), DbErr> {
+    let failed: Vec<&Made> = made
+        .iter()
+        .filter(|m| m.delivery_id.is_none() && m.attempt.error.is_some())
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let endpoint_ids: BTreeSet<i64> = failed.iter().map(|m| m.endpoint_id).collect();
+    let existing: BTreeSet<i64> = webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .filter(webhook_endpoint::Column::Id.is_in(endpoint_ids))
+        .lock_shared()
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let rows: Vec<webhook_delivery::ActiveModel> = failed
+        .iter()
+        .filter(|m| existing.contains(&m.endpoint_id))
+        .map(|m| {
+            let attempt = &m.attempt;
+            webhook_delivery::ActiveModel {
+                id: NotSet,
+                endpoint_id: Set(m.endpoint_id),
+                event_id: Set(m.event_id),
+                status: Set(attempt.outcome().status().to_owned()),
+                attempts: Set(1),
+                next_attempt_at: Set(attempt.retry_at.unwrap_or(attempt.at)),
+                claimed_until: Set(None),
+                last_attempt_at: Set(Some(attempt.at)),
+                last_status: Set(attempt.status.map(i32::from)),
+                last_error: Set(attempt.error.clone()),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        webhook_delivery::Entity::insert_many(chunk.to_vec())
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows in one multi-row insert at most (ten columns each: well inside both backends' limits
+/// on parameters).
+const ROWS_PER_INSERT: usize = 500;
 
 /// Ids in one `IN (…)` list at most (well inside both backends' limits on parameters).
 const IDS_PER_STATEMENT: usize = 1000;

@@ -369,12 +369,12 @@ pub struct WebhookRow {
     pub url: String,
     /// The event types sent, or `all`.
     pub events: String,
-    /// `enabled`, or `disabled` (`admin webhook disable`: events are queued, none is sent).
+    /// `enabled`, or `disabled` (`admin webhook disable`: events wait, none is sent).
     pub state: &'static str,
     /// Deliveries made since it was added, replays included (kept on the endpoint: purging
     /// settled deliveries does not lower it).
     pub delivered: i64,
-    /// The backlog: waiting for their first attempt or a retry.
+    /// The backlog: events not sent yet, and deliveries waiting for a retry.
     pub pending: i64,
     /// Every attempt failed.
     pub failed: i64,
@@ -418,7 +418,8 @@ pub async fn webhooks(
                     None => "enabled",
                 },
                 delivered: endpoint.delivered,
-                pending: count(PENDING),
+                pending: count(PENDING)
+                    .saturating_add(i64::try_from(summary.not_yet_sent).unwrap_or(i64::MAX)),
                 failed: count(FAILED),
                 last_success_at: endpoint.last_success_at.map(time),
                 last_failure_at: endpoint.last_failure_at.map(time),
