@@ -252,9 +252,14 @@ impl EndpointWork {
         self.queued.len() + self.sending
     }
 
-    /// Nothing to send, nothing running, no stream: the entry can go.
+    /// Nothing to send, nothing running, no stream still held: the entry can go (a stream
+    /// whose hold ran out or ended would start again from the endpoint's cursor anyway).
     fn idle(&self) -> bool {
-        self.unsent() + self.recording + self.lanes == 0 && self.stream.is_none()
+        self.unsent() + self.recording + self.lanes == 0
+            && self
+                .stream
+                .as_ref()
+                .is_none_or(|stream| stream.held_until <= Utc::now())
     }
 }
 

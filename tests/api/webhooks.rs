@@ -452,6 +452,51 @@ async fn two_nodes_deliver_each_event_once() {
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 }
 
+/// The node that sends an endpoint's new events holds it; stopping, it releases the hold, so
+/// another node sends the next events at once, not after the hold (50 s) ran out.
+#[tokio::test]
+async fn a_stopping_node_hands_its_endpoints_over_at_once() {
+    use entity::webhook_endpoint;
+    use sea_orm::EntityTrait;
+    let w = World::new().await;
+    let receiver = Receiver::default();
+    add_endpoint(&w, &receiver.start().await, &[]).await;
+    w.invoice(json!({})).await;
+    receiver.wait_for(1).await;
+    // Recorded: the cursor is past it (an event sent and not recorded is sent again).
+    settled(&w, 1).await;
+    let db = invoices_api::store::database::open(&w.app.database.url)
+        .await
+        .expect("database opens");
+    let holder = || async {
+        webhook_endpoint::Entity::find()
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the endpoint")
+            .streamed_by
+    };
+    assert!(holder().await.is_some(), "the sending node holds it");
+    w.app.stop().await;
+    assert_eq!(holder().await, None, "released as the node stopped");
+    let other = w.app.another_node(Default::default()).await;
+    let created = w
+        .app
+        .client
+        .post(format!("{other}/api/invoices"))
+        .bearer_auth(&w.pm)
+        .header("Wethod-Company", ACME)
+        .header("Wethod-Version", crate::helpers::VERSION)
+        .json(&w.minimal_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    // Within `wait_for`'s 10 s, well before a hold left to run out would have ended.
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got.len(), 2, "each event once");
+}
+
 #[tokio::test]
 async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never() {
     use entity::webhook_delivery;

@@ -11,11 +11,14 @@ On PostgreSQL (TEST_DATABASE_URL set, as tests/with-postgres.sh does) both nodes
 On SQLite (one writer: one node at a time) the same steps run one node at a time.
 Every answer must be the contract's (JSON, no 5xx); every create acknowledged with a 201 must be
 readable at the end through a node of each release, with the same body; the events read
-through both releases must agree. Standard library only. Prints one line per check and a
+through both releases must agree; every event must reach a webhook endpoint registered before
+the load (the nodes of both releases deliver, at least once; the killed node's share after its
+claims or holds run out). Standard library only. Prints one line per check and a
 closing 'N passed, M failed' line; exits non-zero on a failure.
 """
 
 import http.client
+import http.server
 import json
 import os
 import random
@@ -109,6 +112,34 @@ class Node:
         return json.loads(request(self.port, "GET", "/health")[2])
 
 
+class Receiver:
+    """A webhook endpoint on a free port: keeps the `webhook-id` of every POST, answers 200."""
+
+    def __init__(self):
+        self.ids, self.lock = set(), threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.ids.add(self.headers.get("webhook-id"))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def missing(self, events):
+        with self.lock:
+            return [e["id"] for e in events if f"evt_{e['id']}" not in self.ids]
+
+
 class Load:
     """Clients looping over create, read, list, patch, send, set-paid and events, each call
     through a node picked from those up."""
@@ -200,6 +231,9 @@ def main():
     TOKEN = demo.split("Token for ")[1].split(": ", 1)[1].split()[0]
     HEADERS["Wethod-Company"] = demo.split("Demo company '")[1].split("'")[0]
     project = int(demo.split("project ")[1].split()[0])
+    receiver = Receiver()
+    cli(OLD, "admin", "webhook", "add", "--company", HEADERS["Wethod-Company"],
+        "--url", receiver.url)
     old, new = Node("old", OLD), Node("new", NEW)
     together = ON_POSTGRES
 
@@ -275,6 +309,14 @@ def main():
     check("both releases answer the same invoice bodies", not differ, f"{differ[:5]}")
     check("both releases list the same events", old_events == new_events and old_events,
           f"{len(old_events)} through old, {len(new_events)} through new")
+    # A node killed mid-delivery leaves its claims (and holds) to run out: 50 s.
+    deadline, missing = time.time() + 90, receiver.missing(new_events)
+    while missing and time.time() < deadline:
+        time.sleep(0.5)
+        missing = receiver.missing(new_events)
+    check("every event reached the webhook endpoint, through the nodes of both releases",
+          new_events and not missing, f"{len(missing)} of {len(new_events)} missing: "
+          f"{missing[:5]}")
     check("the new node reports its release", new.health().get("release") is not None,
           json.dumps(new.health()))
     for node in (old, new):
