@@ -108,7 +108,10 @@ echo "| one endpoint, fast receiver | $backlog | $seconds | $(python3 -c "print(
 
 metrics=$(free_port)
 serve --metrics-bind "127.0.0.1:$metrics"
-if ! curl -fsS "http://127.0.0.1:$metrics/metrics" | grep -q '^invoices_webhook_delivery_lag_seconds_count'; then
+# Read whole before matching: `grep -q` stops at the first match, and curl, cut off mid-write,
+# would fail the pipeline (pipefail) as if the histogram were missing.
+exposition=$(curl -fsS "http://127.0.0.1:$metrics/metrics")
+if ! grep -q '^invoices_webhook_delivery_lag_seconds_count' <<<"$exposition"; then
   echo; echo "(this build has no lag histogram)"; exit 0
 fi
 "$bin" admin webhook add --company demo --url "http://127.0.0.1:$fast_port/hook" >/dev/null
