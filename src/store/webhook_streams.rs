@@ -118,23 +118,38 @@ pub async fn new_events(
     below: Option<i64>,
     limit: u64,
 ) -> Result<Vec<invoice_event::Model>, DbErr> {
-    let mut page = Condition::all()
-        .add(invoice_event::Column::CompanyId.eq(endpoint.company_id))
-        .add(invoice_event::Column::Id.gte(from));
-    if let Some(below) = below {
-        page = page.add(invoice_event::Column::Id.lt(below));
-    }
     invoice_event::Entity::find()
-        .filter(page)
+        .filter(events_from(endpoint.company_id, from, below))
         .order_by_asc(invoice_event::Column::Id)
         .limit(limit)
         .all(db)
         .await
 }
 
+/// The company's events from the id `from` on, and below `below` when given.
+pub(super) fn events_from(company_id: i64, from: i64, below: Option<i64>) -> Condition {
+    let mut page = Condition::all()
+        .add(invoice_event::Column::CompanyId.eq(company_id))
+        .add(invoice_event::Column::Id.gte(from));
+    if let Some(below) = below {
+        page = page.add(invoice_event::Column::Id.lt(below));
+    }
+    page
+}
+
+/// The event types the endpoint takes; none listed: it takes every type.
+fn event_types(endpoint: &webhook_endpoint::Model) -> Vec<&str> {
+    endpoint
+        .event_types
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 /// Whether the endpoint takes events of this type.
 pub fn takes(endpoint: &webhook_endpoint::Model, event_type: &str) -> bool {
-    endpoint.event_types.is_empty() || endpoint.event_types.split(',').any(|t| t == event_type)
+    let types = event_types(endpoint);
+    types.is_empty() || types.contains(&event_type)
 }
 
 /// Where a node's streams stand as it records: for each endpoint it streams, the first event
@@ -195,14 +210,8 @@ pub async fn not_yet_sent(
     endpoint: &webhook_endpoint::Model,
 ) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
-    let mut ahead = Condition::all()
-        .add(invoice_event::Column::CompanyId.eq(endpoint.company_id))
-        .add(invoice_event::Column::Id.gte(endpoint.next_event_id));
-    let types: Vec<&str> = endpoint
-        .event_types
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .collect();
+    let mut ahead = events_from(endpoint.company_id, endpoint.next_event_id, None);
+    let types = event_types(endpoint);
     if !types.is_empty() {
         ahead = ahead.add(invoice_event::Column::Type.is_in(types));
     }

@@ -11,7 +11,7 @@
 
 use super::admin::{AdminError, company_by_slug};
 use super::events::horizon;
-use super::webhook_streams::{Cursors, move_cursors, not_yet_sent, takes};
+use super::webhook_streams::{Cursors, events_from, move_cursors, not_yet_sent, takes};
 use crate::domain::event::EventType;
 use chrono::{DateTime, Utc};
 use entity::{invoice_event, webhook_delivery, webhook_endpoint};
@@ -145,17 +145,11 @@ async fn event_page(
     from: i64,
     below: Option<i64>,
 ) -> Result<Vec<(i64, String)>, DbErr> {
-    let mut page = Condition::all()
-        .add(invoice_event::Column::CompanyId.eq(company_id))
-        .add(invoice_event::Column::Id.gte(from));
-    if let Some(below) = below {
-        page = page.add(invoice_event::Column::Id.lt(below));
-    }
     invoice_event::Entity::find()
         .select_only()
         .column(invoice_event::Column::Id)
         .column(invoice_event::Column::Type)
-        .filter(page)
+        .filter(events_from(company_id, from, below))
         .order_by_asc(invoice_event::Column::Id)
         .limit(QUEUE_BATCH)
         .into_tuple()
@@ -423,6 +417,20 @@ impl Attempt {
             (Some(_), None) => Outcome::Failed,
         }
     }
+
+    /// What this attempt leaves in its delivery row, unclaimed (every column but the row's
+    /// identity and its count of attempts).
+    fn left_in_row(&self) -> webhook_delivery::ActiveModel {
+        webhook_delivery::ActiveModel {
+            status: Set(self.outcome().status().to_owned()),
+            next_attempt_at: Set(self.retry_at.unwrap_or(self.at)),
+            claimed_until: Set(None),
+            last_attempt_at: Set(Some(self.at)),
+            last_status: Set(self.status.map(i32::from)),
+            last_error: Set(self.error.clone()),
+            ..Default::default()
+        }
+    }
 }
 
 /// An attempt to record: of a claimed delivery row, or of a streamed event (no row yet).
@@ -483,16 +491,8 @@ pub async fn record_attempts(
             continue;
         }
         webhook_delivery::Entity::update_many()
-            .col_expr(Column::Status, Expr::val(attempt.outcome().status()))
+            .set(attempt.left_in_row())
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-            .col_expr(
-                Column::NextAttemptAt,
-                Expr::val(attempt.retry_at.unwrap_or(attempt.at)),
-            )
-            .col_expr(Column::ClaimedUntil, Expr::val(None::<DateTime<Utc>>))
-            .col_expr(Column::LastAttemptAt, Expr::val(attempt.at))
-            .col_expr(Column::LastStatus, Expr::val(attempt.status.map(i32::from)))
-            .col_expr(Column::LastError, Expr::val(attempt.error.clone()))
             .filter(Column::Id.eq(delivery_id))
             .exec(&txn)
             .await?;
@@ -584,30 +584,24 @@ async fn insert_streamed_failures(txn: &impl ConnectionTrait, made: &[Made]) -> 
         .await?
         .into_iter()
         .collect();
-    let rows: Vec<webhook_delivery::ActiveModel> = failed
+    let mut rows = failed
         .iter()
         .filter(|m| existing.contains(&m.endpoint_id))
-        .map(|m| {
-            let attempt = &m.attempt;
-            webhook_delivery::ActiveModel {
-                id: NotSet,
-                endpoint_id: Set(m.endpoint_id),
-                event_id: Set(m.event_id),
-                status: Set(attempt.outcome().status().to_owned()),
-                attempts: Set(1),
-                next_attempt_at: Set(attempt.retry_at.unwrap_or(attempt.at)),
-                claimed_until: Set(None),
-                last_attempt_at: Set(Some(attempt.at)),
-                last_status: Set(attempt.status.map(i32::from)),
-                last_error: Set(attempt.error.clone()),
-            }
+        .map(|m| webhook_delivery::ActiveModel {
+            endpoint_id: Set(m.endpoint_id),
+            event_id: Set(m.event_id),
+            attempts: Set(1),
+            ..m.attempt.left_in_row()
         })
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        webhook_delivery::Entity::insert_many(chunk.to_vec())
-            .on_conflict_do_nothing()
-            .exec_without_returning(txn)
-            .await?;
+        .collect::<Vec<_>>()
+        .into_iter();
+    while !rows.as_slice().is_empty() {
+        webhook_delivery::Entity::insert_many(
+            rows.by_ref().take(ROWS_PER_INSERT).collect::<Vec<_>>(),
+        )
+        .on_conflict_do_nothing()
+        .exec_without_returning(txn)
+        .await?;
     }
     Ok(())
 }
