@@ -248,8 +248,7 @@ impl Application {
             .await?;
         housekeeping.abort();
         if let Some((deliverer, running)) = deliverer {
-            running.abort();
-            deliverer.release().await;
+            deliverer.stop(running).await;
         }
         if let Some(metrics) = metrics {
             metrics.abort();

@@ -21,8 +21,9 @@
 //! poll and record while the node has work for it): a lane starts a send only while the claim
 //! or hold has longer than [`TIMEOUT`] and a margin to run. So a node that died holds its
 //! deliveries for [`CLAIM`] at most; its streams' cursors stay before every event it sent
-//! without recording, and the next holder sends those again. A node that stops releases its
-//! holds at once.
+//! without recording, and the next holder sends those again. A node that stops
+//! ([`Deliverer::stop`]) starts no new send, lets those under way end and records them, then
+//! releases its holds: the next holder sends nothing it sent, and starts at once.
 //!
 //! Order: none between deliveries. An endpoint gets up to [`PER_ENDPOINT`] at once from each
 //! node, a retry comes after later events, and nodes share the work. Per invoice, a higher
@@ -48,7 +49,7 @@ use poem_openapi::types::ToJSON;
 use rand::RngExt;
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -164,6 +165,8 @@ pub struct Deliverer {
     streams_started: Arc<AtomicU64>,
     /// Told when an endpoint's unsent work falls to half, so more is read or claimed at once.
     freed: Arc<tokio::sync::Notify>,
+    /// Set by [`Deliverer::stop`]: no poll reads or claims, no lane starts a send.
+    stopping: Arc<AtomicBool>,
     /// Where the lanes (and the polls) hand what to record to the recorder.
     outcomes: mpsc::UnboundedSender<ToRecord>,
     /// The recorder's end, taken by [`Deliverer::run`].
@@ -179,6 +182,8 @@ enum ToRecord {
     /// A stream read past events: its endpoint's cursor may move (past those the endpoint
     /// does not take, too).
     Read { endpoint_id: i64, stream: u64 },
+    /// Told once everything sent before it is recorded (or failed to be).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// An event to send, from a delivery row this node claimed or from a stream it holds.
@@ -263,6 +268,10 @@ impl EndpointWork {
     }
 }
 
+/// How long a stopping node waits, beyond [`TIMEOUT`] for the sends under way, for the record
+/// of what it sent.
+const STOP_MARGIN: Duration = Duration::from_secs(5);
+
 /// How often the pending deliveries are counted for the metrics.
 const COUNT_PENDING_EVERY: Duration = Duration::from_secs(10);
 
@@ -294,6 +303,7 @@ impl Deliverer {
             work: Arc::default(),
             streams_started: Arc::default(),
             freed: Arc::default(),
+            stopping: Arc::default(),
             outcomes,
             recorder: Arc::new(Mutex::new(Some(recorder))),
             metrics,
@@ -338,13 +348,31 @@ impl Deliverer {
         }
     }
 
-    /// Ends this node's holds (it stops, [`Deliverer::run`] aborted), so other nodes take its
-    /// endpoints at once rather than when the holds run out. What it sent without recording
-    /// is sent again by them (at least once).
-    pub async fn release(&self) {
+    /// Stops delivering, for a node that stops (`running` is [`Deliverer::run`]'s task): no
+    /// send starts from now on, those under way end (each within [`TIMEOUT`]) and are
+    /// recorded, then the task ends and the node's holds are released, so other nodes go on
+    /// from the cursors at once, sending nothing this node sent. What it read or claimed and
+    /// did not send stays unsent: the next holder reads the events again, and a claimed row's
+    /// claim runs out ([`CLAIM`]).
+    pub async fn stop(&self, running: tokio::task::JoinHandle<()>) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + TIMEOUT + STOP_MARGIN;
+        while self.sending() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let (flushed, recorded) = tokio::sync::oneshot::channel();
+        if self.outcomes.send(ToRecord::Flush(flushed)).is_ok() {
+            let _ = tokio::time::timeout(STOP_MARGIN, recorded).await;
+        }
+        running.abort();
         if let Err(err) = streams::release(&self.db, &self.me).await {
             tracing::warn!(error = %err, "could not release the webhook endpoints held");
         }
+    }
+
+    /// How many sends are under way.
+    fn sending(&self) -> usize {
+        self.work().values().map(|entry| entry.sending).sum()
     }
 
     fn work(&self) -> std::sync::MutexGuard<'_, HashMap<i64, EndpointWork>> {
@@ -355,6 +383,9 @@ impl Deliverer {
     /// node holds), then claims the delivery rows that are due, as many per endpoint as this
     /// node may hold unsent, and starts lanes for them.
     async fn poll(&self) -> Result<(), sea_orm::DbErr> {
+        if self.stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let mut jobs = self.read_streams().await?;
         let mut held: HashMap<i64, usize> = self
             .work()
@@ -522,8 +553,13 @@ impl Deliverer {
                 let Some(entry) = work.get_mut(&endpoint) else {
                     return;
                 };
-                let Some(job) = next_sendable(&mut entry.queued, &mut entry.stream, Utc::now())
-                else {
+                // Checked under the lock `stop` counts the sends under: a send it does not
+                // count is one that never starts.
+                let stopping = self.stopping.load(Ordering::SeqCst);
+                let next = (!stopping)
+                    .then(|| next_sendable(&mut entry.queued, &mut entry.stream, Utc::now()))
+                    .flatten();
+                let Some(job) = next else {
                     entry.lanes = entry.lanes.saturating_sub(1);
                     if entry.idle() {
                         work.remove(&endpoint);
@@ -538,18 +574,22 @@ impl Deliverer {
                 Source::Row { .. } => None,
             };
             let made = self.deliver(next).await;
-            if let Some(entry) = self.work().get_mut(&endpoint) {
+            // Handed to the recorder before the send stops counting as under way, so a
+            // `stop` that saw no send under way flushes after every outcome.
+            let mut work = self.work();
+            if self.outcomes.send(ToRecord::Attempt(made, stream)).is_err() {
+                // No recorder (the node is stopping): the claim runs out, or the cursor stays
+                // before the event; it is sent again.
+                return;
+            }
+            if let Some(entry) = work.get_mut(&endpoint) {
                 entry.sending = entry.sending.saturating_sub(1);
                 entry.recording += 1;
                 if entry.unsent() == CLAIMED_PER_ENDPOINT / 2 {
                     self.freed.notify_one();
                 }
             }
-            if self.outcomes.send(ToRecord::Attempt(made, stream)).is_err() {
-                // No recorder (the node is stopping): the claim runs out, or the cursor stays
-                // before the event; it is sent again.
-                return;
-            }
+            drop(work);
         }
     }
 
@@ -560,6 +600,7 @@ impl Deliverer {
         while inbox.recv_many(&mut batch, RECORD_BATCH).await > 0 {
             let started = tokio::time::Instant::now();
             let mut made = Vec::with_capacity(batch.len());
+            let mut flushes = Vec::new();
             // Per endpoint and stream: the events whose outcomes are in this batch.
             let mut streamed: BTreeMap<(i64, u64), BTreeSet<i64>> = BTreeMap::new();
             for item in batch.drain(..) {
@@ -579,6 +620,7 @@ impl Deliverer {
                     } => {
                         streamed.entry((endpoint_id, stream)).or_default();
                     }
+                    ToRecord::Flush(flushed) => flushes.push(flushed),
                 }
             }
             let until = Utc::now() + CLAIM;
@@ -636,6 +678,9 @@ impl Deliverer {
                     }
                 }
                 work.retain(|_, entry| !entry.idle());
+            }
+            for flushed in flushes {
+                let _ = flushed.send(());
             }
             tokio::time::sleep_until(started + RECORD_EVERY).await;
         }

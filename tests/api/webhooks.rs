@@ -497,6 +497,59 @@ async fn a_stopping_node_hands_its_endpoints_over_at_once() {
     assert_eq!(got.len(), 2, "each event once");
 }
 
+/// A node stopped while it sends (a rolling restart) starts no new attempt, lets those under
+/// way end, records them, and only then releases its endpoints: the next node sends every event
+/// it did not send, and none that it did.
+#[tokio::test]
+async fn a_stopping_node_records_the_attempts_under_way_so_none_is_sent_twice() {
+    use std::collections::HashSet;
+    let w = World::new().await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let receiver = Receiver {
+        hold: Some(Arc::clone(&gate)),
+        ..Receiver::default()
+    };
+    add_endpoint(&w, &receiver.start().await, &[]).await;
+    let lanes = invoices_api::webhooks::PER_ENDPOINT;
+    for _ in 0..lanes + 4 {
+        w.invoice(json!({})).await;
+    }
+    // Every lane has an attempt under way, held by the receiver; the other events wait.
+    receiver.wait_for(lanes).await;
+    let release_later = async {
+        // The node is stopping by then, waiting for those attempts.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        gate.add_permits(10_000);
+    };
+    tokio::join!(w.app.stop(), release_later);
+    assert_eq!(
+        receiver.got().len(),
+        lanes,
+        "no attempt started while stopping"
+    );
+    let other = w.app.another_node(Default::default()).await;
+    let created = w
+        .app
+        .client
+        .post(format!("{other}/api/invoices"))
+        .bearer_auth(&w.pm)
+        .header("Wethod-Company", ACME)
+        .header("Wethod-Version", crate::helpers::VERSION)
+        .json(&w.minimal_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    let events = lanes + 5;
+    receiver.wait_for(events).await;
+    // Time for a duplicate to arrive, had there been one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids: Vec<String> = receiver.got().iter().map(Received::id).collect();
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), events, "{ids:?}");
+    assert_eq!(ids.len(), events, "an event sent twice: {ids:?}");
+}
+
 #[tokio::test]
 async fn settled_deliveries_are_purged_after_thirty_days_and_pending_ones_never() {
     use entity::webhook_delivery;
