@@ -452,6 +452,22 @@ async fn two_nodes_deliver_each_event_once() {
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 }
 
+/// Creates an invoice through the node at `node` (another node of the world's database).
+async fn create_on(w: &World, node: &str) {
+    let created = w
+        .app
+        .client
+        .post(format!("{node}/api/invoices"))
+        .bearer_auth(&w.pm)
+        .header("Wethod-Company", ACME)
+        .header("Wethod-Version", crate::helpers::VERSION)
+        .json(&w.minimal_body())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+}
+
 /// The node that sends an endpoint's new events holds it; stopping, it releases the hold, so
 /// another node sends the next events at once, not after the hold (50 s) ran out.
 #[tokio::test]
@@ -480,18 +496,7 @@ async fn a_stopping_node_hands_its_endpoints_over_at_once() {
     w.app.stop().await;
     assert_eq!(holder().await, None, "released as the node stopped");
     let other = w.app.another_node(Default::default()).await;
-    let created = w
-        .app
-        .client
-        .post(format!("{other}/api/invoices"))
-        .bearer_auth(&w.pm)
-        .header("Wethod-Company", ACME)
-        .header("Wethod-Version", crate::helpers::VERSION)
-        .json(&w.minimal_body())
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(created.status(), 201);
+    create_on(&w, &other).await;
     // Within `wait_for`'s 10 s, well before a hold left to run out would have ended.
     let got = receiver.wait_for(2).await;
     assert_eq!(got.len(), 2, "each event once");
@@ -528,18 +533,7 @@ async fn a_stopping_node_records_the_attempts_under_way_so_none_is_sent_twice() 
         "no attempt started while stopping"
     );
     let other = w.app.another_node(Default::default()).await;
-    let created = w
-        .app
-        .client
-        .post(format!("{other}/api/invoices"))
-        .bearer_auth(&w.pm)
-        .header("Wethod-Company", ACME)
-        .header("Wethod-Version", crate::helpers::VERSION)
-        .json(&w.minimal_body())
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(created.status(), 201);
+    create_on(&w, &other).await;
     let events = lanes + 5;
     receiver.wait_for(events).await;
     // Time for a duplicate to arrive, had there been one.
