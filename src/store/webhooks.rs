@@ -584,7 +584,7 @@ async fn insert_streamed_failures(txn: &impl ConnectionTrait, made: &[Made]) -> 
         .await?
         .into_iter()
         .collect();
-    let mut rows = failed
+    let mut rows: Vec<webhook_delivery::ActiveModel> = failed
         .iter()
         .filter(|m| existing.contains(&m.endpoint_id))
         .map(|m| webhook_delivery::ActiveModel {
@@ -593,15 +593,13 @@ async fn insert_streamed_failures(txn: &impl ConnectionTrait, made: &[Made]) -> 
             attempts: Set(1),
             ..m.attempt.left_in_row()
         })
-        .collect::<Vec<_>>()
-        .into_iter();
-    while !rows.as_slice().is_empty() {
-        webhook_delivery::Entity::insert_many(
-            rows.by_ref().take(ROWS_PER_INSERT).collect::<Vec<_>>(),
-        )
-        .on_conflict_do_nothing()
-        .exec_without_returning(txn)
-        .await?;
+        .collect();
+    while !rows.is_empty() {
+        let chunk: Vec<_> = rows.drain(..rows.len().min(ROWS_PER_INSERT)).collect();
+        webhook_delivery::Entity::insert_many(chunk)
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }
